@@ -1,0 +1,60 @@
+"""``python -m app``: run the edge server on the models named by the manifest."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from app.config import ModelSettings, ServerSettings
+from app.logs import configure
+
+log = logging.getLogger("app")
+
+
+def parse_settings(argv: list[str] | None = None) -> ServerSettings:
+    """Build the frozen settings from the command line."""
+    defaults = ServerSettings()
+    parser = argparse.ArgumentParser(prog="python -m app", description="Edge voice assistant server.")
+    parser.add_argument("--host", default=defaults.host, help="interface to bind (default %(default)s)")
+    parser.add_argument("--port", type=int, default=defaults.port, help="TCP port (default %(default)s; 0 = any free)")
+    parser.add_argument("--models", type=Path, default=defaults.models.models_dir,
+                        help="models directory holding manifest.toml and the weights (default %(default)s)")
+    parser.add_argument("--manifest", type=Path, default=None, help="manifest file (default <models>/manifest.toml)")
+    parser.add_argument("--log-level", default=defaults.log_level,
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
+    parser.add_argument("--llm-instances", type=int, default=defaults.models.llm_instances,
+                        help="independent llama.cpp contexts (default %(default)s)")
+    parser.add_argument("--llm-threads", type=int, default=defaults.models.llm_threads,
+                        help="threads per llama.cpp context (default %(default)s)")
+    args = parser.parse_args(argv)
+    models = ModelSettings(models_dir=args.models, manifest_path=args.manifest,
+                           llm_instances=args.llm_instances, llm_threads=args.llm_threads)
+    return replace(defaults, host=args.host, port=args.port, log_level=args.log_level, models=models)
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = parse_settings(argv)
+    configure(settings.log_level)
+    from app.engine import Engine
+    from app.models import ModelError
+    from app.server import EdgeServer
+    from app.stages.base import StageError
+
+    try:
+        engine = Engine.load(settings)
+    except (ModelError, StageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(EdgeServer(settings, engine).serve_forever())
+    finally:
+        engine.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Frozen settings, built once from the CLI and the environment and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    """Turn-taking: when a user's turn starts and ends. All durations in 20 ms frames' worth of ms."""
+
+    start_ms: int = 60
+    """Voiced audio needed, consecutively, before speech counts as started (filters clicks)."""
+    preroll_ms: int = 300
+    """Audio kept from before the speech onset so the first syllable is not clipped."""
+    speculate_ms: int = 160
+    """Silence after speech at which a speculative turn (STT, LLM, first TTS clause) starts."""
+    complete_ms: int = 240
+    """Silence that ends a turn whose transcript looks finished (final punctuation, no trailing filler)."""
+    incomplete_ms: int = 900
+    """Silence that ends a turn whose transcript looks unfinished ("and", "so", a comma, ...)."""
+    resume_ms: int = 60
+    """Voiced audio during the silence that counts as the user resuming (cancels the speculation)."""
+    naive_silence_ms: int = 700
+    """Fixed silence endpoint of the naive baseline pipeline (Home Assistant style)."""
+    min_utterance_ms: int = 200
+    """Utterances shorter than this are treated as noise and ignored."""
+    max_utterance_ms: int = 30_000
+    """A turn is forced to end after this much audio, so one buffer stays bounded."""
+    vad_aggressiveness: int = 2
+    """webrtcvad mode, 0 (least) to 3 (most aggressive at rejecting non-speech)."""
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Where models live and how they run."""
+
+    models_dir: Path = REPO_ROOT / "models"
+    """Directory holding manifest.toml and the fetched weights."""
+    manifest_path: Path | None = None
+    """Manifest to use; None means ``models_dir / "manifest.toml"``."""
+    stt_threads: int = 2
+    """CTranslate2 intra-op threads for faster-whisper."""
+    llm_threads: int = 2
+    """llama.cpp threads per LLM instance."""
+    llm_instances: int = 2
+    """Independent llama.cpp contexts, so concurrent sessions don't queue behind one generation."""
+    llm_context_tokens: int = 2048
+    """Context window of each llama.cpp instance, in tokens."""
+    tts_threads: int = 1
+    """onnxruntime intra-op threads for Piper."""
+
+    @property
+    def manifest(self) -> Path:
+        """Resolved manifest path."""
+        return self.manifest_path or self.models_dir / "manifest.toml"
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    """How the assistant answers."""
+
+    system_prompt: str = (
+        "You are a helpful voice assistant running on a small edge device. "
+        "Answer in one or two short spoken sentences. Never use lists, markdown or emoji."
+    )
+    """System prompt given to the LLM (kept evaluated in llama.cpp's prefix cache)."""
+    max_reply_tokens: int = 80
+    """Upper bound on generated tokens per reply."""
+    temperature: float = 0.3
+    """Sampling temperature of the LLM."""
+    max_history_turns: int = 8
+    """User/assistant exchanges kept in the prompt; older ones are dropped."""
+    first_clause_max_words: int = 6
+    """The first TTS piece is cut after this many words if no clause boundary came first."""
+    clause_min_words: int = 3
+    """Later pieces are cut at a comma only once they hold this many words (prosody)."""
+    audio_frame_ms: int = 100
+    """Reply audio is sent in binary frames of at most this duration."""
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Everything the server needs, in one frozen value."""
+
+    host: str = "127.0.0.1"
+    """Interface to bind."""
+    port: int = 8765
+    """TCP port for websocket and HTTP."""
+    log_level: str = "INFO"
+    """Root log level name."""
+    endpoint: EndpointSettings = field(default_factory=EndpointSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
+    reply: ReplySettings = field(default_factory=ReplySettings)
+    web_root: Path = REPO_ROOT / "client" / "web"
+    """Static files served on GET / (the browser demo)."""

@@ -1,0 +1,142 @@
+"""The thin websocket handler: feeds one Session and carries out the effects it returns."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from app import protocol as p
+from app.audio import AudioFormat
+from app.config import ServerSettings
+from app.engine import Engine
+from app.logs import SessionLog
+from app.session import (
+    CancelTurn,
+    CloseConnection,
+    Effect,
+    Send,
+    SendAudio,
+    Session,
+    StartTurn,
+    TurnEvent,
+    TurnFailed,
+)
+from app.stages.vad import WebRtcVad
+from app.turn_runner import run_turn
+
+log = logging.getLogger(__name__)
+
+MAX_OUTGOING = 4_000
+"""Messages queued for a client that does not read (about 6 minutes of reply audio) before it is dropped."""
+
+
+class _Close:
+    def __init__(self, code: int, reason: str) -> None:
+        self.code, self.reason = code, reason
+
+
+class Connection:
+    """One websocket session: a receive loop, a single ordered sender, and the turn tasks."""
+
+    def __init__(self, ws: ServerConnection, engine: Engine, settings: ServerSettings) -> None:
+        self._ws = ws
+        self._engine = engine
+        self._settings = settings
+        self.session = Session(
+            vad=WebRtcVad(settings.endpoint.vad_aggressiveness),
+            output_format=AudioFormat(engine.tts.sample_rate),
+            endpoint=settings.endpoint,
+            reply=settings.reply,
+        )
+        self.log = SessionLog(log, {"session": self.session.id[:8]})
+        self._outgoing: asyncio.Queue[str | bytes | _Close] = asyncio.Queue()
+        self._turns: dict[int, asyncio.Task[None]] = {}
+
+    async def run(self) -> None:
+        """Serve the connection until either side closes it."""
+        sender = asyncio.create_task(self._send_loop(), name=f"send-{self.session.id[:8]}")
+        try:
+            async for message in self._ws:
+                now = time.monotonic()
+                if isinstance(message, str):
+                    self._apply(self.session.receive_text(message, now))
+                else:
+                    self._apply(self.session.receive_audio(message, now))
+                if sender.done():
+                    break
+        except ConnectionClosed:
+            pass
+        finally:
+            self._apply(self.session.close())
+            tasks = list(self._turns.values())
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if not sender.done():
+                self._outgoing.put_nowait(_Close(p.CloseCode.NORMAL, ""))
+                try:
+                    await asyncio.wait_for(sender, timeout=5)
+                except TimeoutError:
+                    sender.cancel()
+            self.log.info("session closed")
+
+    def _apply(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Send):
+                self._enqueue(effect.message.encode())
+            elif isinstance(effect, SendAudio):
+                self._enqueue(effect.frame.encode())
+            elif isinstance(effect, StartTurn):
+                self._start_turn(effect)
+            elif isinstance(effect, CancelTurn):
+                task = self._turns.pop(effect.turn_id, None)
+                if task is not None:
+                    task.cancel()
+            elif isinstance(effect, CloseConnection):
+                self._outgoing.put_nowait(_Close(effect.code, effect.reason))
+
+    def _enqueue(self, data: str | bytes) -> None:
+        if self._outgoing.qsize() >= MAX_OUTGOING:
+            # Backpressure gave up: the client is not reading. Drop it rather than buffer forever.
+            self.log.warning("client not reading; closing")
+            self._outgoing.put_nowait(_Close(p.CloseCode.POLICY_VIOLATION, "slow_consumer"))
+            return
+        self._outgoing.put_nowait(data)
+
+    async def _send_loop(self) -> None:
+        while True:
+            item = await self._outgoing.get()
+            if isinstance(item, _Close):
+                await self._ws.close(item.code, item.reason)
+                return
+            try:
+                await self._ws.send(item)
+            except ConnectionClosed:
+                return
+
+    def _start_turn(self, start: StartTurn) -> None:
+        async def emit(event: TurnEvent) -> None:
+            self._apply(self.session.turn_event(event, time.monotonic()))
+
+        task = asyncio.create_task(
+            run_turn(start, self._engine, self._settings.reply, emit, affinity=self.session.id),
+            name=f"turn-{self.session.id[:8]}-{start.turn_id}",
+        )
+        self._turns[start.turn_id] = task
+        task.add_done_callback(lambda t: self._turn_ended(start.turn_id, t))
+
+    def _turn_ended(self, turn_id: int, task: asyncio.Task[Any]) -> None:
+        if self._turns.get(turn_id) is task:
+            del self._turns[turn_id]
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            self.log.error("turn %d crashed", turn_id, exc_info=exc)
+            failed = TurnFailed(turn_id, p.ErrorCode.INTERNAL, "internal error while answering; try again")
+            self._apply(self.session.turn_event(failed, time.monotonic()))

@@ -1,0 +1,75 @@
+"""Loads every model once, warms them up, and runs their blocking calls off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+
+from app.config import ServerSettings
+from app.stages.base import ChatModel, SpeechSynthesizer, SpeechToText
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class Engine:
+    """The shared, thread-safe model stages of one server process."""
+
+    stt: SpeechToText
+    llm: ChatModel
+    tts: SpeechSynthesizer
+    info: dict[str, Any] = field(default_factory=dict)
+    """Loaded model names, versions and file hashes (reported on /info)."""
+    executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, thread_name_prefix="stage"))
+
+    @classmethod
+    def load(cls, settings: ServerSettings) -> "Engine":
+        """Resolve the manifest's default models, load and warm them up (blocking, seconds)."""
+        from app.models import load_manifest, resolve_defaults
+        from app.stages.llm import LlamaChat
+        from app.stages.stt import WhisperStt
+        from app.stages.tts import PiperTts
+
+        ms = settings.models
+        resolved = resolve_defaults(load_manifest(ms.manifest), ms.models_dir)
+        started = time.monotonic()
+        stt = WhisperStt(resolved.stt_dir, threads=ms.stt_threads)
+        llm = LlamaChat(
+            resolved.llm_path,
+            instances=ms.llm_instances,
+            threads=ms.llm_threads,
+            n_ctx=ms.llm_context_tokens,
+            max_tokens=settings.reply.max_reply_tokens,
+            temperature=settings.reply.temperature,
+        )
+        tts = PiperTts(resolved.tts_model_path, resolved.tts_config_path, threads=ms.tts_threads)
+        loaded = time.monotonic()
+        # Warm-up: the first call of each library pays one-off costs (allocations, kernel
+        # selection, prompt evaluation) that no user should see.
+        stt.transcribe(np.zeros(16_000, dtype=np.int16), window_s=2)
+        llm.warm_up(settings.reply.system_prompt)
+        tts.synthesize("Hello there.")
+        log.info(
+            "models loaded in %.1f s, warmed up in %.1f s (manifest %s)",
+            loaded - started,
+            time.monotonic() - loaded,
+            resolved.manifest_version,
+        )
+        return cls(stt=stt, llm=llm, tts=tts, info=resolved.as_dict())
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking stage call in a worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, lambda: fn(*args, **kwargs))
+
+    def close(self) -> None:
+        """Stop the worker threads (waits for calls in flight)."""
+        self.executor.shutdown(wait=True, cancel_futures=True)

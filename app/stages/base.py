@@ -1,0 +1,72 @@
+"""The narrow protocols each pipeline stage satisfies, and the one error type they raise.
+
+Adapters wrap blocking libraries; their methods are *blocking* and are called from worker
+threads by the turn runner, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+class StageError(Exception):
+    """A model stage failed; ``stage`` is "vad", "stt", "llm" or "tts"."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(f"{stage}: {message}")
+        self.stage = stage
+
+
+class VoiceActivityDetector(Protocol):
+    def is_speech(self, frame: np.ndarray) -> bool:
+        """Whether a 20 ms frame of 16 kHz int16 samples holds speech."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptResult:
+    text: str
+    """Transcript, stripped; empty when nothing intelligible was said."""
+    audio_ms: float
+    """Duration of the transcribed audio, in ms."""
+
+
+class SpeechToText(Protocol):
+    def transcribe(self, audio: np.ndarray, *, window_s: float | None) -> TranscriptResult:
+        """Transcribe 16 kHz int16 audio. ``window_s`` sizes the encoder window (None: Whisper's 30 s)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: str
+    """"system", "user" or "assistant"."""
+    content: str
+
+
+class ChatModel(Protocol):
+    def stream_reply(
+        self, messages: Sequence[ChatMessage], *, cancel: threading.Event, affinity: str
+    ) -> Iterator[str]:
+        """Yield reply text deltas; stop early once ``cancel`` is set.
+
+        ``affinity`` names the conversation, so an implementation with several contexts can keep
+        each conversation's prefix evaluated in the same one.
+        """
+        ...
+
+
+class SpeechSynthesizer(Protocol):
+    @property
+    def sample_rate(self) -> int:
+        """Output sample rate in Hz."""
+        ...
+
+    def synthesize(self, text: str) -> np.ndarray:
+        """Speak ``text``; return int16 mono samples at ``sample_rate``."""
+        ...

@@ -1,0 +1,163 @@
+"""Runs one turn: STT, then the LLM streamed into clauses, each clause spoken as soon as it is cut.
+
+The runner is the only place that awaits model work. Everything it produces goes out through
+``emit`` as a typed turn event; the session decides what reaches the client and when.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from contextlib import aclosing
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+from app.audio import INPUT_FORMAT
+from app.clauses import ClauseSplitter, speakable
+from app.config import ReplySettings
+from app.engine import Engine
+from app.protocol import ErrorCode
+from app.session import ReplySpeech, ReplyText, StartTurn, Transcribed, TurnEvent, TurnFailed, TurnFinished
+from app.stages.base import ChatMessage, StageError
+from app.turn_policy import is_noise_transcript
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[TurnEvent], Awaitable[None]]
+_END = object()
+
+
+def _ms(since: float) -> float:
+    return 1000.0 * (time.monotonic() - since)
+
+
+async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, *, affinity: str) -> None:
+    """Produce the whole turn; a StageError becomes a TurnFailed event, cancellation stops cleanly."""
+    try:
+        stages = await _run(start, engine, reply, emit, affinity)
+    except StageError as exc:
+        log.warning("turn %d: %s stage failed", start.turn_id, exc.stage)
+        log.debug("turn %d stage failure detail: %s", start.turn_id, exc)
+        await emit(TurnFailed(start.turn_id, ErrorCode.STAGE_FAILED, f"the {exc.stage} stage failed; try again"))
+        return
+    await emit(TurnFinished(start.turn_id, stages))
+
+
+async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, affinity: str) -> dict[str, float]:
+    stages: dict[str, float] = {}
+    audio_s = start.audio.shape[0] / INPUT_FORMAT.sample_rate
+    stages["utterance_ms"] = 1000.0 * audio_s
+    t = time.monotonic()
+    window = None if start.naive else audio_s + 1.0
+    result = await engine.run(engine.stt.transcribe, start.audio, window_s=window)
+    stages["stt_ms"] = _ms(t)
+    await emit(Transcribed(start.turn_id, result.text))
+    if not result.text or is_noise_transcript(result.text):
+        return stages
+
+    messages = (ChatMessage("system", reply.system_prompt), *start.history, ChatMessage("user", result.text))
+    if start.naive:
+        await _naive_reply(start.turn_id, messages, engine, emit, stages, affinity)
+    else:
+        await _streamed_reply(start.turn_id, messages, engine, reply, emit, stages, affinity)
+    return stages
+
+
+async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine: Engine, reply: ReplySettings,
+                          emit: Emit, stages: dict[str, float], affinity: str) -> None:
+    """LLM tokens -> clause splitter -> TTS, with TTS of clause n overlapping generation of n+1."""
+    splitter = ClauseSplitter(reply.first_clause_max_words, reply.clause_min_words)
+    clauses: asyncio.Queue[object] = asyncio.Queue()
+    t_llm = time.monotonic()
+
+    async def speak() -> None:
+        first = True
+        while (clause := await clauses.get()) is not _END:
+            assert isinstance(clause, str)
+            t = time.monotonic()
+            pcm = await engine.run(engine.tts.synthesize, clause)
+            if first:
+                stages["tts_first_audio_ms"] = _ms(t)
+                first = False
+            await emit(ReplySpeech(turn_id, clause, pcm))
+
+    speaker = asyncio.create_task(speak(), name=f"tts-{turn_id}")
+    try:
+        async with aclosing(stream_llm(engine, messages, affinity)) as deltas:
+            async for delta in deltas:
+                stages.setdefault("llm_first_token_ms", _ms(t_llm))
+                await emit(ReplyText(turn_id, delta))
+                for clause in splitter.push(delta):
+                    stages.setdefault("first_clause_ms", _ms(t_llm))
+                    clauses.put_nowait(clause)
+                if speaker.done():
+                    break  # TTS failed: stop generating, the error surfaces below.
+        stages["llm_total_ms"] = _ms(t_llm)
+        for clause in splitter.flush():
+            stages.setdefault("first_clause_ms", _ms(t_llm))
+            clauses.put_nowait(clause)
+        clauses.put_nowait(_END)
+        await speaker
+    finally:
+        if not speaker.done():
+            speaker.cancel()
+            await asyncio.gather(speaker, return_exceptions=True)
+
+
+async def _naive_reply(turn_id: int, messages: Sequence[ChatMessage], engine: Engine, emit: Emit,
+                       stages: dict[str, float], affinity: str) -> None:
+    """The baseline cascade: whole reply first, then TTS of the whole reply."""
+    t_llm = time.monotonic()
+    parts: list[str] = []
+    async with aclosing(stream_llm(engine, messages, affinity)) as deltas:
+        async for delta in deltas:
+            stages.setdefault("llm_first_token_ms", _ms(t_llm))
+            parts.append(delta)
+    stages["llm_total_ms"] = stages["first_clause_ms"] = _ms(t_llm)
+    text = "".join(parts)
+    await emit(ReplyText(turn_id, text))
+    spoken = speakable(text)
+    if spoken:
+        t = time.monotonic()
+        pcm = await engine.run(engine.tts.synthesize, spoken)
+        stages["tts_first_audio_ms"] = _ms(t)
+        await emit(ReplySpeech(turn_id, spoken, pcm))
+
+
+async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: str) -> AsyncIterator[str]:
+    """Bridge the LLM's blocking token iterator (run in its own thread) to async deltas.
+
+    Leaving the loop early (cancellation, an error downstream) sets the cancel flag, and the
+    generation thread stops at its next token, so no thread outlives its turn by more than one
+    token's worth of compute.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    cancel = threading.Event()
+
+    def put(item: object) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:
+            cancel.set()  # the loop is gone (server shutdown): nobody is listening any more.
+
+    def generate() -> None:
+        try:
+            for delta in engine.llm.stream_reply(messages, cancel=cancel, affinity=affinity):
+                put(delta)
+        except BaseException as exc:  # noqa: BLE001 - forwarded to the awaiting coroutine
+            put(exc)
+        finally:
+            put(_END)
+
+    worker = threading.Thread(target=generate, name="llm-generate", daemon=True)
+    worker.start()
+    try:
+        while (item := await queue.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, str)
+            yield item
+    finally:
+        cancel.set()

@@ -1,0 +1,291 @@
+"""The sans-I/O session, driven with plain values: bytes in, effects out, no sockets, no models."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app import protocol as p
+from app.audio import FRAME_SAMPLES, AudioFormat
+from app.config import EndpointSettings, ReplySettings
+from app.session import (
+    CancelTurn,
+    CloseConnection,
+    ReplySpeech,
+    ReplyText,
+    Send,
+    SendAudio,
+    Session,
+    StartTurn,
+    Transcribed,
+    TurnFailed,
+    TurnFinished,
+)
+
+OUT = AudioFormat(22_050)
+LOUD = np.full(FRAME_SAMPLES, 3000, dtype=np.int16)
+QUIET = np.zeros(FRAME_SAMPLES, dtype=np.int16)
+
+
+class LevelVad:
+    """Speech is any frame with non-zero samples: a scripted detector for tests."""
+
+    def is_speech(self, frame: np.ndarray) -> bool:
+        return bool(np.any(frame))
+
+
+def new_session(**endpoint: int) -> Session:
+    return Session(vad=LevelVad(), output_format=OUT, endpoint=EndpointSettings(**endpoint), reply=ReplySettings())
+
+
+def hello(session: Session, pipeline: str = "fast") -> None:
+    effects = session.receive_text(p.Hello(pipeline=pipeline).encode(), 0.0)
+    assert isinstance(effects[0], Send) and isinstance(effects[0].message, p.Ready)
+
+
+def speak(session: Session, script: str, now: float = 0.0) -> list:
+    """'x' = a voiced 20 ms frame, '.' = a silent one; frames are sent in one binary message each."""
+    effects = []
+    for ch in script:
+        effects += session.receive_audio((LOUD if ch == "x" else QUIET).tobytes(), now)
+    return effects
+
+
+def messages(effects: list) -> list[p.Message]:
+    return [e.message for e in effects if isinstance(e, Send)]
+
+
+def of(effects: list, kind: type) -> list:
+    return [e for e in effects if isinstance(e, kind)]
+
+
+# ---------------------------------------------------------------- handshake and bad input
+
+
+def test_ready_announces_formats() -> None:
+    session = new_session()
+    ready = messages(session.receive_text(p.Hello().encode(), 0.0))[0]
+    assert isinstance(ready, p.Ready)
+    assert ready.input["sample_rate"] == 16_000 and ready.output["sample_rate"] == 22_050
+    assert ready.session_id == session.id
+
+
+def test_audio_before_hello_is_fatal() -> None:
+    effects = new_session().receive_audio(LOUD.tobytes(), 0.0)
+    error = messages(effects)[0]
+    assert isinstance(error, p.Error) and error.code == p.ErrorCode.NOT_READY and error.fatal
+    assert of(effects, CloseConnection)[0].code == p.CloseCode.POLICY_VIOLATION
+
+
+def test_unsupported_sample_rate_closes_with_1003() -> None:
+    effects = new_session().receive_text(json.dumps({"type": "hello", "protocol": 1, "sample_rate": 44100}), 0.0)
+    assert messages(effects)[0].code == p.ErrorCode.UNSUPPORTED_SAMPLE_RATE
+    assert of(effects, CloseConnection)[0].code == p.CloseCode.UNSUPPORTED_DATA
+
+
+def test_unsupported_protocol_closes() -> None:
+    effects = new_session().receive_text(json.dumps({"type": "hello", "protocol": 9, "sample_rate": 16000}), 0.0)
+    assert messages(effects)[0].code == p.ErrorCode.UNSUPPORTED_PROTOCOL
+    assert of(effects, CloseConnection)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("{oops", p.ErrorCode.BAD_JSON), ('{"type": "dance"}', p.ErrorCode.UNKNOWN_TYPE),
+     (p.Hello().encode(), p.ErrorCode.ALREADY_READY)],
+)
+def test_recoverable_text_errors_keep_the_session_open(raw: str, code: str) -> None:
+    session = new_session()
+    hello(session)
+    effects = session.receive_text(raw, 0.0)
+    assert [m.code for m in messages(effects)] == [code]
+    assert not of(effects, CloseConnection)
+    # The session still works: speech is still detected.
+    assert isinstance(messages(speak(session, "xxx"))[0], p.SpeechStarted)
+
+
+def test_odd_length_audio_is_reported_and_dropped() -> None:
+    session = new_session()
+    hello(session)
+    effects = session.receive_audio(b"\x01\x02\x03", 0.0)
+    assert messages(effects)[0].code == p.ErrorCode.MISALIGNED_AUDIO
+    assert not of(effects, CloseConnection)
+
+
+def test_oversized_audio_is_fatal() -> None:
+    session = new_session()
+    hello(session)
+    effects = session.receive_audio(bytes(p.MAX_AUDIO_FRAME_BYTES + 2), 0.0)
+    assert messages(effects)[0].code == p.ErrorCode.FRAME_TOO_LARGE
+    assert of(effects, CloseConnection)[0].code == p.CloseCode.MESSAGE_TOO_BIG
+    assert session.receive_audio(LOUD.tobytes(), 0.0) == []  # closed sessions ignore input
+
+
+def test_frames_of_any_even_size_are_regrouped_into_20ms() -> None:
+    session = new_session()
+    hello(session)
+    audio = np.tile(LOUD, 4)
+    effects = session.receive_audio(audio[:500].tobytes(), 0.0) + session.receive_audio(audio[500:].tobytes(), 0.0)
+    assert isinstance(messages(effects)[0], p.SpeechStarted)
+
+
+# ---------------------------------------------------------------- the speculative turn
+
+
+def speculate(session: Session) -> StartTurn:
+    effects = speak(session, "x" * 20 + "." * 8)
+    starts = of(effects, StartTurn)
+    assert len(starts) == 1 and not starts[0].naive
+    return starts[0]
+
+
+def test_speculative_outputs_are_held_until_commit_then_released_in_order() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    start = speculate(session)
+    tid = start.turn_id
+    pcm = np.full(4410, 7, dtype=np.int16)
+    held = (session.turn_event(Transcribed(tid, "What time is it?"), 1.0)
+            + session.turn_event(ReplyText(tid, "It is noon."), 1.1)
+            + session.turn_event(ReplySpeech(tid, "It is noon.", pcm), 1.2))
+    assert held == []  # nothing reaches the client before the endpoint is confirmed
+    released = speak(session, "....", now=2.0)  # 8 + 4 frames = 240 ms of silence
+    kinds = [type(m).__name__ for m in messages(released)]
+    assert kinds == ["SpeechStopped", "Transcript", "ReplyDelta"]
+    audio = of(released, SendAudio)
+    assert [f.frame.seq for f in audio] == [0, 1]  # 200 ms of audio in 100 ms frames
+    assert b"".join(f.frame.pcm for f in audio) == pcm.tobytes()
+    done = messages(session.turn_event(TurnFinished(tid, {"stt_ms": 12.0}), 2.5))
+    assert isinstance(done[0], p.ReplyDone) and done[0].text == "It is noon."
+    timing = done[1]
+    assert isinstance(timing, p.TurnTiming)
+    assert timing.stages["endpoint_wait_ms"] == 240.0
+    assert timing.stages["server_first_audio_ms"] == 0.0  # audio was ready before the commit
+    assert [(m.role, m.content) for m in session.history] == [("user", "What time is it?"), ("assistant", "It is noon.")]
+
+
+def test_unfinished_transcript_waits_longer() -> None:
+    session = new_session(complete_ms=240, incomplete_ms=900)
+    hello(session)
+    start = speculate(session)
+    assert session.turn_event(Transcribed(start.turn_id, "I was wondering,"), 0.0) == []
+    assert not of(speak(session, "." * 20), p.SpeechStopped)  # 560 ms: still waiting
+    ended = messages(speak(session, "." * 25))
+    assert any(isinstance(m, p.SpeechStopped) for m in ended)
+
+
+def test_resuming_speech_cancels_the_speculation_and_drops_its_output() -> None:
+    session = new_session()
+    hello(session)
+    start = speculate(session)
+    effects = speak(session, "xxxx")
+    assert of(effects, CancelTurn) == [CancelTurn(start.turn_id)]
+    assert session.turn_event(ReplyText(start.turn_id, "stale"), 0.0) == []
+    second = of(speak(session, "x" * 5 + "." * 8), StartTurn)[0]
+    assert second.turn_id != start.turn_id
+    assert second.audio.shape[0] > start.audio.shape[0]  # the whole utterance, both parts
+
+
+def test_noise_transcript_ends_without_a_reply() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    start = speculate(session)
+    effects = session.turn_event(Transcribed(start.turn_id, "you"), 0.0) + speak(session, "....")
+    msgs = messages(effects)
+    assert any(isinstance(m, p.Transcript) and m.text == "" for m in msgs)
+    assert not any(isinstance(m, p.ReplyDelta | p.ReplyDone) for m in msgs)
+    assert session.history == []
+
+
+def test_naive_pipeline_starts_only_after_fixed_silence() -> None:
+    session = new_session(naive_silence_ms=700)
+    hello(session, pipeline="naive")
+    effects = speak(session, "x" * 20 + "." * 34)
+    assert not of(effects, StartTurn)
+    effects = speak(session, ".")
+    starts = of(effects, StartTurn)
+    assert len(starts) == 1 and starts[0].naive
+    stopped = [m for m in messages(effects) if isinstance(m, p.SpeechStopped)][0]
+    assert stopped.at_ms == 20 * 20  # where the last voiced frame ended in the stream
+
+
+def test_commit_message_ends_the_turn_at_once() -> None:
+    session = new_session()
+    hello(session)
+    speak(session, "x" * 20)
+    effects = session.receive_text(p.Commit().encode(), 0.0)
+    assert of(effects, StartTurn) and any(isinstance(m, p.SpeechStopped) for m in messages(effects))
+
+
+def test_stage_failure_reports_an_error_and_the_session_goes_on() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    start = speculate(session)
+    session.turn_event(Transcribed(start.turn_id, "Hello there."), 0.0)
+    speak(session, "....")
+    effects = session.turn_event(TurnFailed(start.turn_id, p.ErrorCode.STAGE_FAILED, "tts broke"), 0.0)
+    error = messages(effects)[0]
+    assert isinstance(error, p.Error) and error.turn_id == start.turn_id and not error.fatal
+    assert of(speak(session, "x" * 20 + "." * 8), StartTurn)  # next turn starts normally
+
+
+# ---------------------------------------------------------------- barge-in
+
+
+def committed_turn_with_reply(session: Session) -> int:
+    start = speculate(session)
+    tid = start.turn_id
+    session.turn_event(Transcribed(tid, "Tell me a story."), 0.0)
+    speak(session, "....")
+    session.turn_event(ReplyText(tid, "Once upon a time, there was a fox."), 0.0)
+    session.turn_event(ReplySpeech(tid, "Once upon a time,", np.ones(22_050, dtype=np.int16)), 0.0)
+    session.turn_event(ReplySpeech(tid, "there was a fox.", np.ones(22_050, dtype=np.int16)), 0.0)
+    return tid
+
+
+def test_interrupt_truncates_history_to_heard_words() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    tid = committed_turn_with_reply(session)
+    effects = session.receive_text(p.Interrupt(turn_id=tid, played_ms=1500).encode(), 0.0)
+    assert CancelTurn(tid) in effects
+    ack = [m for m in messages(effects) if isinstance(m, p.Interrupted)][0]
+    assert ack.heard_text == "Once upon a time, there was"
+    assert session.history[-1].content == "Once upon a time, there was"
+
+
+def test_interrupt_after_reply_finished_rewrites_the_stored_reply() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    tid = committed_turn_with_reply(session)
+    session.turn_event(TurnFinished(tid, {}), 0.0)
+    assert session.history[-1].content == "Once upon a time, there was a fox."
+    effects = session.receive_text(p.Interrupt(turn_id=tid, played_ms=500).encode(), 0.0)
+    assert not of(effects, CancelTurn)  # nothing left running
+    assert session.history[-1].content == "Once upon"
+
+
+def test_interrupt_of_unknown_turn_is_a_clear_error() -> None:
+    session = new_session()
+    hello(session)
+    effects = session.receive_text(p.Interrupt(turn_id=99, played_ms=10).encode(), 0.0)
+    assert messages(effects)[0].code == p.ErrorCode.BAD_MESSAGE
+
+
+def test_reset_forgets_history() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    tid = committed_turn_with_reply(session)
+    session.turn_event(TurnFinished(tid, {}), 0.0)
+    assert session.history
+    session.receive_text(p.Reset().encode(), 0.0)
+    assert session.history == []
+
+
+def test_close_cancels_running_turns() -> None:
+    session = new_session()
+    hello(session)
+    start = speculate(session)
+    assert session.close() == [CancelTurn(start.turn_id)]

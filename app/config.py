@@ -19,9 +19,15 @@ class EndpointSettings:
     speculate_ms: int = 160
     """Silence after speech at which a speculative turn (STT, LLM, first TTS clause) starts."""
     complete_ms: int = 240
-    """Silence that ends a turn whose transcript looks finished (final punctuation, no trailing filler)."""
-    incomplete_ms: int = 900
-    """Silence that ends a turn whose transcript looks unfinished ("and", "so", a comma, ...)."""
+    """Silence that ends a turn when both the transcript and the turn model say it is finished."""
+    uncertain_ms: int = 800
+    """Silence that ends a turn when the transcript and the turn model disagree.
+
+    Longer than the 0.5-0.7 s pauses people leave inside a sentence, so those do not split a turn."""
+    incomplete_ms: int = 1000
+    """Silence that ends a turn that looks unfinished ("and", "so", a comma, a rising voice)."""
+    turn_threshold: float = 0.5
+    """Smart Turn probability above which the voice says the turn is finished."""
     resume_ms: int = 60
     """Voiced audio during the silence that counts as the user resuming (cancels the speculation)."""
     naive_silence_ms: int = 700
@@ -65,16 +71,16 @@ class ReplySettings:
 
     system_prompt: str = (
         "You are a helpful voice assistant running on a small edge device. "
-        "Answer in one or two short spoken sentences. Never use lists, markdown or emoji."
+        "Answer in one short spoken sentence. Never use lists, markdown or emoji."
     )
     """System prompt given to the LLM (kept evaluated in llama.cpp's prefix cache)."""
-    max_reply_tokens: int = 80
+    max_reply_tokens: int = 60
     """Upper bound on generated tokens per reply."""
     temperature: float = 0.3
     """Sampling temperature of the LLM."""
     max_history_turns: int = 8
     """User/assistant exchanges kept in the prompt; older ones are dropped."""
-    first_clause_max_words: int = 6
+    first_clause_max_words: int = 4
     """The first TTS piece is cut after this many words if no clause boundary came first."""
     clause_min_words: int = 3
     """Later pieces are cut at a comma only once they hold this many words (prosody)."""

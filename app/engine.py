@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from app.config import ServerSettings
-from app.stages.base import ChatModel, SpeechSynthesizer, SpeechToText
+from app.stages.base import ChatModel, SpeechSynthesizer, SpeechToText, TurnDetector
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -26,6 +26,8 @@ class Engine:
     stt: SpeechToText
     llm: ChatModel
     tts: SpeechSynthesizer
+    turn: TurnDetector | None = None
+    """End-of-turn model; None when the manifest has none (endpointing then uses words only)."""
     info: dict[str, Any] = field(default_factory=dict)
     """Loaded model names, versions and file hashes (reported on /info)."""
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, thread_name_prefix="stage"))
@@ -37,6 +39,7 @@ class Engine:
         from app.stages.llm import LlamaChat
         from app.stages.stt import WhisperStt
         from app.stages.tts import PiperTts
+        from app.stages.turn_detector import SmartTurn
 
         ms = settings.models
         resolved = resolve_defaults(load_manifest(ms.manifest), ms.models_dir)
@@ -51,19 +54,22 @@ class Engine:
             temperature=settings.reply.temperature,
         )
         tts = PiperTts(resolved.tts_model_path, resolved.tts_config_path, threads=ms.tts_threads)
+        turn = SmartTurn(resolved.turn_model_path) if resolved.turn_model_path else None
         loaded = time.monotonic()
         # Warm-up: the first call of each library pays one-off costs (allocations, kernel
         # selection, prompt evaluation) that no user should see.
         stt.transcribe(np.zeros(16_000, dtype=np.int16), window_s=2)
         llm.warm_up(settings.reply.system_prompt)
         tts.synthesize("Hello there.")
+        if turn is not None:
+            turn.predict(np.zeros(16_000, dtype=np.int16))
         log.info(
             "models loaded in %.1f s, warmed up in %.1f s (manifest %s)",
             loaded - started,
             time.monotonic() - loaded,
             resolved.manifest_version,
         )
-        return cls(stt=stt, llm=llm, tts=tts, info=resolved.as_dict())
+        return cls(stt=stt, llm=llm, tts=tts, turn=turn, info=resolved.as_dict())
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking stage call in a worker thread."""

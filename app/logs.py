@@ -22,3 +22,5 @@ def configure(level: str) -> None:
     )
     # websockets logs every handshake failure at INFO with tracebacks; keep it quieter.
     logging.getLogger("websockets").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # faster-whisper logs every call at INFO (durations only, but per turn): keep it at DEBUG.
+    logging.getLogger("faster_whisper").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -79,6 +79,13 @@ class Transcribed:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnPredicted:
+    turn_id: int
+    p_complete: float
+    """The turn model's P(the user has finished)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ReplyText:
     turn_id: int
     text: str
@@ -107,7 +114,7 @@ class TurnFailed:
     message: str
 
 
-TurnEvent = Transcribed | ReplyText | ReplySpeech | TurnFinished | TurnFailed
+TurnEvent = Transcribed | TurnPredicted | ReplyText | ReplySpeech | TurnFinished | TurnFailed
 
 
 # ------------------------------------------------------------------ the state machine
@@ -131,6 +138,7 @@ class _Turn:
     state: TurnState
     voiced_end: int = 0
     transcript: str | None = None
+    p_complete: float | None = None
     held: list[Effect] = field(default_factory=list)
     reply_text: str = ""
     clauses: list[tuple[str, int]] = field(default_factory=list)
@@ -333,6 +341,9 @@ class Session:
             return []  # a stale event of a turn we already dropped
         if isinstance(event, Transcribed):
             return self._transcribed(turn, event.text, now)
+        if isinstance(event, TurnPredicted):
+            turn.p_complete = event.p_complete
+            return self._update_end_silence(turn, now) if turn.state is TurnState.SPECULATIVE else []
         if isinstance(event, ReplyText):
             turn.reply_text += event.text
             return self._emit(turn, Send(p.ReplyDelta(turn_id=turn.id, text=event.text)), now)
@@ -352,15 +363,33 @@ class Session:
         turn.transcript = text
         if turn.state is TurnState.COMMITTED:
             return self._accept_transcript(turn)
-        # Speculative: the transcript's look decides how long the pause must last.
-        if is_noise_transcript(text) or looks_complete(text):
-            silence_ms = self._endpoint.complete_ms
-        else:
-            silence_ms = self._endpoint.incomplete_ms
+        return self._update_end_silence(turn, now)
+
+    def _update_end_silence(self, turn: _Turn, now: float) -> list[Effect]:
+        """Predictive endpointing: how the words read and how the voice sounds set the pause."""
+        silence_ms = self.end_silence_ms(turn.transcript, turn.p_complete)
         effects: list[Effect] = []
         for event in self._segmenter.set_end_silence(silence_ms):
             effects += self._on_segment(event, now)
         return effects
+
+    def end_silence_ms(self, transcript: str | None, p_complete: float | None) -> int:
+        """Silence that ends the turn, given what is known so far (None: not known yet)."""
+        ep = self._endpoint
+        if transcript is None:
+            return ep.incomplete_ms
+        if is_noise_transcript(transcript):
+            return ep.complete_ms  # nothing was said: close the non-turn quickly
+        text_done = looks_complete(transcript)
+        if p_complete is None:
+            # Waiting for the turn model (it answers in tens of ms), or there is none.
+            return ep.uncertain_ms if text_done else ep.incomplete_ms
+        voice_done = p_complete >= ep.turn_threshold
+        if text_done and voice_done:
+            return ep.complete_ms
+        if text_done or voice_done:
+            return ep.uncertain_ms
+        return ep.incomplete_ms
 
     def _accept_transcript(self, turn: _Turn) -> list[Effect]:
         text = turn.transcript or ""

@@ -18,7 +18,16 @@ from app.clauses import ClauseSplitter, speakable
 from app.config import ReplySettings
 from app.engine import Engine
 from app.protocol import ErrorCode
-from app.session import ReplySpeech, ReplyText, StartTurn, Transcribed, TurnEvent, TurnFailed, TurnFinished
+from app.session import (
+    ReplySpeech,
+    ReplyText,
+    StartTurn,
+    Transcribed,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+    TurnPredicted,
+)
 from app.stages.base import ChatMessage, StageError
 from app.turn_policy import is_noise_transcript
 
@@ -49,19 +58,39 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emi
     audio_s = start.audio.shape[0] / INPUT_FORMAT.sample_rate
     stages["utterance_ms"] = 1000.0 * audio_s
     t = time.monotonic()
-    window = None if start.naive else audio_s + 1.0
+    window = None if start.naive else audio_s
     result = await engine.run(engine.stt.transcribe, start.audio, window_s=window)
     stages["stt_ms"] = _ms(t)
     await emit(Transcribed(start.turn_id, result.text))
     if not result.text or is_noise_transcript(result.text):
         return stages
+    predictor = None
+    if not start.naive and engine.turn is not None:
+        # The voice's verdict only moves the endpoint; the reply is already being prepared.
+        predictor = asyncio.create_task(_predict_turn(start, engine, emit, stages))
 
     messages = (ChatMessage("system", reply.system_prompt), *start.history, ChatMessage("user", result.text))
-    if start.naive:
-        await _naive_reply(start.turn_id, messages, engine, emit, stages, affinity)
-    else:
-        await _streamed_reply(start.turn_id, messages, engine, reply, emit, stages, affinity)
+    try:
+        if start.naive:
+            await _naive_reply(start.turn_id, messages, engine, emit, stages, affinity)
+        else:
+            await _streamed_reply(start.turn_id, messages, engine, reply, emit, stages, affinity)
+        if predictor is not None:
+            await predictor
+    finally:
+        if predictor is not None and not predictor.done():
+            predictor.cancel()
+            await asyncio.gather(predictor, return_exceptions=True)
     return stages
+
+
+async def _predict_turn(start: StartTurn, engine: Engine, emit: Emit, stages: dict[str, float]) -> None:
+    assert engine.turn is not None
+    t = time.monotonic()
+    p_complete = await engine.run(engine.turn.predict, start.audio)
+    stages["turn_model_ms"] = _ms(t)
+    stages["turn_p_complete"] = p_complete
+    await emit(TurnPredicted(start.turn_id, p_complete))
 
 
 async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine: Engine, reply: ReplySettings,
@@ -80,16 +109,24 @@ async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine:
             if first:
                 stages["tts_first_audio_ms"] = _ms(t)
                 first = False
+                may_generate.set()
             await emit(ReplySpeech(turn_id, clause, pcm))
 
+    # First audio before bulk work: once the first clause is cut, generation pauses until that
+    # clause is synthesized, so the two do not split two cores between them. The rest of the
+    # reply is still ready long before the first clause finishes playing.
+    may_generate = threading.Event()
+    may_generate.set()
     speaker = asyncio.create_task(speak(), name=f"tts-{turn_id}")
     try:
-        async with aclosing(stream_llm(engine, messages, affinity)) as deltas:
+        async with aclosing(stream_llm(engine, messages, affinity, may_generate)) as deltas:
             async for delta in deltas:
                 stages.setdefault("llm_first_token_ms", _ms(t_llm))
                 await emit(ReplyText(turn_id, delta))
                 for clause in splitter.push(delta):
-                    stages.setdefault("first_clause_ms", _ms(t_llm))
+                    if "first_clause_ms" not in stages:
+                        stages["first_clause_ms"] = _ms(t_llm)
+                        may_generate.clear()
                     clauses.put_nowait(clause)
                 if speaker.done():
                     break  # TTS failed: stop generating, the error surfaces below.
@@ -125,12 +162,13 @@ async def _naive_reply(turn_id: int, messages: Sequence[ChatMessage], engine: En
         await emit(ReplySpeech(turn_id, spoken, pcm))
 
 
-async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: str) -> AsyncIterator[str]:
+async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: str,
+                     may_generate: threading.Event | None = None) -> AsyncIterator[str]:
     """Bridge the LLM's blocking token iterator (run in its own thread) to async deltas.
 
     Leaving the loop early (cancellation, an error downstream) sets the cancel flag, and the
     generation thread stops at its next token, so no thread outlives its turn by more than one
-    token's worth of compute.
+    token's worth of compute. While ``may_generate`` is clear the thread waits between tokens.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[object] = asyncio.Queue()
@@ -146,6 +184,9 @@ async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: 
         try:
             for delta in engine.llm.stream_reply(messages, cancel=cancel, affinity=affinity):
                 put(delta)
+                if may_generate is not None:
+                    while not may_generate.wait(0.05) and not cancel.is_set():
+                        pass
         except BaseException as exc:  # noqa: BLE001 - forwarded to the awaiting coroutine
             put(exc)
         finally:

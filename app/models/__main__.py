@@ -10,8 +10,8 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .errors import ModelError
 from .fetcher import fetch, select_models, verify
@@ -112,8 +112,8 @@ def _verify(manifest: Manifest, models_dir: Path, names: list[str] | None) -> in
     for p in problems:
         print(p)
     if problems:
-        print(f"error: {len(problems)} problem(s) in {n_files} file(s); `python -m app.models fetch` repairs missing or bad files",
-              file=sys.stderr)
+        print(f"error: {len(problems)} problem(s) in {n_files} file(s); "
+              "`python -m app.models fetch` repairs missing or bad files", file=sys.stderr)
         return 1
     print(f"{n_files} file(s) verified under {models_dir}")
     return 0

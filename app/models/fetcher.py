@@ -12,15 +12,23 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .errors import IntegrityError, ManifestError, UnknownModelError, UnpinnedError
 from .manifest import ROLES, FileSpec, Manifest, ModelSpec
 from .progress import NullProgress, Progress, TerminalProgress
 from .sources import Source, open_source
-from .store import HashingWriter, hash_file, new_temp, place, quick_ok, read_stamp, try_write_stamp
+from .store import (
+    HashingWriter,
+    hash_file,
+    new_temp,
+    place,
+    quick_ok,
+    read_stamp,
+    try_write_stamp,
+)
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Union
+from typing import Any
 
 from .errors import ManifestError, UnknownModelError
 
@@ -59,7 +60,7 @@ class LocalSpec:
         return f"local {self.path}"
 
 
-SourceSpec = Union[PypiWheelSpec, HuggingFaceSpec, LocalSpec]
+SourceSpec = PypiWheelSpec | HuggingFaceSpec | LocalSpec
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from .errors import IntegrityError, ModelError
 from .manifest import Manifest, ModelSpec
@@ -64,7 +65,8 @@ def resolve_defaults(manifest: Manifest, models_dir: str | Path) -> ResolvedMode
     if unpinned:
         raise ModelError(
             f"default model file(s) not pinned: {', '.join(unpinned)}; run "
-            f"`{_fetch_cmd(manifest, models_dir)} --model NAME --allow-unpinned` and copy the printed sha256/size into the manifest"
+            f"`{_fetch_cmd(manifest, models_dir)} --model NAME --allow-unpinned` "
+            "and copy the printed sha256/size into the manifest"
         )
 
     missing = [f.dest for m in defaults for f in m.files if not (models_dir / f.dest).is_file()]

@@ -42,6 +42,12 @@ class SpeechToText(Protocol):
         ...
 
 
+class TurnDetector(Protocol):
+    def predict(self, audio: np.ndarray) -> float:
+        """P(the speaker has finished) for 16 kHz int16 audio that ends now, in [0, 1]."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
     role: str

@@ -32,8 +32,8 @@ from app.models import (
     resolve_defaults,
     verify,
 )
-from app.models import sources as sources_mod
 from app.models import fetcher as fetch_mod
+from app.models import sources as sources_mod
 from app.models.__main__ import main
 from app.models.progress import TerminalProgress
 from app.models.store import stamp_path

@@ -22,6 +22,7 @@ from app.session import (
     Transcribed,
     TurnFailed,
     TurnFinished,
+    TurnPredicted,
 )
 
 OUT = AudioFormat(22_050)
@@ -148,6 +149,7 @@ def test_speculative_outputs_are_held_until_commit_then_released_in_order() -> N
     tid = start.turn_id
     pcm = np.full(4410, 7, dtype=np.int16)
     held = (session.turn_event(Transcribed(tid, "What time is it?"), 1.0)
+            + session.turn_event(TurnPredicted(tid, 0.9), 1.0)
             + session.turn_event(ReplyText(tid, "It is noon."), 1.1)
             + session.turn_event(ReplySpeech(tid, "It is noon.", pcm), 1.2))
     assert held == []  # nothing reaches the client before the endpoint is confirmed
@@ -174,6 +176,33 @@ def test_unfinished_transcript_waits_longer() -> None:
     assert not of(speak(session, "." * 20), p.SpeechStopped)  # 560 ms: still waiting
     ended = messages(speak(session, "." * 25))
     assert any(isinstance(m, p.SpeechStopped) for m in ended)
+
+
+@pytest.mark.parametrize(
+    ("transcript", "p_complete", "expected"),
+    [
+        (None, None, 1000),  # nothing known yet: be patient
+        ("What time is it?", None, 800),  # words done, voice not heard from yet
+        ("What time is it?", 0.9, 240),  # both agree: answer fast
+        ("ask not what your country can do for you.", 0.04, 800),  # jfk's pause: voice says more is coming
+        ("I was wondering,", 0.9, 800),
+        ("I was wondering,", 0.1, 1000),
+        ("you", None, 240),  # Whisper noise: end the non-turn quickly
+    ],
+)
+def test_end_silence_combines_words_and_voice(transcript: str | None, p_complete: float | None, expected: int) -> None:
+    session = new_session(complete_ms=240, uncertain_ms=800, incomplete_ms=1000)
+    assert session.end_silence_ms(transcript, p_complete) == expected
+
+
+def test_turn_model_verdict_can_end_the_pause_at_once() -> None:
+    session = new_session(complete_ms=240, uncertain_ms=800)
+    hello(session)
+    start = speculate(session)
+    speak(session, "....")  # 240 ms of silence
+    assert not of(session.turn_event(Transcribed(start.turn_id, "Is it noon?"), 0.0), CancelTurn)
+    effects = session.turn_event(TurnPredicted(start.turn_id, 0.95), 0.0)
+    assert any(isinstance(m, p.SpeechStopped) for m in messages(effects))
 
 
 def test_resuming_speech_cancels_the_speculation_and_drops_its_output() -> None:
@@ -224,6 +253,7 @@ def test_stage_failure_reports_an_error_and_the_session_goes_on() -> None:
     hello(session)
     start = speculate(session)
     session.turn_event(Transcribed(start.turn_id, "Hello there."), 0.0)
+    session.turn_event(TurnPredicted(start.turn_id, 0.9), 0.0)
     speak(session, "....")
     effects = session.turn_event(TurnFailed(start.turn_id, p.ErrorCode.STAGE_FAILED, "tts broke"), 0.0)
     error = messages(effects)[0]
@@ -238,6 +268,7 @@ def committed_turn_with_reply(session: Session) -> int:
     start = speculate(session)
     tid = start.turn_id
     session.turn_event(Transcribed(tid, "Tell me a story."), 0.0)
+    session.turn_event(TurnPredicted(tid, 0.9), 0.0)
     speak(session, "....")
     session.turn_event(ReplyText(tid, "Once upon a time, there was a fox."), 0.0)
     session.turn_event(ReplySpeech(tid, "Once upon a time,", np.ones(22_050, dtype=np.int16)), 0.0)

@@ -30,10 +30,14 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
                         help="independent llama.cpp contexts (default %(default)s)")
     parser.add_argument("--llm-threads", type=int, default=defaults.models.llm_threads,
                         help="threads per llama.cpp context (default %(default)s)")
+    parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                        help="browser origin allowed to connect, e.g. https://app.example.com "
+                             "(repeatable; default: the server's own host only; '*' allows any)")
     args = parser.parse_args(argv)
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest,
                            llm_instances=args.llm_instances, llm_threads=args.llm_threads)
-    return replace(defaults, host=args.host, port=args.port, log_level=args.log_level, models=models)
+    return replace(defaults, host=args.host, port=args.port, log_level=args.log_level, models=models,
+                   allowed_origins=tuple(args.allow_origin))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -103,3 +103,5 @@ class ServerSettings:
     reply: ReplySettings = field(default_factory=ReplySettings)
     web_root: Path = REPO_ROOT / "client" / "web"
     """Static files served on GET / (the browser demo)."""
+    allowed_origins: tuple[str, ...] = ()
+    """Browser origins allowed to open a websocket; empty means the server's own host only."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
@@ -40,9 +41,22 @@ def static_file(web_root: Path, url_path: str) -> Response:
     return _response(HTTPStatus.OK, target.read_bytes(), content_type)
 
 
-def route(request: Request, web_root: Path, info: Callable[[], dict[str, Any]]) -> Response | None:
+def origin_allowed(origin: str | None, host: str | None, allowed: tuple[str, ...]) -> bool:
+    """Browser cross-site check. No Origin header (a native client) is allowed; with no allowlist
+    the page must come from the same host:port it connects to; "*" allows any origin."""
+    if origin is None:
+        return True
+    if "*" in allowed or origin in allowed:
+        return True
+    return not allowed and host is not None and urlsplit(origin).netloc.lower() == host.lower()
+
+
+def route(request: Request, web_root: Path, info: Callable[[], dict[str, Any]],
+          allowed_origins: tuple[str, ...] = ()) -> Response | None:
     """Answer plain HTTP requests; return None to let a websocket upgrade go ahead."""
     if request.headers.get("Upgrade", "").lower() == "websocket":
+        if not origin_allowed(request.headers.get("Origin"), request.headers.get("Host"), allowed_origins):
+            return json_response(HTTPStatus.FORBIDDEN, {"error": "origin_not_allowed"})
         return None
     path = request.path.split("?", 1)[0]
     if path == "/healthz":

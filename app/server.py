@@ -32,7 +32,7 @@ class EdgeServer:
         return {"protocol": p.PROTOCOL_VERSION, "models": self.engine.info, "active_sessions": len(self.active)}
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
-        return route(request, self.settings.web_root, self.info)
+        return route(request, self.settings.web_root, self.info, self.settings.allowed_origins)
 
     async def _handle(self, ws: ServerConnection) -> None:
         connection = Connection(ws, self.engine, self.settings)

@@ -60,7 +60,13 @@ class ClientSession:
                 frame = p.ReplyAudio.decode(raw)
                 yield AudioIn(frame.turn_id, frame.seq, np.frombuffer(frame.pcm, dtype="<i2"))
             else:
-                yield p.decode_server_message(raw)
+                try:
+                    yield p.decode_server_message(raw)
+                except p.ProtocolError as exc:
+                    if exc.code != p.ErrorCode.UNKNOWN_TYPE:
+                        raise
+                    # Within a protocol version servers may add message types: skip them.
+                    log.debug("skipping unknown server message: %s", exc.message)
 
     async def close(self) -> None:
         await self.ws.close()

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Start the edge server on the embedded default models, setting everything up first if needed.
+#   scripts/serve.sh [--host 0.0.0.0] [--port 8765] [--log-level DEBUG] ...   (see: python -m app --help)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >&2
+exec .venv/bin/python -m app "$@"

@@ -1,0 +1,54 @@
+"""Plain HTTP routes and the browser Origin check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from websockets.datastructures import Headers
+from websockets.http11 import Request
+
+from app.http_routes import origin_allowed, route
+
+
+def request(path: str, **headers: str) -> Request:
+    return Request(path, Headers(headers))
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "allowed", "ok"),
+    [
+        (None, "edge:8765", (), True),  # native clients send no Origin
+        ("http://edge:8765", "edge:8765", (), True),
+        ("http://evil.example", "edge:8765", (), False),
+        ("https://app.example", "edge:8765", ("https://app.example",), True),
+        ("http://edge:8765", "edge:8765", ("https://app.example",), False),
+        ("http://anything", "edge:8765", ("*",), True),
+    ],
+)
+def test_origin_allowlist(origin: str | None, host: str, allowed: tuple[str, ...], ok: bool) -> None:
+    assert origin_allowed(origin, host, allowed) is ok
+
+
+def test_cross_site_websocket_is_refused_with_403(tmp_path: Path) -> None:
+    response = route(request("/ws", Upgrade="websocket", Origin="http://evil.example", Host="edge:1"), tmp_path, dict)
+    assert response is not None and response.status_code == 403
+
+
+def test_same_host_websocket_goes_ahead(tmp_path: Path) -> None:
+    assert route(request("/ws", Upgrade="websocket", Origin="http://edge:1", Host="edge:1"), tmp_path, dict) is None
+
+
+def test_static_files_and_traversal(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<h1>hi</h1>")
+    (tmp_path.parent / "secret.txt").write_text("no")
+    index = route(request("/"), tmp_path, dict)
+    assert index is not None and index.status_code == 200 and index.body == b"<h1>hi</h1>"
+    assert index.headers["Content-Type"].startswith("text/html")
+    assert route(request("/../secret.txt"), tmp_path, dict).status_code == 404
+    assert route(request("/missing.js"), tmp_path, dict).status_code == 404
+
+
+def test_healthz_and_info(tmp_path: Path) -> None:
+    assert route(request("/healthz"), tmp_path, dict).body == b'{"status": "ok"}'
+    assert route(request("/info"), tmp_path, lambda: {"x": 1}).body == b'{"x": 1}'

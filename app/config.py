@@ -36,6 +36,10 @@ class EndpointSettings:
     """Utterances shorter than this are treated as noise and ignored."""
     max_utterance_ms: int = 30_000
     """A turn is forced to end after this much audio, so one buffer stays bounded."""
+    echo_tail_ms: int = 500
+    """How long after a reply's audio ends an utterance can still be its echo or a backchannel to it."""
+    echo_overlap: float = 0.6
+    """A transcript whose words are at least this share of a run of the reply's words is echo."""
     vad_aggressiveness: int = 2
     """webrtcvad mode, 0 (least) to 3 (most aggressive at rejecting non-speech)."""
 

@@ -26,7 +26,7 @@ from app.audio import FRAME_SAMPLES, INPUT_FORMAT, INPUT_SAMPLE_RATE, AudioForma
 from app.config import EndpointSettings, ReplySettings
 from app.endpointing import Discard, EndOfTurn, Pause, Resume, Segmenter, SegmentEvent, SpeechStart
 from app.stages.base import ChatMessage, VoiceActivityDetector
-from app.turn_policy import is_noise_transcript, looks_complete
+from app.turn_policy import echo_overlap, is_backchannel, is_noise_transcript, looks_complete
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,8 @@ class _Turn:
     id: int
     state: TurnState
     voiced_end: int = 0
+    speech_start: int = 0
+    """Stream sample where the utterance began."""
     transcript: str | None = None
     p_complete: float | None = None
     held: list[Effect] = field(default_factory=list)
@@ -151,6 +153,8 @@ class _Turn:
     committed_at: float | None = None
     endpoint_wait_ms: float | None = None
     first_audio_sent_at: float | None = None
+    audio_start_pos: int | None = None
+    """Stream sample (input clock) at which the first reply audio went out."""
     history_index: int | None = None
     """Index of this turn's assistant message in the history, once added."""
     reply_done_sent: bool = False
@@ -182,6 +186,9 @@ class Session:
         self._current: _Turn | None = None
         """The speculative turn of the utterance in progress, if any."""
         self._next_turn_id = 1
+        self._utterance_start = 0
+        self._last_reply: _Turn | None = None
+        """The most recent committed turn that sent audio (for echo and backchannel checks)."""
         self._frame_samples = output_format.ms_to_samples(reply.audio_frame_ms)
 
     # -------------------------------------------------------------- client input
@@ -282,6 +289,7 @@ class Session:
 
     def _on_segment(self, event: SegmentEvent, now: float) -> list[Effect]:
         if isinstance(event, SpeechStart):
+            self._utterance_start = event.start
             return [Send(p.SpeechStarted(at_ms=INPUT_FORMAT.samples_to_ms(event.start)))]
         if isinstance(event, Pause):
             if self.pipeline == "naive":
@@ -304,14 +312,6 @@ class Session:
                 return []
             turn = self._new_turn(TurnState.COMMITTED, event.voiced_end)
             effects.append(StartTurn(turn.id, event.audio, tuple(self.history), naive=self.pipeline == "naive"))
-        # One reply at a time: a newer turn supersedes any older one still generating. Finished
-        # ones are forgotten here too (they were kept only so a barge-in could truncate them).
-        for older in list(self._turns.values()):
-            if older.id != turn.id and older.state is TurnState.COMMITTED:
-                if older.runner_done:
-                    self._turns.pop(older.id)
-                else:
-                    effects += self._stop(older, interrupted=True)
         turn.state = TurnState.COMMITTED
         turn.committed_at = now
         turn.endpoint_wait_ms = INPUT_FORMAT.samples_to_ms(event.at - event.voiced_end)
@@ -393,12 +393,41 @@ class Session:
 
     def _accept_transcript(self, turn: _Turn) -> list[Effect]:
         text = turn.transcript or ""
-        effects: list[Effect] = [Send(p.Transcript(turn_id=turn.id, text="" if is_noise_transcript(text) else text))]
-        if is_noise_transcript(text):
-            log.debug("turn %d: noise transcript dropped", turn.id)
+        reason = self._ignore_reason(turn, text)
+        if reason is not None:
+            log.info("turn %d ignored: %s", turn.id, reason)
+            effects: list[Effect] = [Send(p.Transcript(turn_id=turn.id, text=""))]
             return effects + self._stop(turn, interrupted=False, silent=True)
+        effects = [Send(p.Transcript(turn_id=turn.id, text=text))]
+        # One reply at a time: a real new turn supersedes any older one still generating.
+        # Finished ones are forgotten too (they were kept only so a barge-in could truncate them).
+        for older in list(self._turns.values()):
+            if older.id != turn.id and older.state is TurnState.COMMITTED:
+                if older.runner_done:
+                    self._turns.pop(older.id)
+                else:
+                    effects += self._stop(older, interrupted=True)
         self.history.append(ChatMessage("user", text))
         return effects
+
+    def _ignore_reason(self, turn: _Turn, text: str) -> str | None:
+        """Why a committed utterance is not a turn: Whisper noise, the assistant's own voice
+        coming back through the speakers, or a listener's "mhmm" while the assistant talks."""
+        if is_noise_transcript(text):
+            return "noise"
+        reply = self._last_reply
+        if reply is None or reply.audio_start_pos is None or reply.id == turn.id:
+            return None
+        playing_until = reply.audio_start_pos + round(reply.audio_samples * INPUT_SAMPLE_RATE / self._out.sample_rate)
+        # Room echo and the client's jitter buffer trail the reply by a little.
+        overlapped = turn.speech_start <= playing_until + INPUT_FORMAT.ms_to_samples(self._endpoint.echo_tail_ms)
+        if not overlapped:
+            return None
+        if echo_overlap(text, reply.reply_text) >= self._endpoint.echo_overlap and len(text.split()) >= 2:
+            return "echo of the assistant's own words"
+        if is_backchannel(text) and reply.id in self._turns:
+            return "backchannel while the assistant talks"
+        return None
 
     def _speech(self, turn: _Turn, event: ReplySpeech, now: float) -> list[Effect]:
         turn.clauses.append((event.text, int(event.pcm.shape[0])))
@@ -418,6 +447,8 @@ class Session:
             return []
         if isinstance(effect, SendAudio) and turn.first_audio_sent_at is None:
             turn.first_audio_sent_at = now
+            turn.audio_start_pos = self._segmenter.position
+            self._last_reply = turn
         return [effect]
 
     def _release(self, turn: _Turn, now: float) -> list[Effect]:
@@ -502,7 +533,7 @@ class Session:
     # -------------------------------------------------------------- helpers
 
     def _new_turn(self, state: TurnState, voiced_end: int) -> _Turn:
-        turn = _Turn(id=self._next_turn_id, state=state, voiced_end=voiced_end)
+        turn = _Turn(id=self._next_turn_id, state=state, voiced_end=voiced_end, speech_start=self._utterance_start)
         self._next_turn_id += 1
         self._turns[turn.id] = turn
         return turn

@@ -50,3 +50,37 @@ def is_noise_transcript(text: str) -> bool:
     """Whisper's stock outputs on noise or silence ("Thank you.", "you"), which are not a turn."""
     normalized = " ".join(_WORD.findall(text.lower()))
     return normalized in _HALLUCINATIONS
+
+
+_BACKCHANNELS = frozenset(
+    """mhmm mhm mm hmm uhhuh uh huh yeah yep yes ok okay right sure aha ah oh i see got it alright
+    cool nice wow really""".split()
+)
+
+
+def is_backchannel(text: str, max_words: int = 2) -> bool:
+    """A listener's "mhmm", "yeah", "okay": feedback while the assistant talks, not a new turn."""
+    words = _WORD.findall(text.lower().replace("-", ""))  # "uh-huh" -> "uhhuh"
+    return 0 < len(words) <= max_words and all(w in _BACKCHANNELS for w in words)
+
+
+def echo_overlap(transcript: str, reply: str) -> float:
+    """Share of the transcript's words that are the assistant's own reply words, in order.
+
+    Speakers feeding the mic make Whisper transcribe the assistant; such a transcript is a run of
+    the reply's words. Returns the longest common word run divided by the transcript's length.
+    """
+    said = _WORD.findall(transcript.lower())
+    spoken = _WORD.findall(reply.lower())
+    if not said or not spoken:
+        return 0.0
+    best = 0
+    previous = [0] * (len(spoken) + 1)
+    for a in said:
+        current = [0] * (len(spoken) + 1)
+        for j, b in enumerate(spoken, start=1):
+            if a == b:
+                current[j] = previous[j - 1] + 1
+                best = max(best, current[j])
+        previous = current
+    return best / len(said)

@@ -57,17 +57,27 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emi
     stages: dict[str, float] = {}
     audio_s = start.audio.shape[0] / INPUT_FORMAT.sample_rate
     stages["utterance_ms"] = 1000.0 * audio_s
+    predictor = None
+    if not start.naive and engine.turn is not None:
+        # The voice's verdict only moves the endpoint. It runs beside STT (one thread against
+        # Whisper's two) so that it is done before the LLM needs the cores.
+        predictor = asyncio.create_task(_predict_turn(start, engine, emit, stages))
     t = time.monotonic()
     window = None if start.naive else audio_s
-    result = await engine.run(engine.stt.transcribe, start.audio, window_s=window)
+    try:
+        result = await engine.run(engine.stt.transcribe, start.audio, window_s=window)
+    except BaseException:
+        if predictor is not None:
+            predictor.cancel()
+            await asyncio.gather(predictor, return_exceptions=True)
+        raise
     stages["stt_ms"] = _ms(t)
     await emit(Transcribed(start.turn_id, result.text))
     if not result.text or is_noise_transcript(result.text):
+        if predictor is not None:
+            predictor.cancel()
+            await asyncio.gather(predictor, return_exceptions=True)
         return stages
-    predictor = None
-    if not start.naive and engine.turn is not None:
-        # The voice's verdict only moves the endpoint; the reply is already being prepared.
-        predictor = asyncio.create_task(_predict_turn(start, engine, emit, stages))
 
     messages = (ChatMessage("system", reply.system_prompt), *start.history, ChatMessage("user", result.text))
     try:

@@ -10,6 +10,7 @@ import pytest
 from app import protocol as p
 from app.audio import FRAME_SAMPLES, AudioFormat
 from app.config import EndpointSettings, ReplySettings
+from app.stages.base import ChatMessage
 from app.session import (
     CancelTurn,
     CloseConnection,
@@ -320,3 +321,59 @@ def test_close_cancels_running_turns() -> None:
     hello(session)
     start = speculate(session)
     assert session.close() == [CancelTurn(start.turn_id)]
+
+
+# ---------------------------------------------------------------- echo and backchannels
+
+
+def playing_reply(session: Session) -> int:
+    """A committed turn whose 2 s reply started playing at the commit."""
+    tid = committed_turn_with_reply(session)
+    session.turn_event(TurnFinished(tid, {}), 0.0)
+    return tid
+
+
+def second_utterance(session: Session, text: str, p_complete: float = 0.9) -> list:
+    start = speculate(session)  # speech starts while the 2 s reply still plays
+    effects = session.turn_event(Transcribed(start.turn_id, text), 0.0)
+    effects += session.turn_event(TurnPredicted(start.turn_id, p_complete), 0.0)
+    return effects + speak(session, "....")
+
+
+def test_transcript_of_the_assistants_own_words_is_dropped() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    playing_reply(session)
+    history = list(session.history)
+    effects = second_utterance(session, "there was a fox.")
+    assert [m.text for m in messages(effects) if isinstance(m, p.Transcript)] == [""]
+    assert not any(isinstance(m, p.ReplyDone) for m in messages(effects))
+    assert session.history == history
+
+
+def test_backchannel_while_the_reply_plays_does_not_cancel_it() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    tid = committed_turn_with_reply(session)  # still generating
+    effects = second_utterance(session, "Mhmm.")
+    assert CancelTurn(tid) not in effects
+    assert not any(isinstance(m, p.ReplyDone) and m.interrupted for m in messages(effects))
+
+
+def test_a_real_new_question_supersedes_the_playing_reply() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    tid = committed_turn_with_reply(session)  # still generating
+    effects = second_utterance(session, "What is the weather in Paris?")
+    assert CancelTurn(tid) in effects
+    assert session.history[-1] == ChatMessage("user", "What is the weather in Paris?")
+
+
+def test_yes_is_a_turn_when_nothing_is_playing() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    start = speculate(session)
+    session.turn_event(Transcribed(start.turn_id, "Yes."), 0.0)
+    session.turn_event(TurnPredicted(start.turn_id, 0.9), 0.0)
+    speak(session, "....")
+    assert session.history == [ChatMessage("user", "Yes.")]

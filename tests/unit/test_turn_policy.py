@@ -29,3 +29,26 @@ def test_whisper_noise_outputs(text: str) -> None:
 def test_real_short_answers_are_not_noise() -> None:
     assert not is_noise_transcript("Thank you.")
     assert not is_noise_transcript("Yes.")
+
+
+@pytest.mark.parametrize("text", ["Mhmm.", "uh-huh", "Yeah, okay.", "Right."])
+def test_backchannels(text: str) -> None:
+    from app.turn_policy import is_backchannel
+
+    assert is_backchannel(text)
+
+
+@pytest.mark.parametrize("text", ["", "Yeah, tell me more about that.", "Stop.", "What?"])
+def test_not_backchannels(text: str) -> None:
+    from app.turn_policy import is_backchannel
+
+    assert not is_backchannel(text)
+
+
+def test_echo_overlap_finds_a_run_of_the_reply() -> None:
+    from app.turn_policy import echo_overlap
+
+    reply = "The capital of France is Paris, a lovely city on the Seine."
+    assert echo_overlap("is Paris a lovely city", reply) == 1.0
+    assert echo_overlap("What is the capital of Spain?", reply) < 0.6
+    assert echo_overlap("anything", "") == 0.0

@@ -1,0 +1,282 @@
+"""The session store interface: a record of one conversation, its JSON form, and the errors.
+
+Edge nodes are ephemeral, so what a session needs to resume elsewhere (its conversation history
+and its settings) lives in a store keyed by the session id, for a TTL. No audio is ever stored;
+transcripts are stored only as conversation history and only for the TTL.
+
+Store methods are *synchronous* and may block briefly (a file, a socket with a short timeout);
+the server calls them from a worker thread, never on the event loop.
+
+Versioning: ``SessionRecord.version`` counts saves. A writer loads a record at version *n* and
+saves its successor at *n + 1* (``record.next_version(...)``); a save whose version is not higher
+than the stored one raises ``StaleWrite`` and changes nothing. Two nodes resuming the same
+session can therefore never overwrite each other's newer history with an older one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Protocol
+
+from app.stages.base import ChatMessage
+
+SettingValue = str | int | float | bool
+"""What a session setting may hold (JSON scalars, no null)."""
+
+ROLES = frozenset({"system", "user", "assistant"})
+"""Roles a stored chat message may have."""
+
+RECORD_FORMAT = 1
+"""Version of the JSON layout written by ``encode_record``."""
+
+SESSION_ID_MIN = 16
+SESSION_ID_MAX = 128
+_SESSION_ID = re.compile(rf"[A-Za-z0-9_-]{{{SESSION_ID_MIN},{SESSION_ID_MAX}}}")
+
+
+# ------------------------------------------------------------------ errors
+
+
+class StoreError(Exception):
+    """Base of every session store error."""
+
+
+class StoreUnavailable(StoreError):
+    """The backend cannot be reached or did not answer in time; retrying later may work."""
+
+
+class InvalidSessionId(StoreError, ValueError):
+    """A session id is not a string of 16-128 URL-safe characters (A-Z a-z 0-9 _ -)."""
+
+
+class CorruptRecord(StoreError):
+    """Stored data is not a valid session record."""
+
+
+class StaleWrite(StoreError):
+    """A save lost a version race: the store already holds this version or a newer one."""
+
+    def __init__(self, session_id: str, attempted: int, stored: int | None) -> None:
+        super().__init__(
+            f"session {short_id(session_id)}: version {attempted} is not newer than stored version {stored}"
+        )
+        self.session_id = session_id
+        self.attempted = attempted
+        self.stored = stored
+
+
+# ------------------------------------------------------------------ session ids
+
+
+def new_session_id() -> str:
+    """A fresh random session id: 22 URL-safe characters (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def validate_session_id(session_id: object) -> str:
+    """Return ``session_id`` if it is a valid id, else raise ``InvalidSessionId``.
+
+    Valid: a str of 16-128 characters from A-Z a-z 0-9 _ - (``new_session_id()`` and
+    ``uuid4().hex`` both qualify). The offending value is not echoed (it is client input)."""
+    if not isinstance(session_id, str) or _SESSION_ID.fullmatch(session_id) is None:
+        raise InvalidSessionId(
+            f"a session id must be {SESSION_ID_MIN}-{SESSION_ID_MAX} characters of A-Z a-z 0-9 _ -"
+        )
+    return session_id
+
+
+def short_id(session_id: str) -> str:
+    """The first 8 characters of a session id: all that logs may show."""
+    return session_id[:8]
+
+
+# ------------------------------------------------------------------ the record
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """What a store keeps of one session. Immutable; build the next one with ``next_version``."""
+
+    session_id: str
+    history: tuple[ChatMessage, ...] = ()
+    """Conversation so far, oldest first (no system prompt)."""
+    settings: Mapping[str, SettingValue] = field(default_factory=lambda: MappingProxyType({}))
+    """Session settings such as ``{"pipeline": "fast"}``; kept as a read-only mapping."""
+    updated_at: float = 0.0
+    """Wall-clock time of the save, unix seconds."""
+    version: int = 0
+    """Number of saves so far; 0 means never saved. A save must carry a higher version."""
+
+    def __post_init__(self) -> None:
+        validate_session_id(self.session_id)
+        history = tuple(self.history)
+        for message in history:
+            if not isinstance(message, ChatMessage):
+                raise TypeError(f"history items must be ChatMessage, not {type(message).__name__}")
+            if message.role not in ROLES or not isinstance(message.content, str):
+                raise ValueError(f"invalid chat message (role {message.role!r})")
+        settings = dict(self.settings)
+        for key, value in settings.items():
+            if not isinstance(key, str) or not _is_setting_value(value):
+                raise ValueError(f"setting {key!r} must map a str to a str, int, finite float or bool")
+        if not _is_number(self.updated_at) or not math.isfinite(self.updated_at):
+            raise ValueError("updated_at must be a finite number")
+        if not isinstance(self.version, int) or isinstance(self.version, bool) or self.version < 0:
+            raise ValueError("version must be an int >= 0")
+        object.__setattr__(self, "history", history)
+        object.__setattr__(self, "settings", MappingProxyType(settings))
+
+    def next_version(
+        self,
+        *,
+        history: Iterable[ChatMessage] | None = None,
+        settings: Mapping[str, SettingValue] | None = None,
+        now: float | None = None,
+    ) -> SessionRecord:
+        """The record to save next: version + 1, ``updated_at`` = now, and the given changes."""
+        return SessionRecord(
+            session_id=self.session_id,
+            history=self.history if history is None else tuple(history),
+            settings=self.settings if settings is None else settings,
+            updated_at=time.time() if now is None else now,
+            version=self.version + 1,
+        )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_setting_value(value: object) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | int)  # bool is an int
+
+
+def check_saveable(record: SessionRecord) -> None:
+    """Stores call this first in ``save``: a record must be a ``SessionRecord`` of version >= 1."""
+    if not isinstance(record, SessionRecord):
+        raise TypeError(f"expected a SessionRecord, not {type(record).__name__}")
+    if record.version < 1:
+        raise ValueError("save a record with version >= 1 (use record.next_version(...))")
+
+
+# ------------------------------------------------------------------ JSON form
+
+
+def encode_record(record: SessionRecord) -> str:
+    """The record as compact ASCII JSON (non-ASCII text is escaped, so any str round-trips)."""
+    return json.dumps(
+        {
+            "format": RECORD_FORMAT,
+            "session_id": record.session_id,
+            "version": record.version,
+            "updated_at": record.updated_at,
+            "settings": dict(record.settings),
+            "history": [{"role": m.role, "content": m.content} for m in record.history],
+        },
+        separators=(",", ":"),
+        allow_nan=False,
+    )
+
+
+def decode_record(data: str | bytes, *, session_id: str | None = None) -> SessionRecord:
+    """Parse ``encode_record`` output; raise ``CorruptRecord`` on anything else.
+
+    ``session_id``, if given, must match the id inside (the key the data was stored under)."""
+    try:
+        obj = json.loads(data, parse_constant=_reject_constant)
+    except (ValueError, TypeError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise CorruptRecord(f"not JSON: {type(exc).__name__}") from None
+    if not isinstance(obj, dict):
+        raise CorruptRecord("not a JSON object")
+    expected = {"format", "session_id", "version", "updated_at", "settings", "history"}
+    if set(obj) != expected:
+        raise CorruptRecord(f"unexpected fields: {sorted(set(obj) ^ expected)}")
+    if obj["format"] != RECORD_FORMAT or isinstance(obj["format"], bool):
+        raise CorruptRecord(f"unknown record format {obj['format']!r}")
+    if session_id is not None and obj["session_id"] != session_id:
+        raise CorruptRecord("stored session id does not match its key")
+    version = obj["version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CorruptRecord("version is not an integer")
+    if not _is_number(obj["updated_at"]):
+        raise CorruptRecord("updated_at is not a number")
+    if not isinstance(obj["settings"], dict):
+        raise CorruptRecord("settings is not an object")
+    history = obj["history"]
+    if not isinstance(history, list):
+        raise CorruptRecord("history is not a list")
+    messages: list[ChatMessage] = []
+    for item in history:
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"role", "content"}
+            or not isinstance(item["role"], str)
+            or not isinstance(item["content"], str)
+        ):
+            raise CorruptRecord("history item is not {role: str, content: str}")
+        messages.append(ChatMessage(item["role"], item["content"]))
+    try:
+        return SessionRecord(
+            session_id=obj["session_id"],
+            history=tuple(messages),
+            settings=obj["settings"],
+            updated_at=float(obj["updated_at"]),
+            version=version,
+        )
+    except (ValueError, TypeError) as exc:  # InvalidSessionId is a ValueError
+        raise CorruptRecord(f"invalid record: {type(exc).__name__}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+# ------------------------------------------------------------------ the interface
+
+
+class SessionStore(Protocol):
+    """Where session records live between connections. All methods are synchronous.
+
+    Every method taking a session id raises ``InvalidSessionId`` for a malformed one, and
+    ``StoreUnavailable`` when the backend cannot be reached."""
+
+    @property
+    def ttl_s(self) -> float:
+        """Seconds a record lives after its last save or touch."""
+        ...
+
+    def load(self, session_id: str) -> SessionRecord | None:
+        """The stored record, or None if unknown or expired. ``CorruptRecord`` if unreadable."""
+        ...
+
+    def save(self, record: SessionRecord) -> None:
+        """Store ``record`` and (re)start its TTL.
+
+        ``StaleWrite`` (and nothing stored) unless ``record.version`` is higher than the stored
+        version; an unknown or expired session accepts any version >= 1."""
+        ...
+
+    def delete(self, session_id: str) -> bool:
+        """Forget a session (works on corrupt records too). Whether one was stored."""
+        ...
+
+    def touch(self, session_id: str) -> bool:
+        """Restart a record's TTL without changing it. Whether one was stored."""
+        ...
+
+    def ping(self) -> bool:
+        """Whether the backend answers (health check); never raises."""
+        ...
+
+    def close(self) -> None:
+        """Release connections. Idempotent."""
+        ...

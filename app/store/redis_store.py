@@ -1,0 +1,159 @@
+"""Session records in Redis, shared by every edge node that points at the same instance.
+
+One hash per session, ``<prefix><session id>`` = {version, record}, with a TTL. Saves run as a
+Lua script, so the version check and the write are one atomic step on the server. Socket
+timeouts are short so a dead or hung Redis fails a call fast instead of stalling a turn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from app.store.base import (
+    CorruptRecord,
+    SessionRecord,
+    StaleWrite,
+    StoreError,
+    StoreUnavailable,
+    check_saveable,
+    decode_record,
+    encode_record,
+    short_id,
+    validate_session_id,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 0.5
+
+# KEYS[1] = key; ARGV = version, record JSON, ttl in ms.
+# Returns {1, version} when written, {0, stored version} when stale, {-1, 0} when the stored
+# version field is unreadable.
+_SAVE_SCRIPT = """
+local stored = redis.call('HGET', KEYS[1], 'version')
+if stored then
+  local n = tonumber(stored)
+  if not n then return {-1, 0} end
+  if tonumber(ARGV[1]) <= n then return {0, n} end
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'record', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {1, tonumber(ARGV[1])}
+"""
+
+
+class RedisStore:
+    """Session records in Redis (``redis://host:port/db``, ``rediss://``, ``unix://``).
+
+    The client connects lazily: constructing one with Redis down succeeds, and the first call
+    raises ``StoreUnavailable``. Each command gets ``timeout_s`` to connect and to answer, and
+    one immediate retry (which rides over a pooled connection broken by a Redis restart)."""
+
+    def __init__(
+        self,
+        url: str,
+        ttl_s: float,
+        prefix: str = "edgevoice:",
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        if not ttl_s > 0:
+            raise ValueError("ttl_s must be > 0")
+        self._ttl_s = float(ttl_s)
+        self._ttl_ms = max(1, round(self._ttl_s * 1000))
+        self._prefix = prefix
+        self._client: redis.Redis = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout_s,
+            socket_connect_timeout=timeout_s,
+            retry=Retry(NoBackoff(), 1),
+        )
+        self._save_script = self._client.register_script(_SAVE_SCRIPT)
+
+    @property
+    def ttl_s(self) -> float:
+        return self._ttl_s
+
+    @property
+    def client(self) -> redis.Redis:
+        """The underlying client (tests and diagnostics)."""
+        return self._client
+
+    def key(self, session_id: str) -> str:
+        """The Redis key of a session."""
+        return self._prefix + validate_session_id(session_id)
+
+    def load(self, session_id: str) -> SessionRecord | None:
+        key = self.key(session_id)
+        with _mapped():
+            version, data = self._client.hmget(key, ["version", "record"])
+        if version is None and data is None:
+            return None
+        if version is None or data is None:
+            raise CorruptRecord("stored session lacks its version or record field")
+        record = decode_record(data, session_id=session_id)
+        if str(record.version).encode() != version:
+            raise CorruptRecord("stored version field does not match the record")
+        return record
+
+    def save(self, record: SessionRecord) -> None:
+        check_saveable(record)
+        key = self.key(record.session_id)
+        data = encode_record(record)
+        with _mapped():
+            status, stored = self._save_script(keys=[key], args=[record.version, data, self._ttl_ms])
+        if status == 0:
+            raise StaleWrite(record.session_id, record.version, int(stored))
+        if status != 1:
+            raise CorruptRecord("stored version field is not a number")
+        log.debug("saved session %s v%d", short_id(record.session_id), record.version)
+
+    def delete(self, session_id: str) -> bool:
+        key = self.key(session_id)
+        with _mapped():
+            return bool(self._client.delete(key))
+
+    def touch(self, session_id: str) -> bool:
+        key = self.key(session_id)
+        with _mapped():
+            return bool(self._client.pexpire(key, self._ttl_ms))
+
+    def ping(self) -> bool:
+        try:
+            with _mapped():
+                return bool(self._client.ping())
+        except StoreError:
+            return False
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> RedisStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextmanager
+def _mapped() -> Iterator[None]:
+    """redis-py errors become store errors."""
+    try:
+        yield
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        raise StoreUnavailable(f"redis: {type(exc).__name__}: {exc}") from exc
+    except redis.exceptions.ReadOnlyError as exc:  # a replica after a failover
+        raise StoreUnavailable(f"redis: {exc}") from exc
+    except redis.exceptions.ResponseError as exc:
+        if "WRONGTYPE" in str(exc):
+            raise CorruptRecord("the session key holds another Redis type") from exc
+        raise StoreError(f"redis: {exc}") from exc
+    except redis.exceptions.RedisError as exc:
+        raise StoreError(f"redis: {type(exc).__name__}: {exc}") from exc

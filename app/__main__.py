@@ -33,16 +33,23 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                         help="browser origin allowed to connect, e.g. https://app.example.com "
                              "(repeatable; default: the server's own host only; '*' allows any)")
+    parser.add_argument("--max-sessions", type=int, default=defaults.max_sessions,
+                        help="sessions admitted at once; more get a 'busy' error (default %(default)s)")
+    parser.add_argument("--drain-timeout", type=float, default=defaults.drain_timeout_s,
+                        help="seconds turns in flight may take to finish on SIGTERM (default %(default)s)")
+    parser.add_argument("--log-format", choices=["text", "json"], default=defaults.log_format,
+                        help="log line format (default %(default)s)")
     args = parser.parse_args(argv)
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest,
                            llm_instances=args.llm_instances, llm_threads=args.llm_threads)
-    return replace(defaults, host=args.host, port=args.port, log_level=args.log_level, models=models,
-                   allowed_origins=tuple(args.allow_origin))
+    return replace(defaults, host=args.host, port=args.port, log_level=args.log_level, log_format=args.log_format, models=models,
+                   allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,
+                   drain_timeout_s=args.drain_timeout)
 
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(argv)
-    configure(settings.log_level)
+    configure(settings.log_level, settings.log_format)
     from app.engine import Engine
     from app.models import ModelError
     from app.server import EdgeServer

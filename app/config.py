@@ -102,10 +102,18 @@ class ServerSettings:
     """TCP port for websocket and HTTP."""
     log_level: str = "INFO"
     """Root log level name."""
+    log_format: str = "text"
+    """"text" or "json" (one object per line)."""
     endpoint: EndpointSettings = field(default_factory=EndpointSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
     reply: ReplySettings = field(default_factory=ReplySettings)
     web_root: Path = REPO_ROOT / "client" / "web"
     """Static files served on GET / (the browser demo)."""
+    max_sessions: int = 4
+    """Sessions this node admits at once; beyond it new connections get ``busy`` (see README, Latency)."""
+    retry_after_ms: int = 5_000
+    """Retry hint given with ``busy``, in ms."""
+    drain_timeout_s: float = 20.0
+    """On SIGTERM, how long turns in flight may take to finish before the node closes them."""
     allowed_origins: tuple[str, ...] = ()
     """Browser origins allowed to open a websocket; empty means the server's own host only."""

@@ -12,9 +12,8 @@ from websockets.exceptions import ConnectionClosed
 
 from app import protocol as p
 from app.audio import AudioFormat
-from app.config import ServerSettings
-from app.engine import Engine
 from app.logs import SessionLog
+from app.node import Node
 from app.session import (
     CancelTurn,
     CloseConnection,
@@ -43,13 +42,13 @@ class _Close:
 class Connection:
     """One websocket session: a receive loop, a single ordered sender, and the turn tasks."""
 
-    def __init__(self, ws: ServerConnection, engine: Engine, settings: ServerSettings) -> None:
+    def __init__(self, ws: ServerConnection, node: Node) -> None:
         self._ws = ws
-        self._engine = engine
-        self._settings = settings
+        self._node = node
+        self._settings = settings = node.settings
         self.session = Session(
             vad=WebRtcVad(settings.endpoint.vad_aggressiveness),
-            output_format=AudioFormat(engine.tts.sample_rate),
+            output_format=AudioFormat(node.engine.tts.sample_rate),
             endpoint=settings.endpoint,
             reply=settings.reply,
         )
@@ -88,6 +87,7 @@ class Connection:
     def _apply(self, effects: list[Effect]) -> None:
         for effect in effects:
             if isinstance(effect, Send):
+                self._observe(effect.message)
                 self._enqueue(effect.message.encode())
             elif isinstance(effect, SendAudio):
                 self._enqueue(effect.frame.encode())
@@ -99,6 +99,22 @@ class Connection:
                     task.cancel()
             elif isinstance(effect, CloseConnection):
                 self._outgoing.put_nowait(_Close(effect.code, effect.reason))
+
+    async def shutdown(self) -> None:
+        """The node is going away: tell the client to reconnect elsewhere and close."""
+        self._apply(self.session.close())
+        self._outgoing.put_nowait(_Close(p.CloseCode.GOING_AWAY, "node draining"))
+
+    def _observe(self, message: p.Message) -> None:
+        if isinstance(message, p.Error):
+            self._node.metrics.errors.labels(message.code).inc()
+        elif isinstance(message, p.TurnTiming):
+            self._node.metrics.observe_turn(self.session.pipeline, message.stages)
+
+    @property
+    def busy(self) -> bool:
+        """True while a turn of this session is still being produced."""
+        return any(not task.done() for task in self._turns.values())
 
     def _enqueue(self, data: str | bytes) -> None:
         if self._outgoing.qsize() >= MAX_OUTGOING:
@@ -123,8 +139,10 @@ class Connection:
         async def emit(event: TurnEvent) -> None:
             self._apply(self.session.turn_event(event, time.monotonic()))
 
+        # The engine is read per turn: after a model rollout new turns use the new models while
+        # turns in flight finish on the old ones.
         task = asyncio.create_task(
-            run_turn(start, self._engine, self._settings.reply, emit, affinity=self.session.id),
+            run_turn(start, self._node.engine, self._settings.reply, emit, affinity=self.session.id),
             name=f"turn-{self.session.id[:8]}-{start.turn_id}",
         )
         self._turns[start.turn_id] = task

@@ -33,16 +33,25 @@ class Engine:
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, thread_name_prefix="stage"))
 
     @classmethod
-    def load(cls, settings: ServerSettings) -> "Engine":
-        """Resolve the manifest's default models, load and warm them up (blocking, seconds)."""
-        from app.models import load_manifest, resolve_defaults
+    def load(cls, settings: ServerSettings, *, rehash: bool = False) -> "Engine":
+        """Resolve the manifest's default models, load and warm them up (blocking, seconds).
+
+        ``rehash`` re-verifies every file's sha256 instead of trusting the placement stamps
+        (a rollout does this: a node must never start serving bytes it has not checked).
+        """
+        from app.models import ModelError, load_manifest, resolve_defaults, verify
         from app.stages.llm import LlamaChat
         from app.stages.stt import WhisperStt
         from app.stages.tts import PiperTts
         from app.stages.turn_detector import SmartTurn
 
         ms = settings.models
-        resolved = resolve_defaults(load_manifest(ms.manifest), ms.models_dir)
+        manifest = load_manifest(ms.manifest)
+        if rehash:
+            problems = verify(manifest, ms.models_dir)
+            if problems:
+                raise ModelError("verification failed: " + "; ".join(problems))
+        resolved = resolve_defaults(manifest, ms.models_dir)
         started = time.monotonic()
         stt = WhisperStt(resolved.stt_dir, threads=ms.stt_threads)
         llm = LlamaChat(
@@ -79,3 +88,7 @@ class Engine:
     def close(self) -> None:
         """Stop the worker threads (waits for calls in flight)."""
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def close_in_background(self) -> None:
+        """Release a retired engine without blocking the event loop."""
+        self.executor.shutdown(wait=False)

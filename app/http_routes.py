@@ -23,6 +23,11 @@ def _response(status: HTTPStatus, body: bytes, content_type: str, extra: dict[st
     return Response(status.value, status.phrase, headers, body)
 
 
+def text_response(status: HTTPStatus, body: bytes, content_type: str) -> Response:
+    """A body of the given type."""
+    return _response(status, body, content_type)
+
+
 def json_response(status: HTTPStatus, payload: Any) -> Response:
     """A JSON body with the right headers."""
     return _response(status, json.dumps(payload).encode(), "application/json")

@@ -55,6 +55,7 @@ class ErrorCode:
     UNSUPPORTED_SAMPLE_RATE = "unsupported_sample_rate"
     UNSUPPORTED_PROTOCOL = "unsupported_protocol"
     STAGE_FAILED = "stage_failed"
+    BUSY = "busy"
     INTERNAL = "internal"
 
 
@@ -257,6 +258,8 @@ class Error(Message):
     message: str = ""
     turn_id: int | None = None
     fatal: bool = False
+    retry_after_ms: int | None = None
+    """With ``busy``: when to try again (or try another node)."""
 
 
 _NUM = (int, float)
@@ -293,6 +296,7 @@ _FIELD_TYPES: dict[tuple[str, str], tuple[type | tuple[type, ...], bool]] = {
     ("error", "message"): (str, True),
     ("error", "turn_id"): ((int, type(None)), False),
     ("error", "fatal"): (bool, False),
+    ("error", "retry_after_ms"): ((int, type(None)), False),
 }
 
 CLIENT_MESSAGES: dict[str, type[Message]] = {m.type: m for m in (Hello, Interrupt, Commit, Reset)}

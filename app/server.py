@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
+from http import HTTPStatus
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -14,33 +16,83 @@ from app import protocol as p
 from app.config import ServerSettings
 from app.connection import Connection
 from app.engine import Engine
-from app.http_routes import route
+from app.http_routes import json_response, route, text_response
+from app.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from app.models import ModelError
+from app.node import Node
+from app.stages.base import StageError
 
 log = logging.getLogger(__name__)
 
 
 class EdgeServer:
-    """Owns the listening socket and the shared engine."""
+    """Owns the listening socket, the shared node state and the live connections."""
 
     def __init__(self, settings: ServerSettings, engine: Engine) -> None:
         self.settings = settings
-        self.engine = engine
+        self.node = Node(settings, engine)
+        self.node.metrics.set_models(engine.info)
+        self.node.metrics.max_sessions.set(settings.max_sessions)
         self.active: set[Connection] = set()
+        self._rolling_out = False
+
+    # ------------------------------------------------------------------ HTTP
 
     def info(self) -> dict[str, Any]:
-        """What /info reports: protocol, models and load."""
-        return {"protocol": p.PROTOCOL_VERSION, "models": self.engine.info, "active_sessions": len(self.active)}
+        """What /info reports: protocol, models in use and load."""
+        return {
+            "protocol": p.PROTOCOL_VERSION,
+            "models": self.node.engine.info,
+            "active_sessions": len(self.active),
+            "max_sessions": self.settings.max_sessions,
+            "draining": self.node.draining,
+        }
+
+    def _full(self) -> bool:
+        return len(self.active) >= self.settings.max_sessions
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        path = request.path.split("?", 1)[0]
+        if path == "/readyz":
+            # A load balancer stops sending new sessions here while full or draining.
+            if self.node.draining:
+                return json_response(HTTPStatus.SERVICE_UNAVAILABLE, {"status": "draining"})
+            if self._full():
+                return json_response(HTTPStatus.SERVICE_UNAVAILABLE, {"status": "full"})
+            return json_response(HTTPStatus.OK, {"status": "ready"})
+        if path == "/metrics":
+            return text_response(HTTPStatus.OK, self.node.metrics.render(), METRICS_CONTENT_TYPE)
         return route(request, self.settings.web_root, self.info, self.settings.allowed_origins)
 
+    # ------------------------------------------------------------------ websocket
+
     async def _handle(self, ws: ServerConnection) -> None:
-        connection = Connection(ws, self.engine, self.settings)
+        refusal = self._refusal()
+        if refusal is not None:
+            reason, close_code = refusal
+            self.node.metrics.rejected.labels(reason).inc()
+            error = p.Error(code=p.ErrorCode.BUSY, fatal=True, retry_after_ms=self.settings.retry_after_ms,
+                            message=f"this node is {reason}; retry in {self.settings.retry_after_ms / 1000:.0f} s "
+                                    "or on another node")
+            await ws.send(error.encode())
+            await ws.close(close_code, reason)
+            return
+        connection = Connection(ws, self.node)
         self.active.add(connection)
+        self.node.metrics.active_sessions.set(len(self.active))
         try:
             await connection.run()
         finally:
             self.active.discard(connection)
+            self.node.metrics.active_sessions.set(len(self.active))
+
+    def _refusal(self) -> tuple[str, int] | None:
+        """Admission control: refuse rather than accept and degrade every session's latency."""
+        if self.node.draining:
+            return "draining", p.CloseCode.GOING_AWAY
+        if self._full():
+            return "full", p.CloseCode.TRY_AGAIN_LATER
+        return None
 
     async def start(self) -> Server:
         """Bind and start serving; returns the websockets Server (``.sockets`` gives the port)."""
@@ -56,17 +108,62 @@ class EdgeServer:
             compression=None,  # audio does not compress; deflate would only cost CPU and latency.
         )
 
+    async def roll_out(self) -> bool:
+        """Load the models the manifest names now (SIGHUP), and switch new turns to them.
+
+        Every file is rehashed first; on any problem the node keeps serving what it has. Turns
+        in flight finish on the old engine, which is closed once the drain deadline has passed.
+        Rolling back is the same operation with the previous manifest put back.
+        """
+        if self._rolling_out:
+            log.warning("rollout already in progress; ignored")
+            return False
+        self._rolling_out = True
+        old = self.node.engine
+        try:
+            new = await asyncio.to_thread(Engine.load, self.settings, rehash=True)
+        except (ModelError, StageError) as exc:
+            self.node.metrics.rollouts.labels("refused").inc()
+            log.error("model rollout refused, still serving manifest %s: %s",
+                      old.info.get("manifest_version"), exc)
+            return False
+        finally:
+            self._rolling_out = False
+        self.node.engine = new
+        self.node.metrics.set_models(new.info)
+        self.node.metrics.rollouts.labels("done").inc()
+        log.info("models rolled out: manifest %s -> %s", old.info.get("manifest_version"),
+                 new.info.get("manifest_version"))
+        asyncio.get_running_loop().call_later(self.settings.drain_timeout_s, old.close_in_background)
+        return True
+
+    async def drain(self) -> None:
+        """Stop admitting sessions, let turns in flight finish (up to the deadline), then close."""
+        self.node.draining = True
+        self.node.metrics.draining.set(1)
+        deadline = time.monotonic() + self.settings.drain_timeout_s
+        log.info("draining: %d sessions, deadline %.0f s", len(self.active), self.settings.drain_timeout_s)
+        while any(c.busy for c in self.active) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        unfinished = sum(c.busy for c in self.active)
+        if unfinished:
+            log.warning("drain deadline passed with %d turns in flight", unfinished)
+        await asyncio.gather(*(c.shutdown() for c in list(self.active)), return_exceptions=True)
+
     async def serve_forever(self) -> None:
-        """Serve until SIGINT or SIGTERM, then close connections and return."""
+        """Serve until SIGINT or SIGTERM, then drain and return."""
         server = await self.start()
         port = server.sockets[0].getsockname()[1] if server.sockets else self.settings.port
-        log.info("listening on ws://%s:%d (HTTP /healthz, /info, / on the same port)", self.settings.host, port)
+        log.info("listening on ws://%s:%d (HTTP /healthz, /readyz, /info, /metrics, / on the same port)",
+                 self.settings.host, port)
         print(f"edge server ready on ws://{self.settings.host}:{port}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.roll_out()))
         await stop.wait()
-        log.info("shutting down")
+        await self.drain()
         server.close()
         await server.wait_closed()
+        log.info("stopped")

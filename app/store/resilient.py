@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 
 from app.store.base import (
-    CorruptRecord,
     SessionRecord,
     SessionStore,
     StaleWrite,
@@ -102,54 +101,64 @@ class ResilientStore:
 
     def save(self, record: SessionRecord) -> None:
         check_saveable(record)
-        if self._usable():
-            try:
-                self._primary.save(record)
-            except StoreUnavailable as exc:
-                self._went_down(exc)
-            else:
-                with self._lock:
-                    self._cache.put(record, only_if_newer=True)
+        while True:
+            if self._usable():
+                try:
+                    self._primary.save(record)
+                except StoreUnavailable as exc:
+                    self._went_down(exc)
+                else:
+                    with self._lock:
+                        self._cache.put(record, only_if_newer=True)
+                    return
+            with self._lock:
+                if self._healthy:
+                    continue  # a re-sync finished meanwhile: write to the primary after all
+                self._cache.save(record)  # the version check, against what this node knows
+                self._dirty[record.session_id] = record
+                self._touched.discard(record.session_id)
                 return
-        with self._lock:
-            self._cache.save(record)  # the version check, against what this node knows
-            self._dirty[record.session_id] = record
-            self._touched.discard(record.session_id)
 
     def delete(self, session_id: str) -> bool:
         validate_session_id(session_id)
-        if self._usable():
-            try:
-                existed = self._primary.delete(session_id)
-            except StoreUnavailable as exc:
-                self._went_down(exc)
-            else:
-                with self._lock:
-                    self._cache.delete(session_id)
+        while True:
+            if self._usable():
+                try:
+                    existed = self._primary.delete(session_id)
+                except StoreUnavailable as exc:
+                    self._went_down(exc)
+                else:
+                    with self._lock:
+                        self._cache.delete(session_id)
+                    return existed
+            with self._lock:
+                if self._healthy:
+                    continue
+                existed = self._cache.delete(session_id)
+                self._dirty.pop(session_id, None)
+                self._touched.discard(session_id)
+                self._deleted.add(session_id)
                 return existed
-        with self._lock:
-            existed = self._cache.delete(session_id)
-            self._dirty.pop(session_id, None)
-            self._touched.discard(session_id)
-            self._deleted.add(session_id)
-        return existed
 
     def touch(self, session_id: str) -> bool:
         validate_session_id(session_id)
-        if self._usable():
-            try:
-                alive = self._primary.touch(session_id)
-            except StoreUnavailable as exc:
-                self._went_down(exc)
-            else:
-                with self._lock:
-                    self._cache.touch(session_id)
+        while True:
+            if self._usable():
+                try:
+                    alive = self._primary.touch(session_id)
+                except StoreUnavailable as exc:
+                    self._went_down(exc)
+                else:
+                    with self._lock:
+                        self._cache.touch(session_id)
+                    return alive
+            with self._lock:
+                if self._healthy:
+                    continue
+                alive = self._cache.touch(session_id)
+                if alive and session_id not in self._dirty:
+                    self._touched.add(session_id)
                 return alive
-        with self._lock:
-            alive = self._cache.touch(session_id)
-            if alive and session_id not in self._dirty:
-                self._touched.add(session_id)
-        return alive
 
     def ping(self) -> bool:
         """Whether the primary answers and is in sync (probes it now; re-syncs if it is back)."""
@@ -264,14 +273,16 @@ class ResilientStore:
             return
         except StaleWrite:
             pass
-        except (CorruptRecord, StoreError) as exc:
-            if isinstance(exc, StoreUnavailable):
-                raise
+        except StoreUnavailable:
+            raise
+        except StoreError as exc:
             log.warning("session %s: could not re-sync v%d (%s); dropped", sid, record.version, type(exc).__name__)
             return
         try:
             current = self._primary.load(record.session_id)
-        except CorruptRecord:
+        except StoreUnavailable:
+            raise
+        except StoreError:
             current = None
         if current == record:
             return  # written before the primary failed to answer: nothing lost

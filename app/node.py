@@ -1,0 +1,20 @@
+"""What every connection on a node shares: settings, the current engine, metrics and the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.config import ServerSettings
+from app.engine import Engine
+from app.metrics import Metrics
+
+
+@dataclass
+class Node:
+    """Mutable only in ``engine`` (swapped by a model rollout) and ``draining``."""
+
+    settings: ServerSettings
+    engine: Engine
+    """The models new turns use; turns in flight keep the engine they started with."""
+    metrics: Metrics = field(default_factory=Metrics)
+    draining: bool = False

@@ -39,12 +39,16 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
                         help="seconds turns in flight may take to finish on SIGTERM (default %(default)s)")
     parser.add_argument("--log-format", choices=["text", "json"], default=defaults.log_format,
                         help="log line format (default %(default)s)")
+    parser.add_argument("--store", default=defaults.store_url, metavar="URL",
+                        help="session store: sqlite:///<path> (default %(default)s), redis://host:port/db, memory://")
+    parser.add_argument("--session-ttl", type=float, default=defaults.session_ttl_s,
+                        help="seconds a stored conversation lives after its last change (default %(default)s)")
     args = parser.parse_args(argv)
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest,
                            llm_instances=args.llm_instances, llm_threads=args.llm_threads)
     return replace(defaults, host=args.host, port=args.port, log_level=args.log_level, log_format=args.log_format, models=models,
                    allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,
-                   drain_timeout_s=args.drain_timeout)
+                   drain_timeout_s=args.drain_timeout, store_url=args.store, session_ttl_s=args.session_ttl)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,15 +59,23 @@ def main(argv: list[str] | None = None) -> int:
     from app.server import EdgeServer
     from app.stages.base import StageError
 
+    from app.store import StoreError, open_store
+
+    try:
+        store = open_store(settings.store_url, settings.session_ttl_s)
+    except (StoreError, ValueError) as exc:
+        print(f"error: session store {settings.store_url!r}: {exc}", file=sys.stderr)
+        return 1
     try:
         engine = Engine.load(settings)
     except (ModelError, StageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
-        asyncio.run(EdgeServer(settings, engine).serve_forever())
+        asyncio.run(EdgeServer(settings, engine, store).serve_forever())
     finally:
         engine.close()
+        store.close()
     return 0
 
 

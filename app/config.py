@@ -109,6 +109,11 @@ class ServerSettings:
     reply: ReplySettings = field(default_factory=ReplySettings)
     web_root: Path = REPO_ROOT / "client" / "web"
     """Static files served on GET / (the browser demo)."""
+    store_url: str = f"sqlite:///{REPO_ROOT / '.state' / 'sessions.db'}"
+    """Session store: ``sqlite:///<path>`` (one node, the default), ``redis://host:port/db`` (many nodes)
+    or ``memory://``. Holds conversation text only, never audio."""
+    session_ttl_s: float = 3600.0
+    """A stored conversation is deleted this long after its last change."""
     max_sessions: int = 4
     """Sessions this node admits at once; beyond it new connections get ``busy`` (see README, Latency)."""
     retry_after_ms: int = 5_000

@@ -14,10 +14,14 @@ from app import protocol as p
 from app.audio import AudioFormat
 from app.logs import SessionLog
 from app.node import Node
+from app.persistence import SessionPersistence
 from app.session import (
     CancelTurn,
     CloseConnection,
+    DeleteSession,
     Effect,
+    LoadSession,
+    SaveSession,
     Send,
     SendAudio,
     Session,
@@ -55,6 +59,8 @@ class Connection:
         self.log = SessionLog(log, {"session": self.session.id[:8]})
         self._outgoing: asyncio.Queue[str | bytes | _Close] = asyncio.Queue()
         self._turns: dict[int, asyncio.Task[None]] = {}
+        self._persistence = SessionPersistence(node.store, self.session.id)
+        self._loading: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Serve the connection until either side closes it."""
@@ -76,6 +82,9 @@ class Connection:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self._loading is not None:
+                await asyncio.gather(self._loading, return_exceptions=True)
+            await self._persistence.flush()
             if not sender.done():
                 self._outgoing.put_nowait(_Close(p.CloseCode.NORMAL, ""))
                 try:
@@ -99,6 +108,15 @@ class Connection:
                     task.cancel()
             elif isinstance(effect, CloseConnection):
                 self._outgoing.put_nowait(_Close(effect.code, effect.reason))
+            elif isinstance(effect, LoadSession):
+                self._loading = asyncio.create_task(self._resume(effect.session_id), name="session-load")
+            elif isinstance(effect, SaveSession | DeleteSession):
+                self._persistence.submit(effect)
+
+    async def _resume(self, session_id: str) -> None:
+        history = await self._persistence.load(session_id)
+        self.log = SessionLog(log, {"session": session_id[:8]})
+        self._apply(self.session.resumed(history))
 
     async def shutdown(self) -> None:
         """The node is going away: tell the client to reconnect elsewhere and close."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from app.config import ServerSettings
 from app.engine import Engine
 from app.metrics import Metrics
+from app.store import SessionStore
 
 
 @dataclass
@@ -16,5 +17,7 @@ class Node:
     settings: ServerSettings
     engine: Engine
     """The models new turns use; turns in flight keep the engine they started with."""
+    store: SessionStore
+    """Where conversations live between connections (SQLite file, or Redis shared by nodes)."""
     metrics: Metrics = field(default_factory=Metrics)
     draining: bool = False

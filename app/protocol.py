@@ -56,6 +56,8 @@ class ErrorCode:
     UNSUPPORTED_PROTOCOL = "unsupported_protocol"
     STAGE_FAILED = "stage_failed"
     BUSY = "busy"
+    SESSION_NOT_FOUND = "session_not_found"
+    INVALID_SESSION_ID = "invalid_session_id"
     INTERNAL = "internal"
 
 
@@ -135,6 +137,8 @@ class Hello(Message):
     pipeline: str = "fast"
     """"fast" (predictive endpointing, speculative turn, streamed clauses) or "naive" (baseline)."""
     client: str = ""
+    session_id: str | None = None
+    """Resume this earlier session (its history), on this node or another one."""
 
     def __post_init__(self) -> None:
         if self.pipeline not in ("fast", "naive"):
@@ -168,6 +172,20 @@ class Reset(Message):
     type: ClassVar[str] = "reset"
 
 
+@dataclass(frozen=True, slots=True)
+class Forget(Message):
+    """Delete everything the node stores about this session, now."""
+
+    type: ClassVar[str] = "forget"
+
+
+@dataclass(frozen=True, slots=True)
+class GetHistory(Message):
+    """Ask for the conversation history the assistant answers from."""
+
+    type: ClassVar[str] = "get_history"
+
+
 # --------------------------------------------------------------------------- server -> client
 
 
@@ -181,6 +199,24 @@ class Ready(Message):
     input: dict[str, Any] = field(default_factory=dict)
     output: dict[str, Any] = field(default_factory=dict)
     pipeline: str = "fast"
+    resumed: bool = False
+    """True when ``session_id`` continues an earlier session."""
+
+
+@dataclass(frozen=True, slots=True)
+class History(Message):
+    """The conversation so far, oldest first: ``[{"role": ..., "content": ...}]``."""
+
+    type: ClassVar[str] = "history"
+    messages: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten(Message):
+    """Acknowledges ``forget``: the stored session is gone and the history is empty."""
+
+    type: ClassVar[str] = "forgotten"
+    session_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +304,10 @@ _FIELD_TYPES: dict[tuple[str, str], tuple[type | tuple[type, ...], bool]] = {
     ("hello", "sample_rate"): (int, True),
     ("hello", "pipeline"): (str, False),
     ("hello", "client"): (str, False),
+    ("hello", "session_id"): ((str, type(None)), False),
+    ("history", "messages"): (list, True),
+    ("forgotten", "session_id"): (str, True),
+    ("ready", "resumed"): (bool, False),
     ("interrupt", "turn_id"): (int, True),
     ("interrupt", "played_ms"): (_NUM, True),
     ("ready", "protocol"): (int, True),
@@ -299,10 +339,10 @@ _FIELD_TYPES: dict[tuple[str, str], tuple[type | tuple[type, ...], bool]] = {
     ("error", "retry_after_ms"): ((int, type(None)), False),
 }
 
-CLIENT_MESSAGES: dict[str, type[Message]] = {m.type: m for m in (Hello, Interrupt, Commit, Reset)}
+CLIENT_MESSAGES: dict[str, type[Message]] = {m.type: m for m in (Hello, Interrupt, Commit, Reset, Forget, GetHistory)}
 SERVER_MESSAGES: dict[str, type[Message]] = {
     m.type: m
-    for m in (Ready, SpeechStarted, SpeechStopped, Transcript, ReplyDelta, ReplyDone, Interrupted, TurnTiming, Error)
+    for m in (Ready, History, Forgotten, SpeechStarted, SpeechStopped, Transcript, ReplyDelta, ReplyDone, Interrupted, TurnTiming, Error)
 }
 
 

@@ -21,6 +21,7 @@ from app.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from app.models import ModelError
 from app.node import Node
 from app.stages.base import StageError
+from app.store import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,9 @@ log = logging.getLogger(__name__)
 class EdgeServer:
     """Owns the listening socket, the shared node state and the live connections."""
 
-    def __init__(self, settings: ServerSettings, engine: Engine) -> None:
+    def __init__(self, settings: ServerSettings, engine: Engine, store: SessionStore) -> None:
         self.settings = settings
-        self.node = Node(settings, engine)
+        self.node = Node(settings, engine, store)
         self.node.metrics.set_models(engine.info)
         self.node.metrics.max_sessions.set(settings.max_sessions)
         self.active: set[Connection] = set()
@@ -46,6 +47,7 @@ class EdgeServer:
             "active_sessions": len(self.active),
             "max_sessions": self.settings.max_sessions,
             "draining": self.node.draining,
+            "store_healthy": bool(getattr(self.node.store, "healthy", True)),
         }
 
     def _full(self) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from app.audio import FRAME_SAMPLES, INPUT_FORMAT, INPUT_SAMPLE_RATE, AudioForma
 from app.config import EndpointSettings, ReplySettings
 from app.endpointing import Discard, EndOfTurn, Pause, Resume, Segmenter, SegmentEvent, SpeechStart
 from app.stages.base import ChatMessage, VoiceActivityDetector
+from app.store.base import InvalidSessionId, new_session_id, validate_session_id
 from app.turn_policy import echo_overlap, is_backchannel, is_noise_transcript, looks_complete
 
 log = logging.getLogger(__name__)
@@ -61,12 +61,33 @@ class CancelTurn:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadSession:
+    """Look the session up in the store and answer with ``Session.resumed``."""
+
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SaveSession:
+    """Persist the conversation (text only; audio is never stored)."""
+
+    session_id: str
+    history: tuple[ChatMessage, ...]
+    settings: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteSession:
+    session_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class CloseConnection:
     code: int
     reason: str
 
 
-Effect = Send | SendAudio | StartTurn | CancelTurn | CloseConnection
+Effect = Send | SendAudio | StartTurn | CancelTurn | LoadSession | SaveSession | DeleteSession | CloseConnection
 
 
 # ------------------------------------------------------------------ turn events (runner -> session)
@@ -122,6 +143,8 @@ TurnEvent = Transcribed | TurnPredicted | ReplyText | ReplySpeech | TurnFinished
 
 class Phase(enum.Enum):
     AWAITING_HELLO = "awaiting_hello"
+    RESUMING = "resuming"
+    """Waiting for the store to return the history of the session being resumed."""
     OPEN = "open"
     CLOSED = "closed"
 
@@ -172,10 +195,13 @@ class Session:
         reply: ReplySettings,
         session_id: str | None = None,
     ) -> None:
-        self.id = session_id or uuid.uuid4().hex
+        self.id = session_id or new_session_id()
         self.phase = Phase.AWAITING_HELLO
         self.pipeline = "fast"
         self.history: list[ChatMessage] = []
+        self._history_version = 0
+        """Bumped on every change of ``history``, so the connection saves only what changed."""
+        self._saved_version = 0
         self._vad = vad
         self._out = output_format
         self._endpoint = endpoint
@@ -199,9 +225,33 @@ class Session:
             return []
         try:
             message = p.decode_client_message(text)
-            return self._dispatch(message, now)
+            return self._with_save(self._dispatch(message, now))
         except p.ProtocolError as exc:
             return self._protocol_error(exc)
+
+    def resumed(self, history: Sequence[ChatMessage] | None) -> list[Effect]:
+        """The store's answer to ``LoadSession``: the stored history, or None if unknown/expired."""
+        if self.phase is not Phase.RESUMING:
+            return []
+        if history is None:
+            return self._protocol_error(p.ProtocolError(
+                p.ErrorCode.SESSION_NOT_FOUND,
+                "no such session (unknown or expired); connect without session_id to start a new one",
+                p.CloseCode.POLICY_VIOLATION,
+            ))
+        self.history = list(history)
+        self._history_version = self._saved_version = 1
+        log.info("session resumed with %d messages", len(self.history))
+        return self._open(resumed=True)
+
+    def _with_save(self, effects: list[Effect]) -> list[Effect]:
+        if self._history_version != self._saved_version and self.phase is Phase.OPEN:
+            self._saved_version = self._history_version
+            effects.append(SaveSession(self.id, tuple(self.history), {"pipeline": self.pipeline}))
+        return effects
+
+    def _history_changed(self) -> None:
+        self._history_version += 1
 
     def receive_audio(self, data: bytes, now: float) -> list[Effect]:
         """Handle one client binary frame of 16 kHz PCM16 mono."""
@@ -211,6 +261,9 @@ class Session:
             return self._protocol_error(
                 p.ProtocolError(p.ErrorCode.NOT_READY, "send 'hello' before audio", p.CloseCode.POLICY_VIOLATION)
             )
+        if self.phase is Phase.RESUMING:
+            log.debug("audio before 'ready' of a resumed session dropped")
+            return []
         try:
             samples = p.decode_client_audio(data)
         except p.ProtocolError as exc:
@@ -223,7 +276,7 @@ class Session:
             for event in self._segmenter.push(frame, self._vad.is_speech(frame)):
                 effects += self._on_segment(event, now)
         self._pending = buffered[whole:].copy()
-        return effects
+        return self._with_save(effects)
 
     def close(self) -> list[Effect]:
         """The connection is going away: cancel whatever still runs."""
@@ -233,7 +286,7 @@ class Session:
     def _dispatch(self, message: p.Message, now: float) -> list[Effect]:
         if isinstance(message, p.Hello):
             return self._hello(message)
-        if self.phase is Phase.AWAITING_HELLO:
+        if self.phase is not Phase.OPEN:
             raise p.ProtocolError(
                 p.ErrorCode.NOT_READY, f"send 'hello' before {message.type!r}", p.CloseCode.POLICY_VIOLATION
             )
@@ -244,7 +297,15 @@ class Session:
         if isinstance(message, p.Reset):
             effects = self._cancel_all()
             self.history.clear()
+            self._history_changed()
             return effects
+        if isinstance(message, p.Forget):
+            effects = self._cancel_all()
+            self.history.clear()
+            self._history_version = self._saved_version  # deleted, not saved empty
+            return [*effects, DeleteSession(self.id), Send(p.Forgotten(session_id=self.id))]
+        if isinstance(message, p.GetHistory):
+            return [Send(p.History(messages=[{"role": m.role, "content": m.content} for m in self.history]))]
         raise p.ProtocolError(p.ErrorCode.UNKNOWN_TYPE, f"{message.type!r} is not handled by the server")
 
     def _hello(self, hello: p.Hello) -> list[Effect]:
@@ -262,16 +323,30 @@ class Session:
                 f"sample_rate {hello.sample_rate} is not supported; send 16000 Hz mono PCM16",
                 p.CloseCode.UNSUPPORTED_DATA,
             )
-        self.phase = Phase.OPEN
         self.pipeline = hello.pipeline
         if hello.pipeline == "naive":
             self._segmenter = Segmenter(self._endpoint, fixed_silence_ms=self._endpoint.naive_silence_ms)
-        log.info("session opened (pipeline=%s)", self.pipeline)
+        if hello.session_id is not None:
+            try:
+                validate_session_id(hello.session_id)
+            except InvalidSessionId as exc:
+                raise p.ProtocolError(p.ErrorCode.INVALID_SESSION_ID, str(exc), p.CloseCode.POLICY_VIOLATION) from None
+            self.id = hello.session_id
+            self.phase = Phase.RESUMING
+            return [LoadSession(self.id)]
+        return self._open(resumed=False)
+
+    def _open(self, *, resumed: bool) -> list[Effect]:
+        self.phase = Phase.OPEN
+        if not resumed:
+            self._history_changed()  # store the new session now, so its id can be resumed at once
+        log.info("session %s (pipeline=%s)", "resumed" if resumed else "opened", self.pipeline)
         ready = p.Ready(
             session_id=self.id,
             input={**INPUT_FORMAT.as_wire(), "frame_ms": 20},
             output=self._out.as_wire(),
             pipeline=self.pipeline,
+            resumed=resumed,
         )
         return [Send(ready)]
 
@@ -336,6 +411,9 @@ class Session:
 
     def turn_event(self, event: TurnEvent, now: float) -> list[Effect]:
         """Feed something a running turn produced."""
+        return self._with_save(self._turn_event(event, now))
+
+    def _turn_event(self, event: TurnEvent, now: float) -> list[Effect]:
         turn = self._turns.get(event.turn_id)
         if turn is None or turn.state is TurnState.CANCELLED or self.phase is Phase.CLOSED:
             return []  # a stale event of a turn we already dropped
@@ -408,6 +486,7 @@ class Session:
                 else:
                     effects += self._stop(older, interrupted=True)
         self.history.append(ChatMessage("user", text))
+        self._history_changed()
         return effects
 
     def _ignore_reason(self, turn: _Turn, text: str) -> str | None:
@@ -467,6 +546,7 @@ class Session:
             turn.history_index = len(self.history)
             self.history.append(ChatMessage("assistant", turn.reply_text.strip()))
             self._trim_history()
+            self._history_changed()
         stages = dict(turn.runner_stages)
         stages["endpoint_wait_ms"] = turn.endpoint_wait_ms or 0.0
         if turn.first_audio_sent_at is not None and turn.committed_at is not None:
@@ -512,8 +592,10 @@ class Session:
                 self.history[turn.history_index] = ChatMessage("assistant", text)
             else:
                 del self.history[turn.history_index]
+            self._history_changed()
         elif text and not silent:
             self.history.append(ChatMessage("assistant", text))
+            self._history_changed()
         if not turn.reply_done_sent and not silent:
             audio_ms = self._out.samples_to_ms(turn.audio_samples)
             effects.append(Send(p.ReplyDone(turn_id=turn.id, text=text, interrupted=interrupted, audio_ms=audio_ms)))

@@ -77,7 +77,8 @@ def start_server(log_path: Path, *extra: str, timeout: float = 120.0) -> ServerP
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One real server shared by the end-to-end tests of a run."""
-    srv = start_server(tmp_path_factory.mktemp("server") / "server.log")
+    directory = tmp_path_factory.mktemp("server")
+    srv = start_server(directory / "server.log", "--store", f"sqlite:///{directory / 'sessions.db'}")
     yield srv
     srv.stop()
 

@@ -8,10 +8,6 @@ redis-server) or put it on PATH.
 from __future__ import annotations
 
 import logging
-import shutil
-import signal
-import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,97 +25,8 @@ from app.store import (
     open_store,
 )
 from app.store.redis_store import RedisStore
+from tests.services import RedisServer, free_port
 from tests.unit.test_store_contract import CONTRACT, Harness, check_ttl_expiry, first
-
-REDIS_SERVER = shutil.which("redis-server") or (
-    "/usr/bin/redis-server" if Path("/usr/bin/redis-server").is_file() else None
-)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def answers_ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as s:
-            s.settimeout(0.5)
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-class RedisServer:
-    """A ``redis-server`` subprocess on a fixed port that can be stopped and started again."""
-
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
-        if REDIS_SERVER is None:
-            pytest.fail(
-                "redis-server is not installed (not on PATH, no /usr/bin/redis-server): the Redis "
-                "session store tests need it. Install it: apt-get install redis-server",
-                pytrace=False,
-            )
-        self.binary = REDIS_SERVER
-        self.workdir = workdir
-        self.port = port or free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self, timeout_s: float = 10.0) -> None:
-        assert self.process is None, "already running"
-        self.starts += 1
-        log = (self.workdir / f"redis-{self.starts}.log").open("wb")
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                *("--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--save", "", "--appendonly", "no", "--daemonize", "no"),
-                *("--dir", str(self.workdir)),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=self.workdir,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout_s
-        while not answers_ping(self.port):
-            if self.process.poll() is not None:
-                text = (self.workdir / f"redis-{self.starts}.log").read_text(errors="replace")
-                self.process = None
-                pytest.fail(f"redis-server exited at start:\n{text[-2000:]}", pytrace=False)
-            if time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"redis-server did not answer PING on port {self.port} within {timeout_s} s")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.send_signal(signal.SIGCONT)  # in case a test froze it
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def freeze(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
-
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
@@ -348,6 +255,6 @@ def test_hung_redis_then_delete_and_resync(own_redis: RedisServer) -> None:
 
 
 def test_missing_binary_fails_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(f"{__name__}.REDIS_SERVER", None)
+    monkeypatch.setattr("tests.services.REDIS_SERVER", None)
     with pytest.raises(pytest.fail.Exception, match="redis-server is not installed"):
         RedisServer(tmp_path)

@@ -1,0 +1,83 @@
+"""End-to-end: ``scripts/latency_budget.py --spawn`` on real recordings writes a complete JSON report.
+
+No latency threshold here (the budget is set out of reach): this checks the benchmark measures and
+reports every field, not how fast this machine is.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from client.audio_files import read_mono
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+STAGES = ("endpoint_wait_ms", "stt_ms", "llm_first_token_ms", "tts_first_audio_ms")
+
+
+def jfk_cut(jfk: Path, tmp_path: Path) -> Path:
+    """The first 5.0 s of jfk.flac (it stops in the pause after "ask not"), with its reference."""
+    speech = read_mono(jfk, 16_000)[: 5 * 16_000]
+    path = tmp_path / "jfk_first_5s.wav"
+    soundfile.write(str(path), speech, 16_000, subtype="PCM_16")
+    path.with_suffix(".txt").write_text("And so my fellow Americans, ask not\n")
+    return path
+
+
+def test_benchmark_spawns_measures_and_reports(jfk: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    completed = subprocess.run(
+        [sys.executable, "scripts/latency_budget.py", "--spawn", "--clips", str(jfk), str(jfk_cut(jfk, tmp_path)),
+         "--json", str(out), "--budget-ms", "100000", "--gap-s", "0.5"],
+        check=False, cwd=REPO, capture_output=True, text=True, timeout=170,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr[-3000:]
+    assert "END TO END" in completed.stdout and "server stopped" in completed.stderr
+
+    doc = json.loads(out.read_text())
+    assert doc["budget_ms"] == 100000 and doc["concurrency"] == 1 and doc["mode"] == "fast"
+    assert doc["within_budget"] is True
+    turns = doc["turns"]
+    assert [t["clip"] for t in turns] == ["jfk.flac", "jfk_first_5s.wav"]
+    for turn in turns:
+        assert turn["error"] is None, turn
+        assert 0 < turn["end_to_end_ms"] < 60_000
+        for key in STAGES:
+            assert turn["stages"][key] >= 0, key
+        assert turn["transcript"].strip() and turn["reply_text"].strip()
+        assert 0.0 <= turn["wer"] and turn["reference"]
+        # The accounting identity the report relies on.
+        s = turn["stages"]
+        assert turn["end_to_end_ms"] == pytest.approx(
+            s["endpoint_wait_ms"] + s["server_first_audio_ms"] + s["network_other_ms"], abs=0.05)
+    assert "ask not what your country can do for you" in " ".join(
+        "".join(c for c in turns[0]["transcript"].lower() if c.isalpha() or c == " ").split())
+
+    summary = doc["summary"]
+    assert summary["n"] == 2 and summary["unmeasured"] == 0
+    assert 0 < summary["p50_ms"] <= summary["p95_ms"] <= summary["max_ms"]
+    assert summary["max_ms"] == pytest.approx(max(t["end_to_end_ms"] for t in turns))
+    assert 0 <= summary["split_count"] <= 2 and 0.0 <= summary["split_rate"] <= 1.0
+    assert set(summary["wer_per_clip"]) == {"jfk.flac", "jfk_first_5s.wav"} and summary["wer"] >= 0
+    for key in STAGES:
+        stage = summary["stages"][key]
+        assert stage["n"] == 2 and 0 <= stage["p50_ms"] <= stage["p95_ms"] <= stage["max_ms"]
+    assert np.isfinite([t["end_to_end_ms"] for t in turns]).all()
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    missing = subprocess.run([sys.executable, "scripts/latency_budget.py", "--server", "ws://127.0.0.1:9",
+                              "--clips", str(tmp_path / "nope.wav")],
+                             check=False, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    neither = subprocess.run([sys.executable, "scripts/latency_budget.py"], check=False, cwd=REPO, capture_output=True,
+                             text=True, timeout=60)
+    assert neither.returncode == 2

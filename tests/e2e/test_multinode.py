@@ -1,0 +1,126 @@
+"""Two edge nodes sharing a real Redis behind a real nginx: a conversation survives losing its node."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app import protocol as p
+from client.audio_files import read_mono
+from client.connection import AudioIn, ClientSession
+from tests.conftest import ServerProcess, start_server
+from tests.services import Nginx, RedisServer
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[Nginx, list[ServerProcess]]]:
+    redis = RedisServer(tmp_path)
+    redis.start()
+    nodes: list[ServerProcess] = []
+    nginx = None
+    try:
+        for i in range(2):
+            nodes.append(start_server(tmp_path / f"node{i}.log", "--store", redis.url))
+        upstreams = [n.url.removeprefix("ws://") for n in nodes]
+        nginx = Nginx(tmp_path, upstreams)
+        yield nginx, nodes
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        for node in nodes:
+            node.stop()
+        redis.stop()
+
+
+def active_sessions(node: ServerProcess) -> int:
+    with urllib.request.urlopen(f"{node.http}/info", timeout=5) as response:
+        return int(json.load(response)["active_sessions"])
+
+
+async def one_turn(session: ClientSession, audio: np.ndarray) -> str:
+    """Stream ``audio`` then silence in real time until the reply is done; return the reply."""
+    done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def receive() -> None:
+        async for event in session.events():
+            if isinstance(event, p.ReplyDone) and not done.done():
+                done.set_result(event.text)
+            elif isinstance(event, p.Error) and not done.done():
+                done.set_exception(AssertionError(f"server error {event.code}: {event.message}"))
+
+    receiver = asyncio.create_task(receive())
+    padded = np.concatenate([audio, np.zeros(16_000 * 30, dtype=np.int16)])
+    start = time.monotonic()
+    try:
+        for i, offset in enumerate(range(0, padded.shape[0], 320)):
+            if done.done():
+                break
+            await session.send_audio(padded[offset : offset + 320])
+            await asyncio.sleep(max(0.0, start + (i + 1) * 0.02 - time.monotonic()))
+        return await asyncio.wait_for(done, timeout=5)
+    finally:
+        receiver.cancel()
+        await asyncio.gather(receiver, return_exceptions=True)
+
+
+async def history(session: ClientSession) -> list[dict[str, str]]:
+    await session.send(p.GetHistory())
+    while True:
+        message = p.decode_server_message(await asyncio.wait_for(session.ws.recv(), timeout=10))
+        if isinstance(message, p.History):
+            return message.messages
+
+
+def test_conversation_continues_on_another_node_after_its_node_dies(
+    cluster: tuple[Nginx, list[ServerProcess]], jfk: Path
+) -> None:
+    nginx, nodes = cluster
+    audio = read_mono(jfk, 16_000)
+
+    async def first_part() -> tuple[str, list[dict[str, str]]]:
+        session = await ClientSession.open(nginx.url)
+        reply = await one_turn(session, audio)
+        await asyncio.sleep(0.5)  # the node saves the finished turn in the background
+        before = await history(session)
+        serving = [n for n in nodes if active_sessions(n) == 1]
+        assert len(serving) == 1, "exactly one node should hold the session"
+        serving[0].process.send_signal(signal.SIGKILL)  # node loss, no goodbye
+        serving[0].process.wait(10)
+        with pytest.raises(Exception):
+            await asyncio.wait_for(session.ws.recv(), timeout=10)
+        assert reply
+        return session.ready.session_id, before
+
+    session_id, before = asyncio.run(first_part())
+    assert [m["role"] for m in before] == ["user", "assistant"]
+    assert "ask not what your country" in before[0]["content"].lower()
+
+    async def second_part() -> list[dict[str, str]]:
+        ws = await __import__("websockets").asyncio.client.connect(nginx.url)
+        await ws.send(p.Hello(session_id=session_id).encode())
+        ready = p.decode_server_message(await ws.recv())
+        assert isinstance(ready, p.Ready) and ready.resumed and ready.session_id == session_id
+        session = ClientSession(ws, ready)
+        resumed = await history(session)
+        assert resumed == before  # the other node answers from the same conversation
+        await one_turn(session, audio[: 16_000 * 5])  # and goes on with it
+        await asyncio.sleep(0.5)
+        after = await history(session)
+        await session.close()
+        return after
+
+    after = asyncio.run(second_part())
+    assert after[:2] == before
+    assert [m["role"] for m in after[2:]] == ["user", "assistant"]
+    survivor = [n for n in nodes if n.process.poll() is None]
+    assert len(survivor) == 1

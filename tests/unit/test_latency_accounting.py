@@ -266,22 +266,25 @@ def test_wer_normalizes_case_and_punctuation() -> None:
 
 
 def record(clip: str, e2e: float | None, *, split: bool = False, transcript: str = "hello there",
-           reference: str | None = "hello there") -> TurnRecord:
+           reference: str | None = "hello there", played: bool = True) -> TurnRecord:
     return TurnRecord(clip=clip, mode="fast", session=0, repeat=0, index=0, end_to_end_ms=e2e,
                       stages={**STAGES, "network_other_ms": 5.0} if e2e is not None else {}, split=split,
                       n_turns=2 if split else 1, dropped_turns=0, turn_id=1 if e2e is not None else None,
                       transcript=transcript, turn_transcript=transcript, reply_text="hi", reference=reference,
-                      wer=None, speech_end_s=1.0, clip_s=1.5, error=None if e2e is not None else "timed out")
+                      wer=wer(reference, transcript) if reference and played else None, speech_end_s=1.0, clip_s=1.5, error=None if e2e is not None else "timed out")
 
 
 def test_summary_counts_splits_and_wer_and_the_exit_code_follows_p50() -> None:
     records = [record("a.wav", 300.0), record("b.wav", 500.0, split=True, transcript="hello"),
                record("c.wav", 700.0, reference=None), record("d.wav", None)]
-    s = mode_summary(records)
-    assert (s["n"], s["played"], s["unmeasured"], s["answered"]) == (3, 4, 1, 3)
+    never_played = record("e.wav", None, transcript="", played=False)
+    s = mode_summary([*records, never_played])
+    assert (s["n"], s["attempted"], s["unmeasured"], s["answered"]) == (3, 5, 2, 3)
     assert s["p50_ms"] == 500.0 and s["max_ms"] == 700.0
     assert s["split_count"] == 1 and s["split_rate"] == pytest.approx(1 / 3)
     assert s["wer_per_clip"]["b.wav"] == pytest.approx(0.5) and s["wer_per_clip"]["a.wav"] == 0.0
+    assert "e.wav" not in s["wer_per_clip"]  # not played: no WER, rather than 100%
+    assert s["wer"] == pytest.approx(1 / 6)  # a, b, d: 1 missing word out of 6
     assert s["stages"]["stt_ms"]["n"] == 3
     assert exit_code(s, 500.0) == 0 and exit_code(s, 499.0) == 1
     assert exit_code(mode_summary([record("d.wav", None)]), 500.0) == 2

@@ -9,6 +9,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import ipaddress
+import os
+
 from app.config import ModelSettings, ServerSettings
 from app.logs import configure
 
@@ -43,12 +46,44 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
                         help="session store: sqlite:///<path> (default %(default)s), redis://host:port/db, memory://")
     parser.add_argument("--session-ttl", type=float, default=defaults.session_ttl_s,
                         help="seconds a stored conversation lives after its last change (default %(default)s)")
+    parser.add_argument("--api-token-file", type=Path,
+                        help="file of static API tokens, one per line (also: EDGE_VOICE_API_TOKENS, comma-separated)")
+    parser.add_argument("--certfile", type=Path, help="TLS certificate chain (PEM): serve wss:// and https://")
+    parser.add_argument("--keyfile", type=Path, help="TLS private key (PEM)")
+    parser.add_argument("--insecure", action="store_true",
+                        help="allow binding a non-loopback address without authentication (not recommended)")
     args = parser.parse_args(argv)
+    if (args.certfile is None) != (args.keyfile is None):
+        parser.error("--certfile and --keyfile go together")
+    tokens = [t.strip() for t in os.environ.get("EDGE_VOICE_API_TOKENS", "").split(",") if t.strip()]
+    if args.api_token_file is not None:
+        try:
+            lines = args.api_token_file.read_text().splitlines()
+        except OSError as exc:
+            parser.error(f"cannot read --api-token-file: {exc.strerror}")
+        tokens += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    secret = os.environ.get("EDGE_VOICE_TOKEN_SECRET", "").encode() or None
+    if not tokens and secret is None and not _is_loopback(args.host):
+        if not args.insecure:
+            parser.error(f"binding {args.host} without authentication: configure tokens "
+                         "(--api-token-file, EDGE_VOICE_API_TOKENS or EDGE_VOICE_TOKEN_SECRET) or pass --insecure")
+        print(f"WARNING: serving {args.host} with NO authentication (--insecure): anyone who can reach "
+              "this port can use the assistant", file=sys.stderr)
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest,
                            llm_instances=args.llm_instances, llm_threads=args.llm_threads)
     return replace(defaults, host=args.host, port=args.port, log_level=args.log_level, log_format=args.log_format, models=models,
                    allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,
-                   drain_timeout_s=args.drain_timeout, store_url=args.store, session_ttl_s=args.session_ttl)
+                   drain_timeout_s=args.drain_timeout, store_url=args.store, session_ttl_s=args.session_ttl,
+                   api_tokens=tuple(tokens), token_secret=secret, certfile=args.certfile, keyfile=args.keyfile)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -120,5 +120,13 @@ class ServerSettings:
     """Retry hint given with ``busy``, in ms."""
     drain_timeout_s: float = 20.0
     """On SIGTERM, how long turns in flight may take to finish before the node closes them."""
+    api_tokens: tuple[str, ...] = ()
+    """Static API tokens that may connect (from --api-token-file or EDGE_VOICE_API_TOKENS)."""
+    token_secret: bytes | None = None
+    """HMAC secret for signed, expiring tokens minted by a web backend (EDGE_VOICE_TOKEN_SECRET)."""
+    certfile: Path | None = None
+    """TLS certificate chain (PEM); with ``keyfile`` the server speaks wss:// and https://."""
+    keyfile: Path | None = None
+    """TLS private key (PEM)."""
     allowed_origins: tuple[str, ...] = ()
     """Browser origins allowed to open a websocket; empty means the server's own host only."""

@@ -46,7 +46,7 @@ class _Close:
 class Connection:
     """One websocket session: a receive loop, a single ordered sender, and the turn tasks."""
 
-    def __init__(self, ws: ServerConnection, node: Node) -> None:
+    def __init__(self, ws: ServerConnection, node: Node, bound_session_id: str | None = None) -> None:
         self._ws = ws
         self._node = node
         self._settings = settings = node.settings
@@ -55,6 +55,7 @@ class Connection:
             output_format=AudioFormat(node.engine.tts.sample_rate),
             endpoint=settings.endpoint,
             reply=settings.reply,
+            bound_session_id=bound_session_id,
         )
         self.log = SessionLog(log, {"session": self.session.id[:8]})
         self._outgoing: asyncio.Queue[str | bytes | _Close] = asyncio.Queue()

@@ -56,6 +56,7 @@ class ErrorCode:
     UNSUPPORTED_PROTOCOL = "unsupported_protocol"
     STAGE_FAILED = "stage_failed"
     BUSY = "busy"
+    FORBIDDEN = "forbidden"
     SESSION_NOT_FOUND = "session_not_found"
     INVALID_SESSION_ID = "invalid_session_id"
     INTERNAL = "internal"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import ssl
 import time
+import weakref
 from http import HTTPStatus
 from typing import Any
 
@@ -14,6 +16,7 @@ from websockets.http11 import Request, Response
 
 from app import protocol as p
 from app.config import ServerSettings
+from app.auth import SUBPROTOCOL, AuthError, Authenticator, Grant
 from app.connection import Connection
 from app.engine import Engine
 from app.http_routes import json_response, route, text_response
@@ -36,6 +39,8 @@ class EdgeServer:
         self.node.metrics.max_sessions.set(settings.max_sessions)
         self.active: set[Connection] = set()
         self._rolling_out = False
+        self.auth = Authenticator(settings.api_tokens, settings.token_secret)
+        self._grants: weakref.WeakKeyDictionary[ServerConnection, Grant] = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------------ HTTP
 
@@ -64,6 +69,13 @@ class EdgeServer:
             return json_response(HTTPStatus.OK, {"status": "ready"})
         if path == "/metrics":
             return text_response(HTTPStatus.OK, self.node.metrics.render(), METRICS_CONTENT_TYPE)
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            try:
+                self._grants[connection] = self.auth.check(request)
+            except AuthError as exc:
+                self.node.metrics.rejected.labels("unauthorized").inc()
+                log.info("websocket refused: %s", exc)  # the message never contains the token
+                return json_response(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized", "message": str(exc)})
         return route(request, self.settings.web_root, self.info, self.settings.allowed_origins)
 
     # ------------------------------------------------------------------ websocket
@@ -79,7 +91,8 @@ class EdgeServer:
             await ws.send(error.encode())
             await ws.close(close_code, reason)
             return
-        connection = Connection(ws, self.node)
+        grant = self._grants.pop(ws, Grant())
+        connection = Connection(ws, self.node, bound_session_id=grant.session_id)
         self.active.add(connection)
         self.node.metrics.active_sessions.set(len(self.active))
         try:
@@ -108,7 +121,18 @@ class EdgeServer:
             ping_interval=20,
             ping_timeout=20,
             compression=None,  # audio does not compress; deflate would only cost CPU and latency.
+            # Browsers offer SUBPROTOCOL beside "bearer.<token>"; native clients may offer none.
+            select_subprotocol=lambda _conn, offered: SUBPROTOCOL if SUBPROTOCOL in offered else None,
+            ssl=self._tls(),
         )
+
+    def _tls(self) -> ssl.SSLContext | None:
+        if self.settings.certfile is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(self.settings.certfile, self.settings.keyfile)
+        return context
 
     async def roll_out(self) -> bool:
         """Load the models the manifest names now (SIGHUP), and switch new turns to them.
@@ -156,9 +180,10 @@ class EdgeServer:
         """Serve until SIGINT or SIGTERM, then drain and return."""
         server = await self.start()
         port = server.sockets[0].getsockname()[1] if server.sockets else self.settings.port
-        log.info("listening on ws://%s:%d (HTTP /healthz, /readyz, /info, /metrics, / on the same port)",
-                 self.settings.host, port)
-        print(f"edge server ready on ws://{self.settings.host}:{port}", flush=True)
+        scheme = "wss" if self.settings.certfile else "ws"
+        log.info("listening on %s://%s:%d (HTTP /healthz, /readyz, /info, /metrics, / on the same port)",
+                 scheme, self.settings.host, port)
+        print(f"edge server ready on {scheme}://{self.settings.host}:{port}", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

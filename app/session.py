@@ -194,8 +194,11 @@ class Session:
         endpoint: EndpointSettings,
         reply: ReplySettings,
         session_id: str | None = None,
+        bound_session_id: str | None = None,
     ) -> None:
+        """``bound_session_id``: the connection's token allows only this session."""
         self.id = session_id or new_session_id()
+        self._bound = bound_session_id
         self.phase = Phase.AWAITING_HELLO
         self.pipeline = "fast"
         self.history: list[ChatMessage] = []
@@ -233,6 +236,8 @@ class Session:
         """The store's answer to ``LoadSession``: the stored history, or None if unknown/expired."""
         if self.phase is not Phase.RESUMING:
             return []
+        if history is None and self._bound is not None:
+            return self._open(resumed=False)
         if history is None:
             return self._protocol_error(p.ProtocolError(
                 p.ErrorCode.SESSION_NOT_FOUND,
@@ -326,6 +331,13 @@ class Session:
         self.pipeline = hello.pipeline
         if hello.pipeline == "naive":
             self._segmenter = Segmenter(self._endpoint, fixed_silence_ms=self._endpoint.naive_silence_ms)
+        if self._bound is not None:
+            if hello.session_id not in (None, self._bound):
+                raise p.ProtocolError(p.ErrorCode.FORBIDDEN, "this token is for another session",
+                                      p.CloseCode.POLICY_VIOLATION)
+            self.id = self._bound
+            self.phase = Phase.RESUMING
+            return [LoadSession(self.id)]  # resumed if it exists, otherwise created with that id
         if hello.session_id is not None:
             try:
                 validate_session_id(hello.session_id)

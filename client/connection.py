@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl as ssl_module
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -32,10 +33,17 @@ class ClientSession:
         self.output_rate = int(ready.output["sample_rate"])
 
     @classmethod
-    async def open(cls, url: str, *, pipeline: str = "fast", client: str = "edge-voice-client") -> "ClientSession":
-        """Connect and complete the hello/ready handshake; raises ConnectionError on refusal."""
-        ws = await connect(url, max_size=2**22, compression=None, open_timeout=30)
-        await ws.send(p.Hello(sample_rate=16_000, pipeline=pipeline, client=client).encode())
+    async def open(cls, url: str, *, pipeline: str = "fast", client: str = "edge-voice-client",
+                   token: str | None = None, session_id: str | None = None,
+                   ssl: ssl_module.SSLContext | None = None) -> "ClientSession":
+        """Connect and complete the hello/ready handshake; raises ConnectionError on refusal.
+
+        ``token`` is sent as ``Authorization: Bearer``; ``session_id`` resumes an earlier session.
+        """
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        ws = await connect(url, max_size=2**22, compression=None, open_timeout=30,
+                           additional_headers=headers, ssl=ssl)
+        await ws.send(p.Hello(sample_rate=16_000, pipeline=pipeline, client=client, session_id=session_id).encode())
         first = p.decode_server_message(await ws.recv())
         if isinstance(first, p.Error):
             await ws.close()

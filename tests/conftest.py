@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED_AUDIO = REPO.parent / "shared" / "audio"
 JFK = SHARED_AUDIO / "jfk.flac"
-READY = re.compile(r"edge server ready on (ws://\S+)")
+READY = re.compile(r"edge server ready on (wss?://\S+)")
 
 
 @dataclass
@@ -31,7 +31,7 @@ class ServerProcess:
 
     @property
     def http(self) -> str:
-        return self.url.replace("ws://", "http://", 1)
+        return self.url.replace("ws", "http", 1)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -142,7 +142,7 @@ def save_screenshot(page: Any, name: str, tmp_path: Path, *, full_page: bool = F
 def test_web_demo_talks_with_the_real_server(page: Any, server: ServerProcess, tmp_path: Path) -> None:
     page.goto(f"{server.http}/")
     sync_api.expect(page).to_have_title(re.compile("Edge Voice"))
-    page.get_by_role("button", name="Connect").click()
+    page.get_by_role("button", name="Connect", exact=True).click()
     state = wait_until(page, lambda h: h["connection"] == "connected", 60, "the session to open")
     assert state["sessionId"] and state["outputSampleRate"] > 0
     # Replies are played at their own rate, with no resampling in the page.
@@ -216,7 +216,7 @@ def test_web_demo_shows_server_errors_and_a_lost_connection(page: Any, tmp_path:
     srv = start_server(tmp_path / "srv.log")
     try:
         page.goto(f"{srv.http}/")
-        page.get_by_role("button", name="Connect").click()
+        page.get_by_role("button", name="Connect", exact=True).click()
         wait_until(page, lambda h: h["connection"] == "connected", 60, "the session to open")
 
         # A server `error` message is shown with its code and text (provoked with malformed JSON).
@@ -234,7 +234,7 @@ def test_web_demo_shows_server_errors_and_a_lost_connection(page: Any, tmp_path:
         sync_api.expect(notice).to_contain_text("Connection lost")
         reconnect = page.get_by_role("button", name="Reconnect")
         sync_api.expect(reconnect).to_be_visible()
-        sync_api.expect(page.get_by_role("button", name="Connect")).to_be_enabled()
+        sync_api.expect(page.get_by_role("button", name="Connect", exact=True)).to_be_enabled()
         sync_api.expect(page.get_by_role("button", name="Mute mic")).to_be_disabled()
         save_screenshot(page, "web-demo-disconnected.png", tmp_path)
 
@@ -261,7 +261,7 @@ def test_microphone_problems_are_explained(browser: Any, static_site: str, error
         f"Promise.reject(new DOMException('refused by the test', {json.dumps(error_name)}));"
     )
     page.goto(f"{static_site}/")
-    page.get_by_role("button", name="Connect").click()
+    page.get_by_role("button", name="Connect", exact=True).click()
     sync_api.expect(page.get_by_role("alert")).to_contain_text(title)
     state = hooks(page)
     assert state["connection"] == "disconnected" and state["framesSent"] == 0

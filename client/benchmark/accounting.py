@@ -1,0 +1,213 @@
+"""Pure accounting of one clip: which turn answered it, whether it was split, and its latency.
+
+Input is the clip's event log: what the server sent while the clip (and the silence after it)
+was being played, each stamped with the client's monotonic clock. No I/O here, so every rule
+can be checked from a scripted log.
+
+Rules:
+- A turn is committed when ``speech_stopped`` carries its turn id.
+- A committed turn whose final transcript is empty was dropped by the server as noise; it does
+  not answer the clip and does not count towards a split.
+- The clip's turn is the last committed, non-dropped turn; more than one such turn means the
+  server split the utterance ("split"), and latency is measured for that last turn.
+- End-to-end latency runs from the send of the frame holding the last voiced sample to the
+  first reply-audio frame of that turn. Audio of any other turn (an earlier half of a split, a
+  previous clip's reply) does not stop the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SPEECH_STARTED = "speech_started"
+SPEECH_STOPPED = "speech_stopped"
+TRANSCRIPT = "transcript"
+AUDIO = "audio"
+REPLY_DONE = "reply_done"
+TIMING = "turn_timing"
+ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One server message as the benchmark sees it; ``t`` is client monotonic time, in seconds."""
+
+    t: float
+    kind: str
+    turn_id: int | None = None
+    text: str = ""
+    interrupted: bool = False
+    stages: dict[str, float] = field(default_factory=dict)
+    at_ms: float | None = None
+    """``speech_stopped`` only: where the server's VAD put the end of speech, in ms of the stream."""
+
+
+@dataclass(frozen=True)
+class ClipOutcome:
+    """What a clip's event log says about its turn."""
+
+    turn_id: int | None
+    """The turn that answered the clip (None: no turn with words was committed)."""
+    committed: tuple[int, ...]
+    """Every committed turn id, in commit order (dropped ones included)."""
+    dropped: tuple[int, ...]
+    """Committed turns the server dropped as noise (empty transcript)."""
+    split: bool
+    end_to_end_ms: float | None
+    """First reply audio of ``turn_id`` minus the send of the last voiced frame, in ms."""
+    stages: dict[str, float]
+    """The server's ``turn_timing`` stages for ``turn_id``, in ms, plus ``network_other_ms``."""
+    transcript: str
+    """Transcripts of the answering turns joined in order (what the server heard of the clip)."""
+    turn_transcript: str
+    """Transcript of ``turn_id`` alone."""
+    reply_text: str
+    errors: tuple[str, ...]
+    vad_offset_ms: float | None = None
+    """Server's end of speech minus ours, in ms of the audio stream (positive: the server heard
+    speech end later). It is part of ``network_other_ms``, not transport time."""
+
+    @property
+    def answered(self) -> tuple[int, ...]:
+        return tuple(t for t in self.committed if t not in self.dropped)
+
+
+def committed_turns(events: list[Event]) -> list[int]:
+    """Turn ids with a ``speech_stopped``, in order, without repeats."""
+    out: list[int] = []
+    for e in events:
+        if e.kind == SPEECH_STOPPED and e.turn_id is not None and e.turn_id not in out:
+            out.append(e.turn_id)
+    return out
+
+
+def _transcripts(events: list[Event]) -> dict[int, str]:
+    return {e.turn_id: e.text for e in events if e.kind == TRANSCRIPT and e.turn_id is not None}
+
+
+def pending_turns(events: list[Event]) -> set[int]:
+    """Committed turns not finished yet: no empty transcript, no interrupted ``reply_done``, and no
+    ``turn_timing`` (which the server sends right after a normal ``reply_done``)."""
+    done: set[int] = set()
+    for e in events:
+        if e.turn_id is None:
+            continue
+        if (e.kind == TRANSCRIPT and not e.text) or e.kind == TIMING or (e.kind == REPLY_DONE and e.interrupted):
+            done.add(e.turn_id)
+    return {t for t in committed_turns(events) if t not in done}
+
+
+def speech_open(events: list[Event]) -> bool:
+    """True when the server's last word was ``speech_started`` (a turn may still be committed)."""
+    for e in reversed(events):
+        if e.kind == SPEECH_STOPPED:
+            return False
+        if e.kind == SPEECH_STARTED:
+            return True
+    return False
+
+
+def is_settled(events: list[Event], tail_s: float, *, min_tail_s: float = 1.5, open_tail_s: float = 3.0,
+               empty_tail_s: float = 4.0) -> bool:
+    """Whether the clip is over: nothing pending and enough silence sent after it.
+
+    ``tail_s`` is the silence sent since the clip's last sample, in seconds. ``min_tail_s`` must exceed
+    the server's longest end-of-turn silence (1.0 s for an unfinished-sounding turn), so a late second
+    half is never missed; an open ``speech_started`` is waited on up to ``open_tail_s`` (the server
+    may discard it silently); with no turn at all, the clip is given up after ``empty_tail_s``.
+    """
+    if tail_s < min_tail_s or pending_turns(events):
+        return False
+    if speech_open(events) and tail_s < open_tail_s:
+        return False
+    transcripts = _transcripts(events)
+    answered = [t for t in committed_turns(events) if transcripts.get(t, None) != ""]
+    return bool(answered) or tail_s >= empty_tail_s
+
+
+def attribute(events: list[Event], speech_end_t: float | None,
+              speech_end_stream_ms: float | None = None) -> ClipOutcome:
+    """Account one clip (see the module docstring for the rules).
+
+    ``speech_end_t``: client monotonic time (s) at which the frame holding the last voiced sample
+    was sent; ``speech_end_stream_ms``: where that frame ends in the session's audio stream (ms).
+    """
+    committed = committed_turns(events)
+    transcripts = _transcripts(events)
+    dropped = [t for t in committed if transcripts.get(t) == ""]
+    answered = [t for t in committed if t not in dropped]
+    turn = answered[-1] if answered else None
+    first_audio = next((e.t for e in events if e.kind == AUDIO and turn is not None and e.turn_id == turn), None)
+    e2e = None
+    if first_audio is not None and speech_end_t is not None:
+        e2e = round(1000.0 * (first_audio - speech_end_t), 2)
+    stages: dict[str, float] = {}
+    reply_text = ""
+    for e in events:
+        if e.turn_id != turn or turn is None:
+            continue
+        if e.kind == TIMING:
+            stages = dict(e.stages)
+        elif e.kind == REPLY_DONE:
+            reply_text = e.text
+    if e2e is not None and "endpoint_wait_ms" in stages and "server_first_audio_ms" in stages:
+        # What the server's own stages do not cover: transport both ways, client-side scheduling,
+        # and any disagreement between our VAD's end of speech and the server's.
+        stages["network_other_ms"] = round(e2e - stages["endpoint_wait_ms"] - stages["server_first_audio_ms"], 2)
+    server_end = next((e.at_ms for e in events if e.kind == SPEECH_STOPPED and e.turn_id == turn and turn is not None),
+                      None)
+    vad_offset = None
+    if server_end is not None and speech_end_stream_ms is not None:
+        vad_offset = round(server_end - speech_end_stream_ms, 1)
+    errors = tuple(f"{e.text}" for e in events if e.kind == ERROR and (e.turn_id is None or e.turn_id in committed))
+    return ClipOutcome(
+        turn_id=turn,
+        committed=tuple(committed),
+        dropped=tuple(dropped),
+        split=len(answered) > 1,
+        end_to_end_ms=e2e,
+        stages=stages,
+        transcript=" ".join(transcripts.get(t, "") for t in answered).strip(),
+        turn_transcript=transcripts.get(turn, "") if turn is not None else "",
+        reply_text=reply_text,
+        errors=errors,
+        vad_offset_ms=vad_offset,
+    )
+
+
+PLOT_SEGMENTS = ("endpoint_wait", "stt", "llm_first_clause", "tts_first_audio", "network_other")
+"""Stacked-bar segments, bottom to top."""
+
+
+def breakdown(end_to_end_ms: float, stages: dict[str, Any]) -> dict[str, float]:
+    """Split ``end_to_end_ms`` into the visible part of each stage (ms); the segments add up to it.
+
+    The server's work chain (STT, then LLM to the first clause, then TTS of it) may start before the
+    turn is committed (the fast pipeline speculates at the first pause), so part of it hides inside
+    the endpoint wait. Only what the client waited for after the commit is stacked
+    (``server_first_audio_ms``), taken from the end of the chain; the part done before the commit is
+    returned as ``hidden`` (drawn as an overlay, not stacked). Post-commit server time the chain does
+    not explain, plus ``network_other_ms``, is ``network_other``. Negative leftovers (clock or VAD
+    disagreement) are clamped to 0, so the sum can exceed e2e by that amount.
+    """
+    endpoint = max(0.0, float(stages.get("endpoint_wait_ms", 0.0)))
+    chain = [max(0.0, float(stages.get(k, 0.0))) for k in ("stt_ms", "first_clause_ms", "tts_first_audio_ms")]
+    server = stages.get("server_first_audio_ms")
+    post = max(0.0, float(server)) if server is not None else max(0.0, end_to_end_ms - endpoint)
+    hidden = max(0.0, sum(chain) - post)
+    visible: list[float] = []
+    to_hide = hidden
+    for part in chain:  # the earliest work is what finished before the commit
+        cut = min(part, to_hide)
+        visible.append(part - cut)
+        to_hide -= cut
+    other = max(0.0, end_to_end_ms - endpoint - sum(visible))
+    return {
+        "endpoint_wait": endpoint,
+        "stt": visible[0],
+        "llm_first_clause": visible[1],
+        "tts_first_audio": visible[2],
+        "network_other": other,
+        "hidden": min(hidden, endpoint),
+    }

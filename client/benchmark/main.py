@@ -1,0 +1,114 @@
+"""The benchmark from start to finish: clips, server, runs, report, plot, exit code."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from client.benchmark.clips import Clip, default_clips, load_files
+from client.benchmark.prompts import PromptSynth
+from client.benchmark.report import (
+    build_document,
+    exit_code,
+    mode_summary,
+    summary_text,
+    turn_table,
+)
+from client.benchmark.runner import CLIP_TIMEOUT_S, GAP_S, TurnRecord, run_mode
+from client.benchmark.spawn import SpawnedServer
+
+USAGE_ERROR = 2
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asked for (see ``scripts/latency_budget.py --help``)."""
+
+    server: str | None
+    spawn: bool
+    clips: tuple[Path, ...]
+    mode: str = "fast"
+    compare_naive: bool = False
+    concurrency: int = 1
+    repeat: int = 1
+    budget_ms: float = 500.0
+    json_path: Path | None = None
+    plot_path: Path | None = None
+    cache_dir: Path | None = None
+    gap_s: float = GAP_S
+    timeout_s: float = CLIP_TIMEOUT_S
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _progress(record: TurnRecord, done: int, total: int) -> None:
+    e2e = f"{record.end_to_end_ms:.0f} ms" if record.end_to_end_ms is not None else "unmeasured"
+    extra = (", split" if record.split else "") + (f", {record.error}" if record.error else "")
+    _err(f"[{record.mode} s{record.session} {done}/{total}] {record.clip}: e2e {e2e}{extra}")
+
+
+def load_clips(opts: Options) -> list[Clip]:
+    """The clips named on the command line, or the default set; raises ValueError/FileNotFoundError."""
+    if opts.clips:
+        return load_files(opts.clips)
+    return default_clips(PromptSynth(opts.cache_dir), log=_err)
+
+
+def run(opts: Options) -> int:
+    """Run the benchmark; returns the process exit code (0 within budget, 1 over, 2 unusable)."""
+    try:
+        clips = load_clips(opts)
+    except (OSError, ValueError) as exc:
+        _err(f"error: {exc}")
+        return USAGE_ERROR
+    _err(f"{len(clips)} clips: " + ", ".join(f"{c.name} ({c.duration_s:.1f} s)" for c in clips))
+    modes = [opts.mode] + (["naive"] if opts.compare_naive and opts.mode != "naive" else [])
+
+    server: SpawnedServer | None = None
+    url = opts.server
+    if opts.spawn:
+        _err("starting the server ...")
+        try:
+            server = SpawnedServer.start()
+        except RuntimeError as exc:
+            _err(f"error: {exc}")
+            return USAGE_ERROR
+        url = server.url
+        _err(f"server ready on {url} (log: {server.log_path})")
+    assert url is not None
+    results: dict[str, list[TurnRecord]] = {}
+    try:
+        for mode in modes:
+            results[mode] = asyncio.run(run_mode(
+                url, clips, mode=mode, concurrency=opts.concurrency, repeat=opts.repeat,
+                gap_s=opts.gap_s, timeout_s=opts.timeout_s, progress=_progress,
+            ))
+    finally:
+        if server is not None:
+            code = server.stop()
+            _err(f"server stopped (exit code {code})")
+
+    tags = opts.concurrency > 1 or opts.repeat > 1
+    for mode in modes:
+        print(f"\n== {mode} pipeline: {len(results[mode])} turns ==")
+        print(turn_table(results[mode], tags=tags))
+    summaries = {m: mode_summary(results[m]) for m in modes}
+    print()
+    print(summary_text(summaries, opts.budget_ms))
+
+    if opts.json_path is not None:
+        doc = build_document(results, primary=opts.mode, budget_ms=opts.budget_ms, concurrency=opts.concurrency,
+                             repeat=opts.repeat, server=url, clips=clips)
+        opts.json_path.write_text(json.dumps(doc, indent=2) + "\n")
+        _err(f"wrote {opts.json_path}")
+    if opts.plot_path is not None:
+        from client.benchmark.plot import plot
+
+        plot(results, opts.plot_path, budget_ms=opts.budget_ms)
+        _err(f"wrote {opts.plot_path}")
+    return exit_code(summaries[opts.mode], opts.budget_ms)

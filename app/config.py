@@ -73,10 +73,9 @@ class ModelSettings:
 class ReplySettings:
     """How the assistant answers."""
 
-    system_prompt: str = (
-        "You are a helpful voice assistant running on a small edge device. "
-        "Answer in one short spoken sentence. Never use lists, markdown or emoji."
-    )
+    system_prompt: str = "You are a friendly voice assistant. Reply briefly, in plain spoken English."
+    # Small models parrot meta-instructions ("My answer is in one short sentence."), so the
+    # prompt states a persona and a style, not rules about the answer.
     """System prompt given to the LLM (kept evaluated in llama.cpp's prefix cache)."""
     max_reply_tokens: int = 60
     """Upper bound on generated tokens per reply."""

@@ -92,6 +92,7 @@ class LlamaChat:
                 messages=[{"role": m.role, "content": m.content} for m in messages],
                 max_tokens=max_tokens,
                 temperature=self._temperature,
+                repeat_penalty=1.1,  # SmolLM-class models loop ("They're amazing. They're amazing.")
                 stream=True,
             )
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from pathlib import Path
 
@@ -22,6 +23,8 @@ MIN_WINDOW_S = 5
 PADDING_S = 2.0
 """Silence the window holds beyond the audio, in seconds."""
 FRAMES_PER_SECOND = 100
+END_MARGIN_S = 0.3
+"""A segment must start at least this long before the audio ends to be real speech, in s."""
 """Whisper log-mel frames per second (hop of 160 samples at 16 kHz)."""
 
 
@@ -47,7 +50,8 @@ class WhisperStt:
                                         task="transcribe", language="en")
         except Exception as exc:  # noqa: BLE001 - library raises many types; one place maps them
             raise StageError("stt", f"cannot load Whisper model from {model_dir}: {exc}") from exc
-        self._prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        # No <|notimestamps|>: segment timestamps let us drop text "heard" in the padding.
+        self._prompt = list(self._tokenizer.sot_sequence)
         self._suppress = list(get_suppressed_tokens(self._tokenizer, [-1]) or [])
         # The feature extractor keeps per-call window state, so calls must not overlap; on
         # 2 cores nothing is gained by overlapping them anyway.
@@ -80,9 +84,9 @@ class WhisperStt:
             encoded,
             [self._prompt],
             beam_size=1,
-            # Speech runs at most ~5 tokens/s; a bound tied to the audio stops a runaway decode.
-            max_length=min(self._model.max_length, len(self._prompt) + 6 * math.ceil(seconds) + 8),
-            no_repeat_ngram_size=3,
+            # Speech runs at most ~5 tokens/s (plus timestamps); a bound tied to the audio stops
+            # a runaway decode.
+            max_length=min(self._model.max_length, len(self._prompt) + 8 * math.ceil(seconds) + 8),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
@@ -92,5 +96,50 @@ class WhisperStt:
         # low-confidence decode means there was nothing to transcribe.
         if result.no_speech_prob > 0.6 and result.scores[0] < -1.0:
             return ""
-        tokens = [t for t in result.sequences_ids[0] if t < self._tokenizer.eot]
-        return self._tokenizer.decode(tokens).strip()
+        return self._text_within(result.sequences_ids[0], seconds)
+
+    def _text_within(self, tokens: list[int], seconds: float) -> str:
+        """Text of the segments that start inside the audio.
+
+        Whisper sometimes goes on "transcribing" the padding after the speech ("How do I make
+        pancakes? How do I make pancakes"). Decoding with timestamps tells us where each segment
+        starts; a segment starting after the audio ended is such an echo and is dropped.
+        """
+        begin = self._tokenizer.timestamp_begin
+        kept: list[int] = []
+        segment: list[int] = []
+        start = 0.0
+        for token in tokens:
+            if token >= begin:
+                time_s = (token - begin) * 0.02
+                if segment:
+                    if start < seconds - END_MARGIN_S:
+                        kept += segment
+                    segment = []
+                else:
+                    start = time_s
+            elif token < self._tokenizer.eot:
+                segment.append(token)
+        if segment and start < seconds - END_MARGIN_S:
+            kept += segment
+        return drop_repeated_sentence(self._tokenizer.decode(kept).strip())
+
+
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+_WORDS = re.compile(r"[a-z']+")
+
+
+def drop_repeated_sentence(text: str) -> str:
+    """Cut a transcript where Whisper starts over ("How do I make pancakes? How do I make").
+
+    A later sentence that begins with the same two words as an earlier one is such a loop;
+    people rarely restart a sentence word for word within one short utterance.
+    """
+    sentences = [m.group(0) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    openings: set[tuple[str, ...]] = set()
+    for index, sentence in enumerate(sentences):
+        opening = tuple(_WORDS.findall(sentence.lower())[:2])
+        if len(opening) == 2 and opening in openings:
+            return "".join(sentences[:index]).strip()
+        openings.add(opening)
+    return text

@@ -36,6 +36,9 @@ class EndpointSettings:
     """Utterances shorter than this are treated as noise and ignored."""
     max_utterance_ms: int = 30_000
     """A turn is forced to end after this much audio, so one buffer stays bounded."""
+    continuation_ms: int = 1000
+    """Speech that starts within this long after the end of the user's last turn continues it:
+    the two are transcribed and answered as one (a pause mid-sentence is not a new question)."""
     echo_tail_ms: int = 500
     """How long after a reply's audio ends an utterance can still be its echo or a backchannel to it."""
     echo_overlap: float = 0.6

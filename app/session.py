@@ -178,8 +178,14 @@ class _Turn:
     first_audio_sent_at: float | None = None
     audio_start_pos: int | None = None
     """Stream sample (input clock) at which the first reply audio went out."""
-    history_index: int | None = None
-    """Index of this turn's assistant message in the history, once added."""
+    assistant_message: ChatMessage | None = None
+    """This turn's reply in the history, once added (found by identity, so trimming is safe)."""
+    audio: np.ndarray | None = None
+    """The user's utterance (int16, 16 kHz), kept so a continuation can be merged into it."""
+    user_message: ChatMessage | None = None
+    """This turn's user message in the history, once added."""
+    continues: "_Turn | None" = None
+    """The turn this one continues: the user paused, was answered, and went on talking."""
     reply_done_sent: bool = False
 
 
@@ -217,6 +223,10 @@ class Session:
         self._next_turn_id = 1
         self._utterance_start = 0
         self._last_reply: _Turn | None = None
+        self._last_user_turn: _Turn | None = None
+        """The most recent turn the user completed (for merging a continuation into it)."""
+        self._continuation: _Turn | None = None
+        """Set at speech start when the new utterance follows the last turn closely."""
         """The most recent committed turn that sent audio (for echo and backchannel checks)."""
         self._frame_samples = output_format.ms_to_samples(reply.audio_frame_ms)
 
@@ -377,13 +387,17 @@ class Session:
     def _on_segment(self, event: SegmentEvent, now: float) -> list[Effect]:
         if isinstance(event, SpeechStart):
             self._utterance_start = event.start
+            last = self._last_user_turn
+            gap = INPUT_FORMAT.samples_to_ms(event.start - last.voiced_end) if last is not None else None
+            self._continuation = last if gap is not None and gap <= self._endpoint.continuation_ms else None
             return [Send(p.SpeechStarted(at_ms=INPUT_FORMAT.samples_to_ms(event.start)))]
         if isinstance(event, Pause):
             if self.pipeline == "naive":
                 return []  # the naive cascade waits out its fixed silence; EndOfTurn follows.
             turn = self._new_turn(TurnState.SPECULATIVE, event.voiced_end)
+            turn.audio = event.audio
             self._current = turn
-            return [StartTurn(turn.id, event.audio, tuple(self.history), naive=False)]
+            return [self._start(turn, naive=False)]
         if isinstance(event, Resume):
             return self._abandon_current()
         if isinstance(event, Discard):
@@ -398,7 +412,8 @@ class Session:
             if INPUT_FORMAT.samples_to_ms(event.audio.shape[0]) < self._endpoint.min_utterance_ms:
                 return []
             turn = self._new_turn(TurnState.COMMITTED, event.voiced_end)
-            effects.append(StartTurn(turn.id, event.audio, tuple(self.history), naive=self.pipeline == "naive"))
+            turn.audio = event.audio
+            effects.append(self._start(turn, naive=self.pipeline == "naive"))
         turn.state = TurnState.COMMITTED
         turn.committed_at = now
         turn.endpoint_wait_ms = INPUT_FORMAT.samples_to_ms(event.at - event.voiced_end)
@@ -489,6 +504,8 @@ class Session:
             effects: list[Effect] = [Send(p.Transcript(turn_id=turn.id, text=""))]
             return effects + self._stop(turn, interrupted=False, silent=True)
         effects = [Send(p.Transcript(turn_id=turn.id, text=text))]
+        if turn.continues is not None:
+            effects += self._merge_away(turn.continues)
         # One reply at a time: a real new turn supersedes any older one still generating.
         # Finished ones are forgotten too (they were kept only so a barge-in could truncate them).
         for older in list(self._turns.values()):
@@ -497,9 +514,34 @@ class Session:
                     self._turns.pop(older.id)
                 else:
                     effects += self._stop(older, interrupted=True)
-        self.history.append(ChatMessage("user", text))
+        turn.user_message = ChatMessage("user", text)
+        self.history.append(turn.user_message)
         self._history_changed()
+        self._last_user_turn = turn
         return effects
+
+    def _start(self, turn: _Turn, *, naive: bool) -> StartTurn:
+        """The StartTurn of ``turn``; a continuation is transcribed and answered as one with the
+        turn it continues, as if the pause had never ended the first."""
+        assert turn.audio is not None
+        previous = self._continuation
+        if previous is None or previous.audio is None or previous.user_message is None:
+            return StartTurn(turn.id, turn.audio, tuple(self.history), naive=naive)
+        turn.continues = previous
+        dropped = (previous.user_message, previous.assistant_message)
+        history = tuple(m for m in self.history if not any(m is d for d in dropped))
+        return StartTurn(turn.id, np.concatenate([previous.audio, turn.audio]), history, naive=naive)
+
+    def _merge_away(self, previous: _Turn) -> list[Effect]:
+        """The continuation is committed: the turn it continues never happened."""
+        log.info("turn %d continues turn %d: merged", self._next_turn_id - 1, previous.id)
+        dropped = (previous.user_message, previous.assistant_message)
+        self.history[:] = [m for m in self.history if not any(m is d for d in dropped)]
+        previous.assistant_message = None
+        self._history_changed()
+        if previous.id in self._turns:
+            return self._stop(previous, interrupted=True, heard="")
+        return []
 
     def _ignore_reason(self, turn: _Turn, text: str) -> str | None:
         """Why a committed utterance is not a turn: Whisper noise, the assistant's own voice
@@ -555,8 +597,8 @@ class Session:
             return []
         turn.reply_done_sent = True
         if not turn.failed and turn.reply_text.strip():
-            turn.history_index = len(self.history)
-            self.history.append(ChatMessage("assistant", turn.reply_text.strip()))
+            turn.assistant_message = ChatMessage("assistant", turn.reply_text.strip())
+            self.history.append(turn.assistant_message)
             self._trim_history()
             self._history_changed()
         stages = dict(turn.runner_stages)
@@ -599,13 +641,16 @@ class Session:
         """End ``turn`` early; history keeps ``heard`` (or what was generated) as the reply."""
         effects: list[Effect] = [] if turn.runner_done else [CancelTurn(turn.id)]
         text = (heard if heard is not None else turn.reply_text).strip()
-        if turn.history_index is not None:
+        stored = turn.assistant_message
+        index = next((i for i, m in enumerate(self.history) if m is stored), None)
+        if index is not None:
             if text:
-                self.history[turn.history_index] = ChatMessage("assistant", text)
+                turn.assistant_message = self.history[index] = ChatMessage("assistant", text)
             else:
-                del self.history[turn.history_index]
+                del self.history[index]
+                turn.assistant_message = None
             self._history_changed()
-        elif text and not silent:
+        elif text and not silent and stored is None:
             self.history.append(ChatMessage("assistant", text))
             self._history_changed()
         if not turn.reply_done_sent and not silent:
@@ -635,11 +680,7 @@ class Session:
     def _trim_history(self) -> None:
         limit = 2 * self._reply.max_history_turns
         if len(self.history) > limit:
-            drop = len(self.history) - limit
-            del self.history[:drop]
-            for t in self._turns.values():
-                if t.history_index is not None:
-                    t.history_index = t.history_index - drop if t.history_index >= drop else None
+            del self.history[: len(self.history) - limit]
 
     def chat_history(self) -> Sequence[ChatMessage]:
         """The conversation the next turn will be answered from."""

@@ -377,3 +377,41 @@ def test_yes_is_a_turn_when_nothing_is_playing() -> None:
     session.turn_event(TurnPredicted(start.turn_id, 0.9), 0.0)
     speak(session, "....")
     assert session.history == [ChatMessage("user", "Yes.")]
+
+
+# ---------------------------------------------------------------- a pause that ended a turn too early
+
+
+def first_part(session: Session) -> int:
+    start = speculate(session)
+    session.turn_event(Transcribed(start.turn_id, "Remind me to call my sister."), 0.0)
+    session.turn_event(TurnPredicted(start.turn_id, 0.9), 0.0)
+    speak(session, "....")  # committed at 240 ms of silence
+    session.turn_event(ReplyText(start.turn_id, "Sure, I will."), 0.0)
+    return start.turn_id
+
+
+def test_speech_right_after_a_turn_continues_it_as_one_utterance() -> None:
+    session = new_session(complete_ms=240, continuation_ms=1000)
+    hello(session)
+    first = first_part(session)
+    assert session.history == [ChatMessage("user", "Remind me to call my sister.")]
+    effects = speak(session, "." * 10 + "x" * 20 + "." * 8)  # resumes 0.4 s after the commit
+    start = of(effects, StartTurn)[0]
+    assert start.history == ()  # answered as if the first part had not been a turn
+    assert start.audio.shape[0] > 40 * FRAME_SAMPLES  # both parts of the utterance
+    effects = session.turn_event(Transcribed(start.turn_id, "Remind me to call my sister after work."), 0.0)
+    effects += session.turn_event(TurnPredicted(start.turn_id, 0.9), 0.0) + speak(session, "....")
+    assert CancelTurn(first) in effects
+    assert any(isinstance(m, p.ReplyDone) and m.turn_id == first and m.interrupted for m in messages(effects))
+    assert session.history == [ChatMessage("user", "Remind me to call my sister after work.")]
+
+
+def test_speech_long_after_a_turn_is_a_new_turn() -> None:
+    session = new_session(complete_ms=240, continuation_ms=1000)
+    hello(session)
+    first = first_part(session)
+    session.turn_event(TurnFinished(first, {}), 0.0)
+    effects = speak(session, "." * 60 + "x" * 20 + "." * 8)  # 1.3 s later
+    start = of(effects, StartTurn)[0]
+    assert [m.role for m in start.history] == ["user", "assistant"]

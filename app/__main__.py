@@ -52,6 +52,8 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument("--keyfile", type=Path, help="TLS private key (PEM)")
     parser.add_argument("--insecure", action="store_true",
                         help="allow binding a non-loopback address without authentication (not recommended)")
+    parser.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout_s,
+                        help="close a session that sends nothing for this many seconds (default %(default)s)")
     args = parser.parse_args(argv)
     if (args.certfile is None) != (args.keyfile is None):
         parser.error("--certfile and --keyfile go together")
@@ -74,7 +76,7 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     return replace(defaults, host=args.host, port=args.port, log_level=args.log_level, log_format=args.log_format, models=models,
                    allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,
                    drain_timeout_s=args.drain_timeout, store_url=args.store, session_ttl_s=args.session_ttl,
-                   api_tokens=tuple(tokens), token_secret=secret, certfile=args.certfile, keyfile=args.keyfile)
+                   idle_timeout_s=args.idle_timeout, api_tokens=tuple(tokens), token_secret=secret, certfile=args.certfile, keyfile=args.keyfile)
 
 
 def _is_loopback(host: str) -> bool:

@@ -43,6 +43,10 @@ class EndpointSettings:
     """How long after a reply's audio ends an utterance can still be its echo or a backchannel to it."""
     echo_overlap: float = 0.6
     """A transcript whose words are at least this share of a run of the reply's words is echo."""
+    max_audio_lead_ms: int = 3_000
+    """How far a client's audio may run ahead of real time (network bursts) before it is cut off."""
+    max_frames_per_s: int = 200
+    """Binary frames per second a client may send on average (20 ms frames are 50/s)."""
     vad_aggressiveness: int = 2
     """webrtcvad mode, 0 (least) to 3 (most aggressive at rejecting non-speech)."""
 
@@ -120,6 +124,10 @@ class ServerSettings:
     """Sessions this node admits at once; beyond it new connections get ``busy`` (see README, Latency)."""
     retry_after_ms: int = 5_000
     """Retry hint given with ``busy``, in ms."""
+    idle_timeout_s: float = 60.0
+    """A session that sends nothing (not even silence) for this long is closed."""
+    max_session_s: float = 4 * 3600.0
+    """Longest a session may stay connected."""
     drain_timeout_s: float = 20.0
     """On SIGTERM, how long turns in flight may take to finish before the node closes them."""
     api_tokens: tuple[str, ...] = ()

@@ -66,8 +66,15 @@ class Connection:
     async def run(self) -> None:
         """Serve the connection until either side closes it."""
         sender = asyncio.create_task(self._send_loop(), name=f"send-{self.session.id[:8]}")
+        ends_at = time.monotonic() + self._settings.max_session_s
         try:
-            async for message in self._ws:
+            while True:
+                try:
+                    timeout = min(self._settings.idle_timeout_s, ends_at - time.monotonic())
+                    message = await asyncio.wait_for(self._ws.recv(), max(0.0, timeout))
+                except TimeoutError:
+                    self._time_out(too_long=time.monotonic() >= ends_at)
+                    break
                 now = time.monotonic()
                 if isinstance(message, str):
                     self._apply(self.session.receive_text(message, now))
@@ -118,6 +125,15 @@ class Connection:
         history = await self._persistence.load(session_id)
         self.log = SessionLog(log, {"session": session_id[:8]})
         self._apply(self.session.resumed(history))
+
+    def _time_out(self, *, too_long: bool) -> None:
+        if too_long:
+            code, text = p.ErrorCode.SESSION_TOO_LONG, f"sessions last at most {self._settings.max_session_s:.0f} s"
+        else:
+            code, text = p.ErrorCode.IDLE_TIMEOUT, f"nothing received for {self._settings.idle_timeout_s:.0f} s"
+        self.log.info("closing: %s", code)
+        self._apply([Send(p.Error(code=code, message=text + "; reconnect to go on", fatal=True)),
+                     CloseConnection(p.CloseCode.NORMAL, code)])
 
     async def shutdown(self) -> None:
         """The node is going away: tell the client to reconnect elsewhere and close."""

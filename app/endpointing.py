@@ -55,8 +55,8 @@ class EndOfTurn:
     voiced_end: int
     at: int
     """Stream sample at which the end was decided (``at - voiced_end`` is the endpoint wait)."""
-    forced: bool = False
-    """True when the maximum utterance length, not silence, ended it."""
+    too_long: bool = False
+    """True when the maximum utterance length, not the user, ended it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +107,14 @@ class Segmenter:
         """Set how much silence ends the current utterance; may end it at once."""
         self._end_frames = _frames(ms)
         if self.phase is Phase.TRAILING and self._silence >= self._end_frames:
-            return [self._end(forced=False)]
+            return [self._end(too_long=False)]
         return []
 
     def force_end(self) -> list[SegmentEvent]:
         """End the utterance now (push-to-talk release). No-op when idle."""
         if self.phase is Phase.IDLE:
             return []
-        return [self._end(forced=True)]
+        return [self._end(too_long=False)]
 
     def push(self, frame: np.ndarray, is_speech: bool) -> list[SegmentEvent]:
         """Feed one 20 ms frame of int16 samples and the VAD's verdict on it."""
@@ -154,9 +154,9 @@ class Segmenter:
                 self._run = 0
                 self._silence += 1
         if self.phase is Phase.TRAILING and self._silence >= self._end_frames:
-            events.append(self._end(forced=False))
+            events.append(self._end(too_long=False))
         elif self.phase is not Phase.IDLE and self._utterance_samples >= self._max_samples:
-            events.append(self._end(forced=True))
+            events.append(self._end(too_long=True))
         return events
 
     def _idle(self, frame: np.ndarray, is_speech: bool) -> list[SegmentEvent]:
@@ -177,8 +177,8 @@ class Segmenter:
     def _audio(self) -> np.ndarray:
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.int16)
 
-    def _end(self, *, forced: bool) -> EndOfTurn:
-        event = EndOfTurn(self._audio(), self._voiced_end, self.position, forced)
+    def _end(self, *, too_long: bool) -> EndOfTurn:
+        event = EndOfTurn(self._audio(), self._voiced_end, self.position, too_long)
         self._reset()
         return event
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from app import faults
 from app.config import ServerSettings
 from app.stages.base import ChatModel, SpeechSynthesizer, SpeechToText, TurnDetector
 
@@ -78,7 +80,9 @@ class Engine:
             time.monotonic() - loaded,
             resolved.manifest_version,
         )
-        return cls(stt=stt, llm=llm, tts=tts, turn=turn, info=resolved.as_dict())
+        plan = faults.parse(os.environ.get("EDGE_VOICE_FAULTS", ""))
+        return cls(stt=faults.wrap("stt", stt, plan), llm=faults.wrap("llm", llm, plan),
+                   tts=faults.wrap("tts", tts, plan), turn=faults.wrap("turn", turn, plan), info=resolved.as_dict())
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking stage call in a worker thread."""

@@ -229,6 +229,11 @@ class Session:
         """Set at speech start when the new utterance follows the last turn closely."""
         """The most recent committed turn that sent audio (for echo and backchannel checks)."""
         self._frame_samples = output_format.ms_to_samples(reply.audio_frame_ms)
+        self._stream_start: float | None = None
+        """Wall-clock time of the first audio frame, to hold the client to real-time pace."""
+        self._received_samples = 0
+        self._frame_budget = float(endpoint.max_frames_per_s)
+        self._frame_budget_at = 0.0
 
     # -------------------------------------------------------------- client input
 
@@ -281,6 +286,7 @@ class Session:
             return []
         try:
             samples = p.decode_client_audio(data)
+            self._check_rate(samples.shape[0], now)
         except p.ProtocolError as exc:
             return self._protocol_error(exc)
         buffered = np.concatenate([self._pending, samples]) if self._pending.size else samples
@@ -292,6 +298,25 @@ class Session:
                 effects += self._on_segment(event, now)
         self._pending = buffered[whole:].copy()
         return self._with_save(effects)
+
+    def _check_rate(self, samples: int, now: float) -> None:
+        """A microphone delivers audio in real time. A client far ahead of real time, or sending
+        floods of tiny frames, is misbehaving: it would make the node do unbounded work."""
+        ep = self._endpoint
+        if self._stream_start is None:
+            self._stream_start = self._frame_budget_at = now
+        self._received_samples += samples
+        lead_ms = INPUT_FORMAT.samples_to_ms(self._received_samples) - 1000.0 * (now - self._stream_start)
+        # Token bucket for frame count: refills at max_frames_per_s, holds one second's worth.
+        self._frame_budget = min(ep.max_frames_per_s,
+                                 self._frame_budget + (now - self._frame_budget_at) * ep.max_frames_per_s) - 1
+        self._frame_budget_at = now
+        if lead_ms > ep.max_audio_lead_ms or self._frame_budget < 0:
+            raise p.ProtocolError(
+                p.ErrorCode.RATE_LIMITED,
+                "audio must be streamed in real time (20 ms frames, 16 kHz)",
+                p.CloseCode.POLICY_VIOLATION,
+            )
 
     def close(self) -> list[Effect]:
         """The connection is going away: cancel whatever still runs."""
@@ -414,6 +439,11 @@ class Session:
             turn = self._new_turn(TurnState.COMMITTED, event.voiced_end)
             turn.audio = event.audio
             effects.append(self._start(turn, naive=self.pipeline == "naive"))
+        if event.too_long:
+            effects.append(Send(p.Error(
+                code=p.ErrorCode.UTTERANCE_TOO_LONG, turn_id=turn.id,
+                message=f"utterances are cut at {self._endpoint.max_utterance_ms / 1000:.0f} s; answering what was said",
+            )))
         turn.state = TurnState.COMMITTED
         turn.committed_at = now
         turn.endpoint_wait_ms = INPUT_FORMAT.samples_to_ms(event.at - event.voiced_end)

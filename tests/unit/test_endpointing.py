@@ -49,7 +49,7 @@ def test_pause_then_default_end_when_transcript_unknown() -> None:
     assert isinstance(pause, Pause) and isinstance(end, EndOfTurn)
     assert pause.voiced_end == 15 * FRAME_SAMPLES
     assert end.at - end.voiced_end == 45 * FRAME_SAMPLES  # 900 ms of silence
-    assert not end.forced
+    assert not end.too_long
 
 
 def test_short_end_silence_set_from_outside_ends_turn_at_once() -> None:
@@ -99,7 +99,7 @@ def test_max_utterance_forces_end() -> None:
     seg = Segmenter(EndpointSettings(max_utterance_ms=1000, preroll_ms=0))
     events = run(seg, "x" * 60)
     ends = [e for _, e in events if isinstance(e, EndOfTurn)]
-    assert ends and ends[0].forced
+    assert ends and ends[0].too_long
     assert ends[0].audio.shape[0] <= 1000 * 16
 
 

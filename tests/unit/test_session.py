@@ -47,11 +47,17 @@ def hello(session: Session, pipeline: str = "fast") -> None:
     assert isinstance(effects[0], Send) and isinstance(effects[0].message, p.Ready)
 
 
-def speak(session: Session, script: str, now: float = 0.0) -> list:
-    """'x' = a voiced 20 ms frame, '.' = a silent one; frames are sent in one binary message each."""
+_CLOCKS: dict[int, float] = {}
+
+
+def speak(session: Session, script: str, now: float | None = None) -> list:
+    """'x' = a voiced 20 ms frame, '.' = a silent one, one binary message each, at real-time pace
+    (the session's clock advances 20 ms per frame unless ``now`` pins it)."""
     effects = []
     for ch in script:
-        effects += session.receive_audio((LOUD if ch == "x" else QUIET).tobytes(), now)
+        clock = _CLOCKS.get(id(session), 0.0) + 0.02
+        _CLOCKS[id(session)] = clock
+        effects += session.receive_audio((LOUD if ch == "x" else QUIET).tobytes(), clock if now is None else now)
     return effects
 
 
@@ -415,3 +421,43 @@ def test_speech_long_after_a_turn_is_a_new_turn() -> None:
     effects = speak(session, "." * 60 + "x" * 20 + "." * 8)  # 1.3 s later
     start = of(effects, StartTurn)[0]
     assert [m.role for m in start.history] == ["user", "assistant"]
+
+
+# ---------------------------------------------------------------- hard limits
+
+
+def test_audio_faster_than_real_time_is_cut_off() -> None:
+    session = new_session()
+    hello(session)
+    effects = []
+    for _ in range(10):  # 5 s of audio in one instant
+        effects += session.receive_audio(bytes(p.MAX_AUDIO_FRAME_BYTES), 0.0)
+        if of(effects, CloseConnection):
+            break
+    assert messages(effects)[-1].code == p.ErrorCode.RATE_LIMITED
+    assert of(effects, CloseConnection)[0].code == p.CloseCode.POLICY_VIOLATION
+
+
+def test_a_flood_of_tiny_frames_is_cut_off() -> None:
+    session = new_session()
+    hello(session)
+    effects = []
+    for i in range(400):  # 400 two-byte frames within 0.1 s
+        effects += session.receive_audio(b"\x00\x00", i * 0.00025)
+    assert p.ErrorCode.RATE_LIMITED in [m.code for m in messages(effects) if isinstance(m, p.Error)]
+
+
+def test_real_time_audio_is_never_limited() -> None:
+    session = new_session()
+    hello(session)
+    effects = speak(session, "." * 1000)  # 20 s at 50 frames/s
+    assert not [m for m in messages(effects) if isinstance(m, p.Error)]
+
+
+def test_overlong_utterance_is_cut_with_a_clear_error() -> None:
+    session = new_session(max_utterance_ms=2000)
+    hello(session)
+    effects = speak(session, "x" * 150)
+    errors = [m for m in messages(effects) if isinstance(m, p.Error)]
+    assert [e.code for e in errors] == [p.ErrorCode.UTTERANCE_TOO_LONG] and not errors[0].fatal
+    assert of(effects, StartTurn)  # what was said is still answered

@@ -159,8 +159,8 @@ class Interrupt(Message):
     played_ms: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.played_ms < 0 or self.turn_id < 0:
-            raise ValueError("turn_id and played_ms must be non-negative")
+        if not (0 <= self.played_ms < 1e9) or self.turn_id < 0:  # also rejects NaN and Infinity
+            raise ValueError("turn_id and played_ms must be non-negative finite numbers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +249,8 @@ class Transcript(Message):
     turn_id: int = 0
     text: str = ""
     final: bool = True
+    replaces_turn: int | None = None
+    """Set when the user only paused: this turn continues that one, whose reply is withdrawn."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +328,7 @@ _FIELD_TYPES: dict[tuple[str, str], tuple[type | tuple[type, ...], bool]] = {
     ("transcript", "turn_id"): (int, True),
     ("transcript", "text"): (str, True),
     ("transcript", "final"): (bool, True),
+    ("transcript", "replaces_turn"): ((int, type(None)), False),
     ("reply_delta", "turn_id"): (int, True),
     ("reply_delta", "text"): (str, True),
     ("reply_done", "turn_id"): (int, True),
@@ -352,12 +355,16 @@ SERVER_MESSAGES: dict[str, type[Message]] = {
 
 
 def _decode(text: str | bytes, registry: dict[str, type[Message]]) -> Message:
-    if len(text) > MAX_TEXT_MESSAGE_BYTES:
+    size = len(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) else len(text)
+    if size > MAX_TEXT_MESSAGE_BYTES:
         raise ProtocolError(ErrorCode.TEXT_TOO_LARGE, f"text message over {MAX_TEXT_MESSAGE_BYTES} bytes")
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProtocolError(ErrorCode.BAD_JSON, f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"malformed JSON: {exc.msg}") from None
+    except (ValueError, RecursionError):
+        # Also JSON, but hostile: 5,000-digit integers, arrays nested thousands deep, bad UTF-8.
+        raise ProtocolError(ErrorCode.BAD_JSON, "malformed JSON: unreadable value") from None
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, "a message must be a JSON object")
     kind = data.get("type")

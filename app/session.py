@@ -61,6 +61,18 @@ class CancelTurn:
 
 
 @dataclass(frozen=True, slots=True)
+class PauseTurn:
+    """Hold a running turn's generation: the user may be going on with what they said."""
+
+    turn_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeTurn:
+    turn_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class LoadSession:
     """Look the session up in the store and answer with ``Session.resumed``."""
 
@@ -87,7 +99,7 @@ class CloseConnection:
     reason: str
 
 
-Effect = Send | SendAudio | StartTurn | CancelTurn | LoadSession | SaveSession | DeleteSession | CloseConnection
+Effect = Send | SendAudio | StartTurn | CancelTurn | PauseTurn | ResumeTurn | LoadSession | SaveSession | DeleteSession | CloseConnection
 
 
 # ------------------------------------------------------------------ turn events (runner -> session)
@@ -415,7 +427,10 @@ class Session:
             last = self._last_user_turn
             gap = INPUT_FORMAT.samples_to_ms(event.start - last.voiced_end) if last is not None else None
             self._continuation = last if gap is not None and gap <= self._endpoint.continuation_ms else None
-            return [Send(p.SpeechStarted(at_ms=INPUT_FORMAT.samples_to_ms(event.start)))]
+            effects: list[Effect] = [Send(p.SpeechStarted(at_ms=INPUT_FORMAT.samples_to_ms(event.start)))]
+            if self._continuation is not None and self._running(self._continuation):
+                effects.append(PauseTurn(self._continuation.id))  # its cores go to the new words
+            return effects
         if isinstance(event, Pause):
             if self.pipeline == "naive":
                 return []  # the naive cascade waits out its fixed silence; EndOfTurn follows.
@@ -426,7 +441,7 @@ class Session:
         if isinstance(event, Resume):
             return self._abandon_current()
         if isinstance(event, Discard):
-            return self._abandon_current()
+            return self._abandon_current() + self._drop_continuation()
         return self._end_of_turn(event, now)
 
     def _end_of_turn(self, event: EndOfTurn, now: float) -> list[Effect]:
@@ -532,8 +547,9 @@ class Session:
         if reason is not None:
             log.info("turn %d ignored: %s", turn.id, reason)
             effects: list[Effect] = [Send(p.Transcript(turn_id=turn.id, text=""))]
-            return effects + self._stop(turn, interrupted=False, silent=True)
-        effects = [Send(p.Transcript(turn_id=turn.id, text=text))]
+            return effects + self._stop(turn, interrupted=False, silent=True) + self._drop_continuation()
+        replaced = turn.continues.id if turn.continues is not None else None
+        effects = [Send(p.Transcript(turn_id=turn.id, text=text, replaces_turn=replaced))]
         if turn.continues is not None:
             effects += self._merge_away(turn.continues)
         # One reply at a time: a real new turn supersedes any older one still generating.
@@ -549,6 +565,16 @@ class Session:
         self._history_changed()
         self._last_user_turn = turn
         return effects
+
+    def _running(self, turn: _Turn) -> bool:
+        return turn.id in self._turns and not turn.runner_done
+
+    def _drop_continuation(self) -> list[Effect]:
+        """The new speech was not a continuation after all: let the paused turn go on."""
+        previous, self._continuation = self._continuation, None
+        if previous is not None and self._running(previous):
+            return [ResumeTurn(previous.id)]
+        return []
 
     def _start(self, turn: _Turn, *, naive: bool) -> StartTurn:
         """The StartTurn of ``turn``; a continuation is transcribed and answered as one with the

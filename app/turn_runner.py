@@ -37,14 +37,46 @@ Emit = Callable[[TurnEvent], Awaitable[None]]
 _END = object()
 
 
+class TurnGate:
+    """Holds a turn's bulk work for named reasons ("first-clause", "paused"); thread-safe.
+
+    The LLM thread waits here between tokens and the TTS loop between clauses, so a held turn
+    gives its cores to whatever needs them more (its own first clause, or the user's next words).
+    """
+
+    def __init__(self) -> None:
+        self._holds: set[str] = set()
+        self._condition = threading.Condition()
+
+    def hold(self, reason: str) -> None:
+        with self._condition:
+            self._holds.add(reason)
+
+    def release(self, reason: str) -> None:
+        with self._condition:
+            self._holds.discard(reason)
+            self._condition.notify_all()
+
+    def held(self, reason: str | None = None) -> bool:
+        with self._condition:
+            return bool(self._holds) if reason is None else reason in self._holds
+
+    def wait(self, cancel: threading.Event) -> None:
+        """Block the calling thread while anything holds the gate (or until ``cancel``)."""
+        with self._condition:
+            while self._holds and not cancel.is_set():
+                self._condition.wait(0.05)
+
+
 def _ms(since: float) -> float:
     return 1000.0 * (time.monotonic() - since)
 
 
-async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, *, affinity: str) -> None:
+async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, *, affinity: str,
+                   gate: TurnGate | None = None) -> None:
     """Produce the whole turn; a StageError becomes a TurnFailed event, cancellation stops cleanly."""
     try:
-        stages = await _run(start, engine, reply, emit, affinity)
+        stages = await _run(start, engine, reply, emit, affinity, gate or TurnGate())
     except StageError as exc:
         log.warning("turn %d: %s stage failed", start.turn_id, exc.stage)
         log.debug("turn %d stage failure detail: %s", start.turn_id, exc)
@@ -53,7 +85,8 @@ async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, emit:
     await emit(TurnFinished(start.turn_id, stages))
 
 
-async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, affinity: str) -> dict[str, float]:
+async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, affinity: str,
+               gate: TurnGate) -> dict[str, float]:
     stages: dict[str, float] = {}
     audio_s = start.audio.shape[0] / INPUT_FORMAT.sample_rate
     stages["utterance_ms"] = 1000.0 * audio_s
@@ -84,7 +117,7 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emi
         if start.naive:
             await _naive_reply(start.turn_id, messages, engine, emit, stages, affinity)
         else:
-            await _streamed_reply(start.turn_id, messages, engine, reply, emit, stages, affinity)
+            await _streamed_reply(start.turn_id, messages, engine, reply, emit, stages, affinity, gate)
         if predictor is not None:
             await predictor
     finally:
@@ -104,7 +137,7 @@ async def _predict_turn(start: StartTurn, engine: Engine, emit: Emit, stages: di
 
 
 async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine: Engine, reply: ReplySettings,
-                          emit: Emit, stages: dict[str, float], affinity: str) -> None:
+                          emit: Emit, stages: dict[str, float], affinity: str, gate: TurnGate) -> None:
     """LLM tokens -> clause splitter -> TTS, with TTS of clause n overlapping generation of n+1."""
     splitter = ClauseSplitter(reply.first_clause_max_words, reply.clause_min_words)
     clauses: asyncio.Queue[object] = asyncio.Queue()
@@ -114,29 +147,29 @@ async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine:
         first = True
         while (clause := await clauses.get()) is not _END:
             assert isinstance(clause, str)
+            while gate.held("paused"):
+                await asyncio.sleep(0.02)
             t = time.monotonic()
             pcm = await engine.run(engine.tts.synthesize, clause)
             if first:
                 stages["tts_first_audio_ms"] = _ms(t)
                 first = False
-                may_generate.set()
+                gate.release("first-clause")
             await emit(ReplySpeech(turn_id, clause, pcm))
 
     # First audio before bulk work: once the first clause is cut, generation pauses until that
     # clause is synthesized, so the two do not split two cores between them. The rest of the
     # reply is still ready long before the first clause finishes playing.
-    may_generate = threading.Event()
-    may_generate.set()
     speaker = asyncio.create_task(speak(), name=f"tts-{turn_id}")
     try:
-        async with aclosing(stream_llm(engine, messages, affinity, may_generate)) as deltas:
+        async with aclosing(stream_llm(engine, messages, affinity, gate)) as deltas:
             async for delta in deltas:
                 stages.setdefault("llm_first_token_ms", _ms(t_llm))
                 await emit(ReplyText(turn_id, delta))
                 for clause in splitter.push(delta):
                     if "first_clause_ms" not in stages:
                         stages["first_clause_ms"] = _ms(t_llm)
-                        may_generate.clear()
+                        gate.hold("first-clause")
                     clauses.put_nowait(clause)
                 if speaker.done():
                     break  # TTS failed: stop generating, the error surfaces below.
@@ -173,12 +206,12 @@ async def _naive_reply(turn_id: int, messages: Sequence[ChatMessage], engine: En
 
 
 async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: str,
-                     may_generate: threading.Event | None = None) -> AsyncIterator[str]:
+                     gate: TurnGate | None = None) -> AsyncIterator[str]:
     """Bridge the LLM's blocking token iterator (run in its own thread) to async deltas.
 
     Leaving the loop early (cancellation, an error downstream) sets the cancel flag, and the
     generation thread stops at its next token, so no thread outlives its turn by more than one
-    token's worth of compute. While ``may_generate`` is clear the thread waits between tokens.
+    token's worth of compute. While ``gate`` is held the thread waits between tokens.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[object] = asyncio.Queue()
@@ -194,9 +227,8 @@ async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: 
         try:
             for delta in engine.llm.stream_reply(messages, cancel=cancel, affinity=affinity):
                 put(delta)
-                if may_generate is not None:
-                    while not may_generate.wait(0.05) and not cancel.is_set():
-                        pass
+                if gate is not None:
+                    gate.wait(cancel)
         except BaseException as exc:  # noqa: BLE001 - forwarded to the awaiting coroutine
             put(exc)
         finally:

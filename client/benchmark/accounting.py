@@ -41,6 +41,8 @@ class Event:
     stages: dict[str, float] = field(default_factory=dict)
     at_ms: float | None = None
     """``speech_stopped`` only: where the server's VAD put the end of speech, in ms of the stream."""
+    replaces_turn: int | None = None
+    """``transcript`` only: the earlier turn this one continues (the server merged a pause)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class ClipOutcome:
     dropped: tuple[int, ...]
     """Committed turns the server dropped as noise (empty transcript)."""
     split: bool
+    """More than one turn answered the clip (a pause ended the user's turn and was not repaired)."""
+    merged: bool
+    """A pause ended the turn early, then the server merged the continuation into one turn."""
     end_to_end_ms: float | None
     """First reply audio of ``turn_id`` minus the send of the last voiced frame, in ms."""
     stages: dict[str, float]
@@ -135,8 +140,9 @@ def attribute(events: list[Event], speech_end_t: float | None,
     """
     committed = committed_turns(events)
     transcripts = _transcripts(events)
+    replaced = {e.replaces_turn for e in events if e.kind == TRANSCRIPT and e.replaces_turn is not None}
     dropped = [t for t in committed if transcripts.get(t) == ""]
-    answered = [t for t in committed if t not in dropped]
+    answered = [t for t in committed if t not in dropped and t not in replaced]
     turn = answered[-1] if answered else None
     first_audio = next((e.t for e in events if e.kind == AUDIO and turn is not None and e.turn_id == turn), None)
     e2e = None
@@ -166,6 +172,7 @@ def attribute(events: list[Event], speech_end_t: float | None,
         committed=tuple(committed),
         dropped=tuple(dropped),
         split=len(answered) > 1,
+        merged=bool(replaced & set(committed)),
         end_to_end_ms=e2e,
         stages=stages,
         transcript=" ".join(transcripts.get(t, "") for t in answered).strip(),

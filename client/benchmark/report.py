@@ -31,6 +31,7 @@ def mode_summary(records: Sequence[TurnRecord]) -> dict[str, Any]:
     measured = [r for r in records if r.end_to_end_ms is not None]
     answered = [r for r in records if r.turn_id is not None]
     splits = sum(r.split for r in answered)
+    merged = sum(r.merged for r in answered)
     # Clips never played (session refused, connection lost) have no WER; a played clip heard as
     # nothing has WER 1.0, and counts.
     with_ref = [r for r in records if r.reference and r.wer is not None]
@@ -46,6 +47,7 @@ def mode_summary(records: Sequence[TurnRecord]) -> dict[str, Any]:
         "vad_offset_ms": summarize(r.vad_offset_ms for r in measured),
         "split_count": splits,
         "split_rate": splits / len(answered) if answered else None,
+        "merged_count": merged,
         "wer": corpus_wer((r.reference or "", r.transcript) for r in with_ref),
         "wer_per_clip": per_clip,
     }
@@ -119,7 +121,7 @@ def turn_table(records: Sequence[TurnRecord], *, tags: bool = False) -> str:
         name = (f"s{r.session}r{r.repeat} " if tags else "") + r.clip  # the tag first: long names get cut
         row = f"{_snippet(name, 22):<22} {_ms(r.end_to_end_ms)} "
         row += " ".join(_ms(r.stages.get(k)) for _, k in TABLE_STAGES)
-        row += f" {'yes' if r.split else 'no':>5}  "
+        row += f" {'yes' if r.split else 'merged' if r.merged else 'no':>5}  "
         row += _snippet(r.transcript, 48) if not r.error else f"[{_snippet(r.error, 40)}] {_snippet(r.transcript, 20)}"
         lines.append(row)
     return "\n".join(lines)
@@ -149,7 +151,8 @@ def summary_text(summaries: dict[str, dict[str, Any]], budget_ms: float) -> str:
     for m in modes:
         s = summaries[m]
         lines.append(f"[{m}] split: {s['split_count']} of {s['answered']} answered clips "
-                     f"(rate {_pct(s['split_rate'])}); unmeasured: {s['unmeasured']} of {s['attempted']}; "
+                     f"(rate {_pct(s['split_rate'])}; {s['merged_count']} more ended early at a pause and were "
+                     f"merged back into one turn); unmeasured: {s['unmeasured']} of {s['attempted']}; "
                      f"WER overall {_pct(s['wer'])}")
         if s["wer_per_clip"]:
             lines.append(f"[{m}] WER per clip: " + ", ".join(f"{c} {_pct(w)}" for c, w in s["wer_per_clip"].items()))

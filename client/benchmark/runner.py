@@ -34,6 +34,8 @@ class TurnRecord:
     stages: dict[str, float]
     """Server stage timings of the answering turn plus ``network_other_ms``, in ms."""
     split: bool
+    merged: bool
+    """The server ended the turn at a pause, then merged the continuation (a repaired split)."""
     n_turns: int
     """Turns the server committed during the clip, noise turns included."""
     dropped_turns: int
@@ -71,7 +73,7 @@ def make_record(clip: Clip, played: PlayedClip, *, mode: str, session: int, repe
         error = "no reply audio"
     return TurnRecord(
         clip=clip.name, mode=mode, session=session, repeat=repeat, index=index,
-        end_to_end_ms=o.end_to_end_ms, stages=o.stages, split=o.split, n_turns=len(o.committed),
+        end_to_end_ms=o.end_to_end_ms, stages=o.stages, split=o.split, merged=o.merged, n_turns=len(o.committed),
         dropped_turns=len(o.dropped), turn_id=o.turn_id, transcript=o.transcript,
         turn_transcript=o.turn_transcript, reply_text=o.reply_text, reference=clip.reference,
         wer=wer(clip.reference, o.transcript) if clip.reference else None,

@@ -121,7 +121,7 @@ class BenchSession:
         elif isinstance(m, p.SpeechStopped):
             event = Event(t, SPEECH_STOPPED, m.turn_id, at_ms=float(m.at_ms))
         elif isinstance(m, p.Transcript):
-            event = Event(t, TRANSCRIPT, m.turn_id, m.text)
+            event = Event(t, TRANSCRIPT, m.turn_id, m.text, replaces_turn=m.replaces_turn)
         elif isinstance(m, p.ReplyDone):
             event = Event(t, REPLY_DONE, m.turn_id, m.text, interrupted=m.interrupted)
         elif isinstance(m, p.TurnTiming):

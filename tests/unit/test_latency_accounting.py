@@ -268,7 +268,7 @@ def test_wer_normalizes_case_and_punctuation() -> None:
 def record(clip: str, e2e: float | None, *, split: bool = False, transcript: str = "hello there",
            reference: str | None = "hello there", played: bool = True) -> TurnRecord:
     return TurnRecord(clip=clip, mode="fast", session=0, repeat=0, index=0, end_to_end_ms=e2e,
-                      stages={**STAGES, "network_other_ms": 5.0} if e2e is not None else {}, split=split,
+                      stages={**STAGES, "network_other_ms": 5.0} if e2e is not None else {}, split=split, merged=False,
                       n_turns=2 if split else 1, dropped_turns=0, turn_id=1 if e2e is not None else None,
                       transcript=transcript, turn_transcript=transcript, reply_text="hi", reference=reference,
                       wer=wer(reference, transcript) if reference and played else None, speech_end_s=1.0, clip_s=1.5, error=None if e2e is not None else "timed out")
@@ -314,3 +314,18 @@ def test_plot_writes_a_png_with_both_modes(tmp_path: Path) -> None:
                "naive": [record("a.wav", 3200.0)]}
     plot(results, path, budget_ms=500.0)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+
+
+def test_a_merged_continuation_is_not_a_split_and_answers_the_clip() -> None:
+    events = [
+        Event(0.0, SPEECH_STOPPED, 1, at_ms=1000.0),
+        Event(0.1, TRANSCRIPT, 1, "Remind me to call my sister."),
+        Event(0.3, AUDIO, 1),
+        Event(1.0, SPEECH_STOPPED, 2, at_ms=2500.0),
+        Event(1.1, TRANSCRIPT, 2, "Remind me to call my sister after work.", replaces_turn=1),
+        Event(1.3, AUDIO, 2),
+    ]
+    outcome = attribute(events, speech_end_t=0.9)
+    assert outcome.turn_id == 2 and not outcome.split and outcome.merged
+    assert outcome.transcript == "Remind me to call my sister after work."
+    assert outcome.end_to_end_ms == pytest.approx(400.0)

@@ -13,7 +13,7 @@ from typing import IO, Self
 
 from client.benchmark.clips import REPO_ROOT
 
-READY = re.compile(r"edge server ready on (ws://\S+)")
+READY = re.compile(r"edge server ready on (wss?://\S+)")
 """The line the server prints on stdout once it accepts connections."""
 
 
@@ -51,6 +51,15 @@ class SpawnedServer:
         process.wait()
         log_file.close()
         raise RuntimeError(f"server did not start (log {log_path}):\n{log_path.read_text(errors='replace')[-2000:]}")
+
+    @property
+    def http(self) -> str:
+        """The same node's HTTP base URL (http or https)."""
+        return self.url.replace("ws", "http", 1)
+
+    def log(self) -> str:
+        """Everything the server has logged so far."""
+        return self.log_path.read_text(errors="replace")
 
     def stop(self, timeout_s: float = 20.0) -> int:
         """SIGTERM, wait up to ``timeout_s`` seconds (then SIGKILL); returns the exit code."""

@@ -6,13 +6,13 @@ import argparse
 import asyncio
 import logging
 import sys
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import ipaddress
 import os
 
-from app.config import ModelSettings, ServerSettings
+from app.config import EndpointSettings, ModelSettings, ServerSettings
 from app.logs import configure
 
 log = logging.getLogger("app")
@@ -54,7 +54,14 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
                         help="allow binding a non-loopback address without authentication (not recommended)")
     parser.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout_s,
                         help="close a session that sends nothing for this many seconds (default %(default)s)")
+    parser.add_argument("--endpoint", action="append", default=[], metavar="FIELD=VALUE",
+                        help="tune turn-taking, e.g. --endpoint complete_ms=300 (fields: see EndpointSettings "
+                             "in app/config.py; repeatable)")
     args = parser.parse_args(argv)
+    try:
+        endpoint = _tuned(EndpointSettings(), args.endpoint)
+    except ValueError as exc:
+        parser.error(str(exc))
     if (args.certfile is None) != (args.keyfile is None):
         parser.error("--certfile and --keyfile go together")
     tokens = [t.strip() for t in os.environ.get("EDGE_VOICE_API_TOKENS", "").split(",") if t.strip()]
@@ -73,10 +80,25 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
               "this port can use the assistant", file=sys.stderr)
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest,
                            llm_instances=args.llm_instances, llm_threads=args.llm_threads)
-    return replace(defaults, host=args.host, port=args.port, log_level=args.log_level, log_format=args.log_format, models=models,
+    return replace(defaults, endpoint=endpoint, host=args.host, port=args.port, log_level=args.log_level, log_format=args.log_format, models=models,
                    allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,
                    drain_timeout_s=args.drain_timeout, store_url=args.store, session_ttl_s=args.session_ttl,
                    idle_timeout_s=args.idle_timeout, api_tokens=tuple(tokens), token_secret=secret, certfile=args.certfile, keyfile=args.keyfile)
+
+
+def _tuned(settings: EndpointSettings, assignments: list[str]) -> EndpointSettings:
+    """``settings`` with ``FIELD=VALUE`` overrides applied (numbers only; every field is one)."""
+    known = {f.name: f.type for f in fields(settings)}
+    changes: dict[str, int | float] = {}
+    for item in assignments:
+        name, _, value = item.partition("=")
+        if name not in known:
+            raise ValueError(f"--endpoint: unknown field {name!r}; known: {', '.join(sorted(known))}")
+        try:
+            changes[name] = int(value) if known[name] in (int, "int") else float(value)
+        except ValueError:
+            raise ValueError(f"--endpoint {name}: {value!r} is not a number") from None
+    return replace(settings, **changes)
 
 
 def _is_loopback(host: str) -> bool:

@@ -20,10 +20,11 @@ class EndpointSettings:
     """Silence after speech at which a speculative turn (STT, LLM, first TTS clause) starts."""
     complete_ms: int = 240
     """Silence that ends a turn when both the transcript and the turn model say it is finished."""
-    uncertain_ms: int = 800
+    uncertain_ms: int = 600
     """Silence that ends a turn when the transcript and the turn model disagree.
 
-    Longer than the 0.5-0.7 s pauses people leave inside a sentence, so those do not split a turn."""
+    Longer than most pauses inside a sentence; one that is longer still ends the turn early, and
+    the continuation is then merged back into it (``continuation_ms``)."""
     incomplete_ms: int = 1000
     """Silence that ends a turn that looks unfinished ("and", "so", a comma, a rising voice)."""
     turn_threshold: float = 0.5

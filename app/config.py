@@ -62,14 +62,21 @@ class ModelSettings:
     """Manifest to use; None means ``models_dir / "manifest.toml"``."""
     stt_threads: int = 2
     """CTranslate2 intra-op threads for faster-whisper."""
-    llm_threads: int = 2
-    """llama.cpp threads per LLM instance."""
+    llm_threads: int = 1
+    """llama.cpp threads per context, for prompt and generation.
+
+    One, because on 2 shared cores llama.cpp's spinning worker threads collapse under
+    contention (measured: 2 threads fell to 6-31 tokens/s beside other sessions' work, one
+    thread held 38-48); two contexts of one thread each serve two sessions in parallel."""
     llm_instances: int = 2
     """Independent llama.cpp contexts, so concurrent sessions don't queue behind one generation."""
     llm_context_tokens: int = 2048
     """Context window of each llama.cpp instance, in tokens."""
     tts_threads: int = 1
     """onnxruntime intra-op threads for Piper."""
+    bulk_nice: int = 10
+    """OS niceness of bulk work (the rest of a reply once its first clause is spoken), so that
+    every session's first-audio work gets the cores first (Linux; 0 disables)."""
 
     @property
     def manifest(self) -> Path:

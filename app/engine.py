@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,16 @@ class Engine:
     info: dict[str, Any] = field(default_factory=dict)
     """Loaded model names, versions and file hashes (reported on /info)."""
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, thread_name_prefix="stage"))
+    """Runs first-audio work: STT, the turn model, the first clause's TTS."""
+    bulk_nice: int = 10
+    bulk_executor: ThreadPoolExecutor | None = None
+    """Runs the rest of each reply at lower OS priority (see ``ModelSettings.bulk_nice``)."""
+
+    def __post_init__(self) -> None:
+        if self.bulk_executor is None:
+            self.bulk_executor = ThreadPoolExecutor(
+                4, thread_name_prefix="bulk", initializer=lower_priority, initargs=(self.bulk_nice,)
+            )
 
     @classmethod
     def load(cls, settings: ServerSettings, *, rehash: bool = False) -> "Engine":
@@ -82,17 +93,35 @@ class Engine:
         )
         plan = faults.parse(os.environ.get("EDGE_VOICE_FAULTS", ""))
         return cls(stt=faults.wrap("stt", stt, plan), llm=faults.wrap("llm", llm, plan),
-                   tts=faults.wrap("tts", tts, plan), turn=faults.wrap("turn", turn, plan), info=resolved.as_dict())
+                   tts=faults.wrap("tts", tts, plan), turn=faults.wrap("turn", turn, plan), info=resolved.as_dict(),
+                   bulk_nice=ms.bulk_nice)
 
-    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a blocking stage call in a worker thread."""
+    async def run(self, fn: Callable[..., T], *args: Any, bulk: bool = False, **kwargs: Any) -> T:
+        """Run a blocking stage call in a worker thread (``bulk``: at lower priority)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, lambda: fn(*args, **kwargs))
+        executor = self.bulk_executor if bulk else self.executor
+        return await loop.run_in_executor(executor, lambda: fn(*args, **kwargs))
 
     def close(self) -> None:
         """Stop the worker threads (waits for calls in flight)."""
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        for executor in (self.executor, self.bulk_executor):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
 
     def close_in_background(self) -> None:
         """Release a retired engine without blocking the event loop."""
-        self.executor.shutdown(wait=False)
+        for executor in (self.executor, self.bulk_executor):
+            if executor is not None:
+                executor.shutdown(wait=False)
+
+
+def lower_priority(nice: int) -> None:
+    """Lower the calling thread's OS priority by ``nice`` (Linux: per thread). Raising niceness
+    needs no privilege; a platform without per-thread priorities just keeps the default."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError as exc:
+        log.debug("cannot lower thread priority: %s", exc)

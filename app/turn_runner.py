@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from app.audio import INPUT_FORMAT
 from app.clauses import ClauseSplitter, speakable
 from app.config import ReplySettings
-from app.engine import Engine
+from app.engine import Engine, lower_priority
 from app.protocol import ErrorCode
 from app.session import (
     ReplySpeech,
@@ -47,6 +47,8 @@ class TurnGate:
     def __init__(self) -> None:
         self._holds: set[str] = set()
         self._condition = threading.Condition()
+        self.bulk = False
+        """Set once the first clause is spoken: what remains of the reply is bulk work."""
 
     def hold(self, reason: str) -> None:
         with self._condition:
@@ -150,10 +152,11 @@ async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine:
             while gate.held("paused"):
                 await asyncio.sleep(0.02)
             t = time.monotonic()
-            pcm = await engine.run(engine.tts.synthesize, clause)
+            pcm = await engine.run(engine.tts.synthesize, clause, bulk=not first)
             if first:
                 stages["tts_first_audio_ms"] = _ms(t)
                 first = False
+                gate.bulk = True
                 gate.release("first-clause")
             await emit(ReplySpeech(turn_id, clause, pcm))
 
@@ -224,11 +227,16 @@ async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: 
             cancel.set()  # the loop is gone (server shutdown): nobody is listening any more.
 
     def generate() -> None:
+        demoted = False
         try:
             for delta in engine.llm.stream_reply(messages, cancel=cancel, affinity=affinity):
                 put(delta)
                 if gate is not None:
                     gate.wait(cancel)
+                    if gate.bulk and not demoted:
+                        # This thread lives for one reply only, so it never needs promoting back.
+                        lower_priority(engine.bulk_nice)
+                        demoted = True
         except BaseException as exc:  # noqa: BLE001 - forwarded to the awaiting coroutine
             put(exc)
         finally:

@@ -25,7 +25,7 @@ class _Context:
             model_path=str(model_path),
             n_ctx=n_ctx,
             n_threads=threads,
-            n_threads_batch=threads,
+            n_threads_batch=threads,  # the same count: switching pool sizes per call stalled here
             n_batch=256,
             verbose=False,
         )

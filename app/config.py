@@ -16,7 +16,7 @@ class EndpointSettings:
     """Voiced audio needed, consecutively, before speech counts as started (filters clicks)."""
     preroll_ms: int = 300
     """Audio kept from before the speech onset so the first syllable is not clipped."""
-    speculate_ms: int = 160
+    speculate_ms: int = 120
     """Silence after speech at which a speculative turn (STT, LLM, first TTS clause) starts."""
     complete_ms: int = 240
     """Silence that ends a turn when both the transcript and the turn model say it is finished."""
@@ -98,7 +98,7 @@ class ReplySettings:
     """Sampling temperature of the LLM."""
     max_history_turns: int = 8
     """User/assistant exchanges kept in the prompt; older ones are dropped."""
-    first_clause_max_words: int = 4
+    first_clause_max_words: int = 3
     """The first TTS piece is cut after this many words if no clause boundary came first."""
     clause_min_words: int = 3
     """Later pieces are cut at a comma only once they hold this many words (prosody)."""

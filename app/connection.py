@@ -21,8 +21,6 @@ from app.session import (
     DeleteSession,
     Effect,
     LoadSession,
-    PauseTurn,
-    ResumeTurn,
     SaveSession,
     Send,
     SendAudio,
@@ -32,7 +30,7 @@ from app.session import (
     TurnFailed,
 )
 from app.stages.vad import WebRtcVad
-from app.turn_runner import TurnGate, run_turn
+from app.turn_runner import run_turn
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +60,6 @@ class Connection:
         self.log = SessionLog(log, {"session": self.session.id[:8]})
         self._outgoing: asyncio.Queue[str | bytes | _Close] = asyncio.Queue()
         self._turns: dict[int, asyncio.Task[None]] = {}
-        self._gates: dict[int, TurnGate] = {}
         self._persistence = SessionPersistence(node.store, self.session.id)
         self._loading: asyncio.Task[None] | None = None
 
@@ -117,12 +114,6 @@ class Connection:
                 task = self._turns.pop(effect.turn_id, None)
                 if task is not None:
                     task.cancel()
-            elif isinstance(effect, PauseTurn):
-                if (gate := self._gates.get(effect.turn_id)) is not None:
-                    gate.hold("paused")
-            elif isinstance(effect, ResumeTurn):
-                if (gate := self._gates.get(effect.turn_id)) is not None:
-                    gate.release("paused")
             elif isinstance(effect, CloseConnection):
                 self._outgoing.put_nowait(_Close(effect.code, effect.reason))
             elif isinstance(effect, LoadSession):
@@ -185,9 +176,8 @@ class Connection:
 
         # The engine is read per turn: after a model rollout new turns use the new models while
         # turns in flight finish on the old ones.
-        gate = self._gates[start.turn_id] = TurnGate()
         task = asyncio.create_task(
-            run_turn(start, self._node.engine, self._settings.reply, emit, affinity=self.session.id, gate=gate),
+            run_turn(start, self._node.engine, self._settings.reply, emit, affinity=self.session.id),
             name=f"turn-{self.session.id[:8]}-{start.turn_id}",
         )
         self._turns[start.turn_id] = task
@@ -196,7 +186,6 @@ class Connection:
     def _turn_ended(self, turn_id: int, task: asyncio.Task[Any]) -> None:
         if self._turns.get(turn_id) is task:
             del self._turns[turn_id]
-        self._gates.pop(turn_id, None)
         if task.cancelled():
             return
         exc = task.exception()

@@ -53,22 +53,12 @@ class StartTurn:
     """Conversation so far, without the system prompt and without this utterance."""
     naive: bool
     """Run the naive cascade (30 s STT window, whole reply before TTS)."""
+    transcript: str | None = None
+    """Already known (a turn answered again): skip speech-to-text."""
 
 
 @dataclass(frozen=True, slots=True)
 class CancelTurn:
-    turn_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class PauseTurn:
-    """Hold a running turn's generation: the user may be going on with what they said."""
-
-    turn_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class ResumeTurn:
     turn_id: int
 
 
@@ -99,7 +89,7 @@ class CloseConnection:
     reason: str
 
 
-Effect = Send | SendAudio | StartTurn | CancelTurn | PauseTurn | ResumeTurn | LoadSession | SaveSession | DeleteSession | CloseConnection
+Effect = Send | SendAudio | StartTurn | CancelTurn | LoadSession | SaveSession | DeleteSession | CloseConnection
 
 
 # ------------------------------------------------------------------ turn events (runner -> session)
@@ -198,6 +188,10 @@ class _Turn:
     """This turn's user message in the history, once added."""
     continues: "_Turn | None" = None
     """The turn this one continues: the user paused, was answered, and went on talking."""
+    suspended: bool = False
+    """Its generation was cancelled because the user went on talking; answered again if not."""
+    replaces: int | None = None
+    """The turn id this one answers again (after a suspension that came to nothing)."""
     reply_done_sent: bool = False
 
 
@@ -428,8 +422,12 @@ class Session:
             gap = INPUT_FORMAT.samples_to_ms(event.start - last.voiced_end) if last is not None else None
             self._continuation = last if gap is not None and gap <= self._endpoint.continuation_ms else None
             effects: list[Effect] = [Send(p.SpeechStarted(at_ms=INPUT_FORMAT.samples_to_ms(event.start)))]
-            if self._continuation is not None and self._running(self._continuation):
-                effects.append(PauseTurn(self._continuation.id))  # its cores go to the new words
+            previous = self._continuation
+            if previous is not None and previous.id in self._turns and not previous.runner_done:
+                # Stop answering the first part now: its llama.cpp context (which holds this
+                # conversation's prefix) and its cores go to the whole utterance instead.
+                previous.suspended = previous.runner_done = True
+                effects.append(CancelTurn(previous.id))
             return effects
         if isinstance(event, Pause):
             if self.pipeline == "naive":
@@ -548,7 +546,7 @@ class Session:
             log.info("turn %d ignored: %s", turn.id, reason)
             effects: list[Effect] = [Send(p.Transcript(turn_id=turn.id, text=""))]
             return effects + self._stop(turn, interrupted=False, silent=True) + self._drop_continuation()
-        replaced = turn.continues.id if turn.continues is not None else None
+        replaced = turn.continues.id if turn.continues is not None else turn.replaces
         effects = [Send(p.Transcript(turn_id=turn.id, text=text, replaces_turn=replaced))]
         if turn.continues is not None:
             effects += self._merge_away(turn.continues)
@@ -566,15 +564,20 @@ class Session:
         self._last_user_turn = turn
         return effects
 
-    def _running(self, turn: _Turn) -> bool:
-        return turn.id in self._turns and not turn.runner_done
-
     def _drop_continuation(self) -> list[Effect]:
-        """The new speech was not a continuation after all: let the paused turn go on."""
+        """The new speech was not a continuation after all: answer the suspended turn again."""
         previous, self._continuation = self._continuation, None
-        if previous is not None and self._running(previous):
-            return [ResumeTurn(previous.id)]
-        return []
+        if previous is None or not previous.suspended or previous.id not in self._turns:
+            return []
+        previous.suspended = False
+        effects = self._merge_away(previous)  # withdraw what it had said so far
+        again = self._new_turn(TurnState.COMMITTED, previous.voiced_end)
+        again.audio, again.replaces, again.committed_at = previous.audio, previous.id, previous.committed_at
+        again.speech_start = previous.speech_start
+        history = tuple(self.history)
+        assert previous.audio is not None
+        effects.append(StartTurn(again.id, previous.audio, history, naive=False, transcript=previous.transcript))
+        return effects
 
     def _start(self, turn: _Turn, *, naive: bool) -> StartTurn:
         """The StartTurn of ``turn``; a continuation is transcribed and answered as one with the

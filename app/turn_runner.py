@@ -38,10 +38,9 @@ _END = object()
 
 
 class TurnGate:
-    """Holds a turn's bulk work for named reasons ("first-clause", "paused"); thread-safe.
+    """Holds a turn's generation while something more urgent runs (its first clause's TTS).
 
-    The LLM thread waits here between tokens and the TTS loop between clauses, so a held turn
-    gives its cores to whatever needs them more (its own first clause, or the user's next words).
+    The LLM thread waits here between tokens; thread-safe.
     """
 
     def __init__(self) -> None:
@@ -74,11 +73,10 @@ def _ms(since: float) -> float:
     return 1000.0 * (time.monotonic() - since)
 
 
-async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, *, affinity: str,
-                   gate: TurnGate | None = None) -> None:
+async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, *, affinity: str) -> None:
     """Produce the whole turn; a StageError becomes a TurnFailed event, cancellation stops cleanly."""
     try:
-        stages = await _run(start, engine, reply, emit, affinity, gate or TurnGate())
+        stages = await _run(start, engine, reply, emit, affinity, TurnGate())
     except StageError as exc:
         log.warning("turn %d: %s stage failed", start.turn_id, exc.stage)
         log.debug("turn %d stage failure detail: %s", start.turn_id, exc)
@@ -93,28 +91,25 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emi
     audio_s = start.audio.shape[0] / INPUT_FORMAT.sample_rate
     stages["utterance_ms"] = 1000.0 * audio_s
     predictor = None
-    if not start.naive and engine.turn is not None:
-        # The voice's verdict only moves the endpoint. It runs beside STT (one thread against
-        # Whisper's two) so that it is done before the LLM needs the cores.
-        predictor = asyncio.create_task(_predict_turn(start, engine, emit, stages))
-    t = time.monotonic()
-    window = None if start.naive else audio_s
-    try:
+    if start.transcript is not None:
+        # Answered again: the words are known, and the endpoint was decided long ago.
+        text = start.transcript
+        await emit(Transcribed(start.turn_id, text))
+    else:
+        t = time.monotonic()
+        window = None if start.naive else audio_s
         result = await engine.run(engine.stt.transcribe, start.audio, window_s=window)
-    except BaseException:
-        if predictor is not None:
-            predictor.cancel()
-            await asyncio.gather(predictor, return_exceptions=True)
-        raise
-    stages["stt_ms"] = _ms(t)
-    await emit(Transcribed(start.turn_id, result.text))
-    if not result.text or is_noise_transcript(result.text):
-        if predictor is not None:
-            predictor.cancel()
-            await asyncio.gather(predictor, return_exceptions=True)
-        return stages
+        stages["stt_ms"] = _ms(t)
+        text = result.text
+        await emit(Transcribed(start.turn_id, text))
+        if not text or is_noise_transcript(text):
+            return stages
+        if not start.naive and engine.turn is not None:
+            # The voice's verdict only moves the endpoint, so it runs beside the LLM: one thread
+            # each on two cores, while Whisper (two threads) had the machine to itself.
+            predictor = asyncio.create_task(_predict_turn(start, engine, emit, stages))
 
-    messages = (ChatMessage("system", reply.system_prompt), *start.history, ChatMessage("user", result.text))
+    messages = (ChatMessage("system", reply.system_prompt), *start.history, ChatMessage("user", text))
     try:
         if start.naive:
             await _naive_reply(start.turn_id, messages, engine, emit, stages, affinity)
@@ -123,10 +118,15 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emi
         if predictor is not None:
             await predictor
     finally:
-        if predictor is not None and not predictor.done():
-            predictor.cancel()
-            await asyncio.gather(predictor, return_exceptions=True)
+        await _cancel(predictor)
     return stages
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    """Cancel ``task`` (if any and still running) and wait until it has stopped."""
+    if task is not None and not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def _predict_turn(start: StartTurn, engine: Engine, emit: Emit, stages: dict[str, float]) -> None:
@@ -149,8 +149,6 @@ async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine:
         first = True
         while (clause := await clauses.get()) is not _END:
             assert isinstance(clause, str)
-            while gate.held("paused"):
-                await asyncio.sleep(0.02)
             t = time.monotonic()
             pcm = await engine.run(engine.tts.synthesize, clause, bulk=not first)
             if first:

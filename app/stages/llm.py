@@ -77,6 +77,7 @@ class LlamaChat:
         if chosen is None:
             # All busy: queue on the conversation's own context, keeping its prefix cache.
             chosen = order[0]
+            log.debug("all %d llama.cpp contexts busy; waiting for context %d", len(order), chosen.index)
             chosen.lock.acquire()
         with self._pick_lock:
             self._affinity[affinity] = chosen.index

@@ -340,7 +340,8 @@ def playing_reply(session: Session) -> int:
 
 
 def second_utterance(session: Session, text: str, p_complete: float = 0.9) -> list:
-    start = speculate(session)  # speech starts while the 2 s reply still plays
+    speak(session, "." * 60)  # 1.2 s into the 2 s reply: too late to continue the user's turn
+    start = speculate(session)  # speech starts while the reply still plays
     effects = session.turn_event(Transcribed(start.turn_id, text), 0.0)
     effects += session.turn_event(TurnPredicted(start.turn_id, p_complete), 0.0)
     return effects + speak(session, "....")
@@ -403,12 +404,14 @@ def test_speech_right_after_a_turn_continues_it_as_one_utterance() -> None:
     first = first_part(session)
     assert session.history == [ChatMessage("user", "Remind me to call my sister.")]
     effects = speak(session, "." * 10 + "x" * 20 + "." * 8)  # resumes 0.4 s after the commit
+    assert CancelTurn(first) in effects  # stop answering the first part at once
     start = of(effects, StartTurn)[0]
     assert start.history == ()  # answered as if the first part had not been a turn
     assert start.audio.shape[0] > 40 * FRAME_SAMPLES  # both parts of the utterance
     effects = session.turn_event(Transcribed(start.turn_id, "Remind me to call my sister after work."), 0.0)
     effects += session.turn_event(TurnPredicted(start.turn_id, 0.9), 0.0) + speak(session, "....")
-    assert CancelTurn(first) in effects
+    transcript = [m for m in messages(effects) if isinstance(m, p.Transcript)][0]
+    assert transcript.replaces_turn == first
     assert any(isinstance(m, p.ReplyDone) and m.turn_id == first and m.interrupted for m in messages(effects))
     assert session.history == [ChatMessage("user", "Remind me to call my sister after work.")]
 
@@ -461,3 +464,20 @@ def test_overlong_utterance_is_cut_with_a_clear_error() -> None:
     errors = [m for m in messages(effects) if isinstance(m, p.Error)]
     assert [e.code for e in errors] == [p.ErrorCode.UTTERANCE_TOO_LONG] and not errors[0].fatal
     assert of(effects, StartTurn)  # what was said is still answered
+
+
+def test_a_continuation_that_was_only_noise_gets_the_first_part_answered_again() -> None:
+    session = new_session(complete_ms=240, continuation_ms=1000)
+    hello(session)
+    first = first_part(session)
+    effects = speak(session, "." * 10 + "x" * 20 + "." * 8)
+    assert CancelTurn(first) in effects
+    start = of(effects, StartTurn)[0]
+    effects = session.turn_event(Transcribed(start.turn_id, "you"), 0.0) + speak(session, "....")  # noise
+    again = of(effects, StartTurn)
+    assert len(again) == 1 and again[0].transcript == "Remind me to call my sister."  # no STT needed
+    assert again[0].history == ()
+    assert any(isinstance(m, p.ReplyDone) and m.turn_id == first and m.interrupted for m in messages(effects))
+    effects = session.turn_event(Transcribed(again[0].turn_id, "Remind me to call my sister."), 0.0)
+    assert [m.replaces_turn for m in messages(effects) if isinstance(m, p.Transcript)] == [first]
+    assert session.history == [ChatMessage("user", "Remind me to call my sister.")]

@@ -84,7 +84,8 @@ def test_a_failed_stage_fails_that_turn_only(faulty_node: ServerProcess, clips: 
     first_clip, second_clip = clips["kitchen_lights.wav"], clips["tokyo_time.wav"]
 
     async def scenario() -> tuple[PlayedClip, list, PlayedClip, list]:
-        bench = await BenchSession.open(faulty_node.url, pipeline="fast")
+        # The naive pipeline never speculates, so the first TTS call is surely this turn's.
+        bench = await BenchSession.open(faulty_node.url, pipeline="naive")
         try:
             await bench.silence(1.0)
             first, first_events = await play(bench, first_clip)

@@ -30,6 +30,7 @@ const hooks = {
   underruns: 0,
   interrupts: [],
   transcripts: [],
+  replaced: [], // turn ids the server merged into a later turn (the user had only paused)
   replies: [],
   errors: [],
   notice: null,
@@ -273,6 +274,7 @@ class App {
         if (msg.replaces_turn != null) {
           // The user had only paused: this turn continues that one, whose reply is withdrawn.
           this.ui.removeTurn(msg.replaces_turn);
+          hooks.replaced.push(msg.replaces_turn);
           this.latency.forget(msg.replaces_turn);
           this.renderLatency();
         }

@@ -271,6 +271,8 @@ class ReplyDone(Message):
     text: str = ""
     interrupted: bool = False
     audio_ms: float = 0.0
+    truncated: bool = False
+    """The reply reached the reply-length limit and was cut there (a hard limit, not an error)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +337,7 @@ _FIELD_TYPES: dict[tuple[str, str], tuple[type | tuple[type, ...], bool]] = {
     ("reply_done", "text"): (str, True),
     ("reply_done", "interrupted"): (bool, True),
     ("reply_done", "audio_ms"): (_NUM, True),
+    ("reply_done", "truncated"): (bool, False),
     ("interrupted", "turn_id"): (int, True),
     ("interrupted", "heard_text"): (str, True),
     ("interrupted", "played_ms"): (_NUM, True),

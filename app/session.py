@@ -128,6 +128,8 @@ class TurnFinished:
     turn_id: int
     stages: dict[str, float]
     """Wall-clock stage timings measured by the runner, in ms."""
+    truncated: bool = False
+    """The reply hit the reply-length limit (max_reply_tokens) and was cut there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +195,7 @@ class _Turn:
     replaces: int | None = None
     """The turn id this one answers again (after a suspension that came to nothing)."""
     reply_done_sent: bool = False
+    truncated: bool = False
 
 
 class Session:
@@ -505,6 +508,7 @@ class Session:
             return self._emit(turn, error, now) + self._maybe_finish(turn)
         turn.runner_done = True
         turn.runner_stages = dict(event.stages)
+        turn.truncated = event.truncated
         return self._maybe_finish(turn)
 
     def _transcribed(self, turn: _Turn, text: str, now: float) -> list[Effect]:
@@ -666,7 +670,8 @@ class Session:
             stages["server_first_audio_ms"] = 1000.0 * (turn.first_audio_sent_at - turn.committed_at)
         audio_ms = self._out.samples_to_ms(turn.audio_samples)
         return [
-            Send(p.ReplyDone(turn_id=turn.id, text=turn.reply_text.strip(), interrupted=False, audio_ms=audio_ms)),
+            Send(p.ReplyDone(turn_id=turn.id, text=turn.reply_text.strip(), interrupted=False, audio_ms=audio_ms,
+                             truncated=turn.truncated)),
             Send(p.TurnTiming(turn_id=turn.id, stages={k: round(v, 1) for k, v in stages.items()})),
         ]
 

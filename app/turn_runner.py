@@ -82,7 +82,9 @@ async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, emit:
         log.debug("turn %d stage failure detail: %s", start.turn_id, exc)
         await emit(TurnFailed(start.turn_id, ErrorCode.STAGE_FAILED, f"the {exc.stage} stage failed; try again"))
         return
-    await emit(TurnFinished(start.turn_id, stages))
+    # llama.cpp streams one token per delta: a reply of max_reply_tokens deltas hit the limit.
+    truncated = stages.pop("reply_tokens", 0) >= reply.max_reply_tokens
+    await emit(TurnFinished(start.turn_id, stages, truncated))
 
 
 async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, affinity: str,
@@ -166,6 +168,7 @@ async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine:
         async with aclosing(stream_llm(engine, messages, affinity, gate)) as deltas:
             async for delta in deltas:
                 stages.setdefault("llm_first_token_ms", _ms(t_llm))
+                stages["reply_tokens"] = stages.get("reply_tokens", 0) + 1
                 await emit(ReplyText(turn_id, delta))
                 for clause in splitter.push(delta):
                     if "first_clause_ms" not in stages:
@@ -194,6 +197,7 @@ async def _naive_reply(turn_id: int, messages: Sequence[ChatMessage], engine: En
     async with aclosing(stream_llm(engine, messages, affinity)) as deltas:
         async for delta in deltas:
             stages.setdefault("llm_first_token_ms", _ms(t_llm))
+            stages["reply_tokens"] = stages.get("reply_tokens", 0) + 1
             parts.append(delta)
     stages["llm_total_ms"] = stages["first_clause_ms"] = _ms(t_llm)
     text = "".join(parts)

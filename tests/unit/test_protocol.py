@@ -17,7 +17,7 @@ SERVER_SAMPLES = [
     p.Ready(session_id="abc", input={"sample_rate": 16000}, output={"sample_rate": 22050}, resumed=True),
     p.History(messages=[{"role": "user", "content": "hi"}]), p.Forgotten(session_id="abc"),
     p.SpeechStarted(at_ms=10.0), p.SpeechStopped(at_ms=1200.0, turn_id=2), p.Transcript(turn_id=1, text="hi"),
-    p.ReplyDelta(turn_id=1, text="Sure"), p.ReplyDone(turn_id=1, text="Sure.", audio_ms=800.0),
+    p.ReplyDelta(turn_id=1, text="Sure"), p.ReplyDone(turn_id=1, text="Sure.", audio_ms=800.0, truncated=True),
     p.Interrupted(turn_id=1, heard_text="Sure", played_ms=300.0),
     p.TurnTiming(turn_id=1, stages={"stt_ms": 40.0}), p.Error(code="bad_json", message="x", turn_id=None),
     p.Error(code="busy", message="full", fatal=True, retry_after_ms=5000),

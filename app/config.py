@@ -16,7 +16,7 @@ class EndpointSettings:
     """Voiced audio needed, consecutively, before speech counts as started (filters clicks)."""
     preroll_ms: int = 300
     """Audio kept from before the speech onset so the first syllable is not clipped."""
-    speculate_ms: int = 120
+    speculate_ms: int = 80
     """Silence after speech at which a speculative turn (STT, LLM, first TTS clause) starts."""
     complete_ms: int = 240
     """Silence that ends a turn when both the transcript and the turn model say it is finished."""

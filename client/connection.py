@@ -24,6 +24,15 @@ class AudioIn:
     samples: np.ndarray
 
 
+class SessionRefused(ConnectionError):
+    """The server answered ``hello`` with an error (``code``; ``retry_after_ms`` when busy)."""
+
+    def __init__(self, error: p.Error) -> None:
+        super().__init__(f"server refused the session: {error.code}: {error.message}")
+        self.code = error.code
+        self.retry_after_ms = error.retry_after_ms
+
+
 class ClientSession:
     """An open session with the edge server."""
 
@@ -35,7 +44,7 @@ class ClientSession:
     @classmethod
     async def open(cls, url: str, *, pipeline: str = "fast", client: str = "edge-voice-client",
                    token: str | None = None, session_id: str | None = None,
-                   ssl: ssl_module.SSLContext | None = None) -> "ClientSession":
+                   ssl: ssl_module.SSLContext | None = None) -> ClientSession:
         """Connect and complete the hello/ready handshake; raises ConnectionError on refusal.
 
         ``token`` is sent as ``Authorization: Bearer``; ``session_id`` resumes an earlier session.
@@ -47,7 +56,7 @@ class ClientSession:
         first = p.decode_server_message(await ws.recv())
         if isinstance(first, p.Error):
             await ws.close()
-            raise ConnectionError(f"server refused the session: {first.code}: {first.message}")
+            raise SessionRefused(first)
         if not isinstance(first, p.Ready):
             await ws.close()
             raise ConnectionError(f"expected 'ready', got {first.type!r}")

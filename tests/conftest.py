@@ -23,7 +23,9 @@ def start_server(log_path: Path, *extra: str, timeout: float = 120.0) -> ServerP
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """One real server shared by the end-to-end tests of a run."""
     directory = tmp_path_factory.mktemp("server")
-    srv = start_server(directory / "server.log", "--store", f"sqlite:///{directory / 'sessions.db'}")
+    # Tests open several sessions in a row and some at once: admit more than a node's default.
+    srv = start_server(directory / "server.log", "--store", f"sqlite:///{directory / 'sessions.db'}",
+                       "--max-sessions", "8")
     yield srv
     srv.stop()
 

@@ -14,15 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere, no install needed
 
+from client.benchmark.cli_types import positive_int as _positive_int
 from client.benchmark.main import Options, run
 from client.benchmark.runner import CLIP_TIMEOUT_S, GAP_S
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def parse_args(argv: list[str] | None = None) -> Options:

@@ -17,22 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere, no install needed
 
+from client.benchmark.cli_types import positive_float as _positive_float
+from client.benchmark.cli_types import positive_int as _positive_int
 from client.benchmark.runner import CLIP_TIMEOUT_S, GAP_S
 from client.soak.main import Options, run
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be positive")
-    return value
 
 
 def parse_args(argv: list[str] | None = None) -> Options:

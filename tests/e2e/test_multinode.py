@@ -15,7 +15,7 @@ import pytest
 
 from app import protocol as p
 from client.audio_files import read_mono
-from client.connection import AudioIn, ClientSession
+from client.connection import ClientSession
 from tests.conftest import ServerProcess, start_server
 from tests.services import Nginx, RedisServer
 

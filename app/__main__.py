@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
+import os
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
-
-import ipaddress
-import os
 
 from app.config import EndpointSettings, ModelSettings, ServerSettings
 from app.logs import configure
@@ -117,7 +116,6 @@ def main(argv: list[str] | None = None) -> int:
     from app.models import ModelError
     from app.server import EdgeServer
     from app.stages.base import StageError
-
     from app.store import StoreError, open_store
 
     try:

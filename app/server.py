@@ -16,8 +16,8 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
 from app import protocol as p
+from app.auth import SUBPROTOCOL, Authenticator, AuthError, Grant
 from app.config import ServerSettings
-from app.auth import SUBPROTOCOL, AuthError, Authenticator, Grant
 from app.connection import Connection
 from app.engine import Engine
 from app.http_routes import json_response, route, text_response

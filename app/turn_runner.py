@@ -10,8 +10,8 @@ import asyncio
 import logging
 import threading
 import time
-from contextlib import aclosing
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import aclosing
 
 from app.audio import INPUT_FORMAT
 from app.clauses import ClauseSplitter, speakable

@@ -71,7 +71,9 @@ def open_store(url: str, ttl_s: float, *, resilient: bool = True) -> SessionStor
             raise ValueError("write sqlite:///relative/path.db or sqlite:////absolute/path.db")
         store = SqliteStore(rest[1:], ttl_s)
     elif scheme in ("redis", "rediss", "unix"):
-        from app.store.redis_store import RedisStore  # the redis package is needed only here
+        from app.store.redis_store import (
+            RedisStore,  # the redis package is needed only here
+        )
 
         store = RedisStore(url, ttl_s)
     else:

@@ -82,8 +82,8 @@ def test_sigterm_drains_the_turn_in_flight_and_keeps_its_history(tmp_path: Path,
     events: list[p.Message] = []
 
     async def scenario() -> str:
-        from client.connection import ClientSession
         from client.audio_files import read_mono
+        from client.connection import ClientSession
 
         session = await ClientSession.open(node.url)
         audio = read_mono(jfk, 16_000)

@@ -28,6 +28,7 @@ from app.store.redis_store import RedisStore
 from tests.services import RedisServer, free_port
 from tests.unit.test_store_contract import CONTRACT, Harness, check_ttl_expiry, first
 
+
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path_factory.mktemp("redis"))

@@ -10,7 +10,6 @@ import pytest
 from app import protocol as p
 from app.audio import FRAME_SAMPLES, AudioFormat
 from app.config import EndpointSettings, ReplySettings
-from app.stages.base import ChatMessage
 from app.session import (
     CancelTurn,
     CloseConnection,
@@ -25,6 +24,7 @@ from app.session import (
     TurnFinished,
     TurnPredicted,
 )
+from app.stages.base import ChatMessage
 
 OUT = AudioFormat(22_050)
 LOUD = np.full(FRAME_SAMPLES, 3000, dtype=np.int16)

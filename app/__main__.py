@@ -28,8 +28,8 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument("--manifest", type=Path, default=None, help="manifest file (default <models>/manifest.toml)")
     parser.add_argument("--log-level", default=defaults.log_level,
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
-    parser.add_argument("--llm-instances", type=int, default=defaults.models.llm_instances,
-                        help="independent llama.cpp contexts (default %(default)s)")
+    parser.add_argument("--llm-instances", type=int, default=None,
+                        help="independent llama.cpp contexts (default: one per admitted session)")
     parser.add_argument("--llm-threads", type=int, default=defaults.models.llm_threads,
                         help="threads per llama.cpp context (default %(default)s)")
     parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
@@ -78,7 +78,7 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
         print(f"WARNING: serving {args.host} with NO authentication (--insecure): anyone who can reach "
               "this port can use the assistant", file=sys.stderr)
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest,
-                           llm_instances=args.llm_instances, llm_threads=args.llm_threads)
+                           llm_instances=args.llm_instances or args.max_sessions, llm_threads=args.llm_threads)
     return replace(defaults, endpoint=endpoint, host=args.host, port=args.port, log_level=args.log_level, log_format=args.log_format, models=models,
                    allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,
                    drain_timeout_s=args.drain_timeout, store_url=args.store, session_ttl_s=args.session_ttl,

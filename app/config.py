@@ -69,6 +69,9 @@ class ModelSettings:
     contention (measured: 2 threads fell to 6-31 tokens/s beside other sessions' work, one
     thread held 38-48); two contexts of one thread each serve two sessions in parallel."""
     llm_instances: int = 2
+    # The CLI sets this to --max-sessions unless told otherwise: a session that has to wait for
+    # another's whole reply to finish before its first token is the worst queue there is. The
+    # weights are memory-mapped and shared, so a context costs only its KV cache (tens of MB).
     """Independent llama.cpp contexts, so concurrent sessions don't queue behind one generation."""
     llm_context_tokens: int = 2048
     """Context window of each llama.cpp instance, in tokens."""

@@ -25,7 +25,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     directory = tmp_path_factory.mktemp("server")
     # Tests open several sessions in a row and some at once: admit more than a node's default.
     srv = start_server(directory / "server.log", "--store", f"sqlite:///{directory / 'sessions.db'}",
-                       "--max-sessions", "8")
+                       "--max-sessions", "8", "--llm-instances", "2")
     yield srv
     srv.stop()
 

@@ -51,7 +51,7 @@ UNHANDLED = re.compile(r"Traceback|connection handler failed|never retrieved|une
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     directory = tmp_path_factory.mktemp("fuzz-live")
     # Room for the barrage's concurrent sessions, so most cases reach the session, not "busy".
-    srv = start_server(directory / "node.log", "--store", "memory://", "--max-sessions", "16")
+    srv = start_server(directory / "node.log", "--store", "memory://", "--max-sessions", "16", "--llm-instances", "2")
     yield srv
     srv.stop()
 

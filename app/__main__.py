@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import asyncio
 import ipaddress
 import logging
@@ -109,7 +110,19 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's per-thread malloc arenas. Every LLM generation runs on a fresh thread (so it
+    can drop its own priority), and glibc gives new threads new 64 MB arenas: without a cap the
+    resident size climbs in 100 MB steps under load (seen in a 10-minute soak)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to cap
+
+
 def main(argv: list[str] | None = None) -> int:
+    _limit_malloc_arenas()
     settings = parse_settings(argv)
     configure(settings.log_level, settings.log_format)
     from app.engine import Engine

@@ -6,7 +6,7 @@ root) plus the generated prompts of :mod:`client.benchmark.prompts`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,3 +105,13 @@ def default_clips(synth: PromptSynth | None = None, log: Callable[[str], None] =
         log(f"prompt {prompt.name}: {path}")
         clips.append(make_clip(f"{prompt.name}.wav", samples, prompt.text, str(path)))
     return clips
+
+
+def clip_set(paths: Sequence[Path] | None, cache_dir: Path | None,
+             log: Callable[[str], None] = lambda _: None) -> list[Clip]:
+    """The clips named on a command line, or the default set; raises ValueError/FileNotFoundError."""
+    if paths:
+        return load_files(paths)
+    from client.benchmark.prompts import PromptSynth
+
+    return default_clips(PromptSynth(cache_dir), log=log)

@@ -8,8 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from client.benchmark.clips import Clip, default_clips, load_files
-from client.benchmark.prompts import PromptSynth
+from client.benchmark.clips import Clip, clip_set
 from client.benchmark.report import (
     build_document,
     exit_code,
@@ -53,10 +52,8 @@ def _progress(record: TurnRecord, done: int, total: int) -> None:
 
 
 def load_clips(opts: Options) -> list[Clip]:
-    """The clips named on the command line, or the default set; raises ValueError/FileNotFoundError."""
-    if opts.clips:
-        return load_files(opts.clips)
-    return default_clips(PromptSynth(opts.cache_dir), log=_err)
+    """The clips named on the command line, or the default set."""
+    return clip_set(opts.clips, opts.cache_dir, log=_err)
 
 
 def run(opts: Options) -> int:

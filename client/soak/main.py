@@ -10,8 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from client.benchmark.clips import Clip, default_clips, load_files
-from client.benchmark.prompts import PromptSynth
+from client.benchmark.clips import Clip, clip_set
 from client.benchmark.runner import CLIP_TIMEOUT_S, GAP_S
 from client.benchmark.spawn import SpawnedServer
 from client.soak.monitor import Monitor
@@ -44,9 +43,8 @@ def _err(line: str) -> None:
 
 
 def load_clips(opts: Options) -> list[Clip]:
-    if opts.clips:
-        return load_files(opts.clips)
-    return default_clips(PromptSynth(opts.cache_dir))
+    """The clips named on the command line, or the default set."""
+    return clip_set(opts.clips, opts.cache_dir)
 
 
 async def _run(opts: Options, url: str, pid: int | None, clips: list[Clip]) -> tuple[SoakResult, Monitor, float]:

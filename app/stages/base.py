@@ -15,7 +15,9 @@ import numpy as np
 
 
 class StageError(Exception):
-    """A model stage failed; ``stage`` is "vad", "stt", "llm" or "tts"."""
+    """A model stage failed; ``stage`` is "vad", "stt", "turn", "llm" or "tts".
+
+    Adapters raise it through ``app.stages.errors.stage_errors``, which maps library errors."""
 
     def __init__(self, stage: str, message: str) -> None:
         super().__init__(f"{stage}: {message}")

@@ -8,7 +8,8 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from app.stages.base import ChatMessage, StageError
+from app.stages.base import ChatMessage
+from app.stages.errors import stage_errors
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,8 @@ class LlamaChat:
 
     def __init__(self, model_path: Path, *, instances: int = 2, threads: int = 2, n_ctx: int = 2048,
                  max_tokens: int = 80, temperature: float = 0.3) -> None:
-        try:
+        with stage_errors("llm", f"cannot load GGUF model {model_path}"):
             self._contexts = [_Context(i, model_path, threads, n_ctx) for i in range(max(1, instances))]
-        except Exception as exc:  # noqa: BLE001
-            raise StageError("llm", f"cannot load GGUF model {model_path}: {exc}") from exc
         self._max_tokens = max_tokens
         self._temperature = temperature
         self._pick_lock = threading.Lock()
@@ -88,7 +87,7 @@ class LlamaChat:
 
     def _generate(self, ctx: _Context, messages: Sequence[ChatMessage], cancel: threading.Event,
                   *, max_tokens: int) -> Iterator[str]:
-        try:
+        with stage_errors("llm", f"generation failed in context {ctx.index}"):
             stream = ctx.llama.create_chat_completion(
                 messages=[{"role": m.role, "content": m.content} for m in messages],
                 max_tokens=max_tokens,
@@ -105,5 +104,3 @@ class LlamaChat:
                         yield delta
             finally:
                 stream.close()
-        except Exception as exc:  # noqa: BLE001
-            raise StageError("llm", f"generation failed in context {ctx.index}: {exc}") from exc

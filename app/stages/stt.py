@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from app.audio import INPUT_FORMAT, pcm16_to_float32
-from app.stages.base import StageError, TranscriptResult
+from app.stages.base import TranscriptResult
+from app.stages.errors import stage_errors
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,9 @@ MIN_WINDOW_S = 5
 PADDING_S = 2.0
 """Silence the window holds beyond the audio, in seconds."""
 FRAMES_PER_SECOND = 100
+"""Whisper log-mel frames per second (hop of 160 samples at 16 kHz)."""
 END_MARGIN_S = 0.3
 """A segment must start at least this long before the audio ends to be real speech, in s."""
-"""Whisper log-mel frames per second (hop of 160 samples at 16 kHz)."""
 
 
 class WhisperStt:
@@ -44,12 +45,10 @@ class WhisperStt:
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_suppressed_tokens
 
-        try:
+        with stage_errors("stt", f"cannot load Whisper model from {model_dir}"):
             self._model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=threads)
             self._tokenizer = Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual,
                                         task="transcribe", language="en")
-        except Exception as exc:  # noqa: BLE001 - library raises many types; one place maps them
-            raise StageError("stt", f"cannot load Whisper model from {model_dir}: {exc}") from exc
         # No <|notimestamps|>: segment timestamps let us drop text "heard" in the padding.
         self._prompt = list(self._tokenizer.sot_sequence)
         self._suppress = list(get_suppressed_tokens(self._tokenizer, [-1]) or [])
@@ -66,11 +65,8 @@ class WhisperStt:
         # Longer audio than one window would need Whisper's seek loop; we never send that much
         # (utterances are capped well below 30 s), but keep only the last window to be safe.
         samples = pcm16_to_float32(audio[-window * INPUT_FORMAT.sample_rate :])
-        try:
-            with self._lock:
-                text = self._decode(samples, window)
-        except Exception as exc:  # noqa: BLE001
-            raise StageError("stt", f"transcription failed: {exc}") from exc
+        with stage_errors("stt", "transcription failed"), self._lock:
+            text = self._decode(samples, window)
         return TranscriptResult(text, audio_ms)
 
     def _decode(self, samples: np.ndarray, window: int) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from app.audio import float32_to_pcm16
-from app.stages.base import StageError
+from app.stages.errors import stage_errors
 
 
 class PiperTts:
@@ -20,7 +20,7 @@ class PiperTts:
         from piper import PiperVoice
         from piper.config import SynthesisConfig
 
-        try:
+        with stage_errors("tts", f"cannot load Piper voice {model_path}"):
             voice = PiperVoice.load(model_path, config_path=config_path)
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = threads
@@ -30,8 +30,6 @@ class PiperTts:
             voice.session = onnxruntime.InferenceSession(
                 str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
             )
-        except Exception as exc:  # noqa: BLE001
-            raise StageError("tts", f"cannot load Piper voice {model_path}: {exc}") from exc
         self._voice = voice
         self._config = SynthesisConfig(normalize_audio=False, volume=1.0)
         # espeak-ng (the phonemizer inside Piper) keeps global state and is not thread-safe.
@@ -42,11 +40,8 @@ class PiperTts:
         return int(self._voice.config.sample_rate)
 
     def synthesize(self, text: str) -> np.ndarray:
-        try:
-            with self._lock:
-                chunks = [c.audio_float_array for c in self._voice.synthesize(text, syn_config=self._config)]
-        except Exception as exc:  # noqa: BLE001
-            raise StageError("tts", f"synthesis failed: {exc}") from exc
+        with stage_errors("tts", "synthesis failed"), self._lock:
+            chunks = [c.audio_float_array for c in self._voice.synthesize(text, syn_config=self._config)]
         if not chunks:
             return np.zeros(0, dtype=np.int16)
         return float32_to_pcm16(np.concatenate(chunks))

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from app.audio import INPUT_SAMPLE_RATE, pcm16_to_float32
-from app.stages.base import StageError
+from app.stages.errors import stage_errors
 
 WINDOW_S = 8
 """The model looks at the last 8 s of audio, zero-padded at the front."""
@@ -26,13 +26,11 @@ class SmartTurn:
         import onnxruntime
         from faster_whisper.feature_extractor import FeatureExtractor
 
-        try:
+        with stage_errors("turn", f"cannot load Smart Turn model {model_path}"):
             options = onnxruntime.SessionOptions()
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
             self._session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # noqa: BLE001
-            raise StageError("turn", f"cannot load Smart Turn model {model_path}: {exc}") from exc
         self._features = FeatureExtractor(feature_size=80, chunk_length=WINDOW_S)
         self._frames = WINDOW_S * 100
         self._lock = threading.Lock()  # the feature extractor is not re-entrant
@@ -45,10 +43,7 @@ class SmartTurn:
         samples = (samples - samples.mean()) / np.sqrt(samples.var() + 1e-7)
         padded = np.zeros(n, dtype=np.float32)
         padded[n - samples.shape[0] :] = samples
-        try:
-            with self._lock:
-                features = self._features(padded, padding=0, chunk_length=WINDOW_S)[:, : self._frames]
-                (logits,) = self._session.run(None, {"input_features": features[None].astype(np.float32)})
-        except Exception as exc:  # noqa: BLE001
-            raise StageError("turn", f"prediction failed: {exc}") from exc
+        with stage_errors("turn", "prediction failed"), self._lock:
+            features = self._features(padded, padding=0, chunk_length=WINDOW_S)[:, : self._frames]
+            (logits,) = self._session.run(None, {"input_features": features[None].astype(np.float32)})
         return float(np.ravel(logits)[0])

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import struct
+import types
+import typing
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -97,14 +100,24 @@ class Message:
         return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
 
 
-def _check(data: dict[str, Any], name: str, kinds: type | tuple[type, ...], required: bool) -> Any:
+_OMITTABLE = "omittable"
+
+
+def omittable(default: Any) -> Any:
+    """Declare a message field that a sender may leave out; absent, it takes ``default``.
+
+    Every other field is required on the wire, although all of them have defaults in Python."""
+    return field(default=default, metadata={_OMITTABLE: True})
+
+
+def _check(data: dict[str, Any], name: str, kinds: tuple[type, ...], required: bool) -> Any:
     if name not in data:
         if required:
             raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{data.get('type')!r} message lacks field {name!r}")
         return None
     value = data[name]
     # bool is an int subclass; never accept it where a number is meant.
-    if isinstance(value, bool) and bool not in (kinds if isinstance(kinds, tuple) else (kinds,)):
+    if isinstance(value, bool) and bool not in kinds:
         raise ProtocolError(ErrorCode.BAD_MESSAGE, f"field {name!r} has the wrong type")
     if not isinstance(value, kinds):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, f"field {name!r} has the wrong type")
@@ -116,8 +129,7 @@ def _from_fields(cls: type[Message], data: dict[str, Any]) -> Message:
     so that newer clients can add optional fields within a protocol version."""
     kwargs: dict[str, Any] = {}
     for f in fields(cls):
-        spec = _FIELD_TYPES[(cls.type, f.name)]
-        kinds, required = spec
+        kinds, required = _FIELD_TYPES[(cls.type, f.name)]
         value = _check(data, f.name, kinds, required)
         if value is not None:
             kwargs[f.name] = value
@@ -129,8 +141,6 @@ def _from_fields(cls: type[Message], data: dict[str, Any]) -> Message:
 
 # --------------------------------------------------------------------------- client -> server
 
-Pipeline = Literal["fast", "naive"]
-
 
 @dataclass(frozen=True, slots=True)
 class Hello(Message):
@@ -139,10 +149,10 @@ class Hello(Message):
     type: ClassVar[str] = "hello"
     protocol: int = PROTOCOL_VERSION
     sample_rate: int = 16_000
-    pipeline: str = "fast"
+    pipeline: str = omittable("fast")
     """"fast" (predictive endpointing, speculative turn, streamed clauses) or "naive" (baseline)."""
-    client: str = ""
-    session_id: str | None = None
+    client: str = omittable("")
+    session_id: str | None = omittable(None)
     """Resume this earlier session (its history), on this node or another one."""
 
     def __post_init__(self) -> None:
@@ -204,7 +214,7 @@ class Ready(Message):
     input: dict[str, Any] = field(default_factory=dict)
     output: dict[str, Any] = field(default_factory=dict)
     pipeline: str = "fast"
-    resumed: bool = False
+    resumed: bool = omittable(False)
     """True when ``session_id`` continues an earlier session."""
 
 
@@ -243,13 +253,12 @@ class SpeechStopped(Message):
 
 @dataclass(frozen=True, slots=True)
 class Transcript(Message):
-    """Transcript of the user's turn (``final`` for the committed one)."""
+    """What the user said in the committed turn ``turn_id``; an empty ``text`` means no reply follows."""
 
     type: ClassVar[str] = "transcript"
     turn_id: int = 0
     text: str = ""
-    final: bool = True
-    replaces_turn: int | None = None
+    replaces_turn: int | None = omittable(None)
     """Set when the user only paused: this turn continues that one, whose reply is withdrawn."""
 
 
@@ -271,7 +280,7 @@ class ReplyDone(Message):
     text: str = ""
     interrupted: bool = False
     audio_ms: float = 0.0
-    truncated: bool = False
+    truncated: bool = omittable(False)
     """The reply reached the reply-length limit and was cut there (a hard limit, not an error)."""
 
 
@@ -301,60 +310,47 @@ class Error(Message):
     type: ClassVar[str] = "error"
     code: str = ErrorCode.INTERNAL
     message: str = ""
-    turn_id: int | None = None
-    fatal: bool = False
-    retry_after_ms: int | None = None
+    turn_id: int | None = omittable(None)
+    fatal: bool = omittable(False)
+    retry_after_ms: int | None = omittable(None)
     """With ``busy``: when to try again (or try another node)."""
 
-
-_NUM = (int, float)
-_FIELD_TYPES: dict[tuple[str, str], tuple[type | tuple[type, ...], bool]] = {
-    ("hello", "protocol"): (int, True),
-    ("hello", "sample_rate"): (int, True),
-    ("hello", "pipeline"): (str, False),
-    ("hello", "client"): (str, False),
-    ("hello", "session_id"): ((str, type(None)), False),
-    ("history", "messages"): (list, True),
-    ("forgotten", "session_id"): (str, True),
-    ("ready", "resumed"): (bool, False),
-    ("interrupt", "turn_id"): (int, True),
-    ("interrupt", "played_ms"): (_NUM, True),
-    ("ready", "protocol"): (int, True),
-    ("ready", "session_id"): (str, True),
-    ("ready", "input"): (dict, True),
-    ("ready", "output"): (dict, True),
-    ("ready", "pipeline"): (str, True),
-    ("speech_started", "at_ms"): (_NUM, True),
-    ("speech_stopped", "at_ms"): (_NUM, True),
-    ("speech_stopped", "turn_id"): (int, True),
-    ("transcript", "turn_id"): (int, True),
-    ("transcript", "text"): (str, True),
-    ("transcript", "final"): (bool, True),
-    ("transcript", "replaces_turn"): ((int, type(None)), False),
-    ("reply_delta", "turn_id"): (int, True),
-    ("reply_delta", "text"): (str, True),
-    ("reply_done", "turn_id"): (int, True),
-    ("reply_done", "text"): (str, True),
-    ("reply_done", "interrupted"): (bool, True),
-    ("reply_done", "audio_ms"): (_NUM, True),
-    ("reply_done", "truncated"): (bool, False),
-    ("interrupted", "turn_id"): (int, True),
-    ("interrupted", "heard_text"): (str, True),
-    ("interrupted", "played_ms"): (_NUM, True),
-    ("turn_timing", "turn_id"): (int, True),
-    ("turn_timing", "stages"): (dict, True),
-    ("error", "code"): (str, True),
-    ("error", "message"): (str, True),
-    ("error", "turn_id"): ((int, type(None)), False),
-    ("error", "fatal"): (bool, False),
-    ("error", "retry_after_ms"): ((int, type(None)), False),
-}
 
 CLIENT_MESSAGES: dict[str, type[Message]] = {m.type: m for m in (Hello, Interrupt, Commit, Reset, Forget, GetHistory)}
 SERVER_MESSAGES: dict[str, type[Message]] = {
     m.type: m
-    for m in (Ready, History, Forgotten, SpeechStarted, SpeechStopped, Transcript, ReplyDelta, ReplyDone, Interrupted, TurnTiming, Error)
+    for m in (
+        Ready, History, Forgotten, SpeechStarted, SpeechStopped, Transcript, ReplyDelta, ReplyDone, Interrupted,
+        TurnTiming, Error,
+    )
 }
+
+
+def _json_kinds(hint: Any) -> tuple[type, ...]:
+    """The Python types a JSON value may decode to for a field annotated ``hint``."""
+    if typing.get_origin(hint) in (types.UnionType, typing.Union):
+        return tuple(kind for arg in typing.get_args(hint) for kind in _json_kinds(arg))
+    hint = typing.get_origin(hint) or hint  # dict[str, Any] -> dict, list[...] -> list
+    if hint is float:
+        return (int, float)  # JSON does not tell 1 from 1.0
+    if hint in (int, str, bool, dict, list, types.NoneType):
+        return (hint,)
+    raise TypeError(f"no JSON type for a message field annotated {hint!r}")
+
+
+def _field_table(messages: Iterable[type[Message]]) -> dict[tuple[str, str], tuple[tuple[type, ...], bool]]:
+    """(message type, field name) -> (accepted JSON types, whether the field is required)."""
+    table: dict[tuple[str, str], tuple[tuple[type, ...], bool]] = {}
+    for cls in messages:
+        hints = typing.get_type_hints(cls)
+        for f in fields(cls):
+            table[(cls.type, f.name)] = (_json_kinds(hints[f.name]), not f.metadata.get(_OMITTABLE, False))
+    return table
+
+
+_FIELD_TYPES = _field_table([*CLIENT_MESSAGES.values(), *SERVER_MESSAGES.values()])
+"""Built once from the annotations: a field's JSON type is its annotation's, and it is required
+unless declared ``omittable``."""
 
 
 def _decode(text: str | bytes, registry: dict[str, type[Message]]) -> Message:
@@ -415,7 +411,7 @@ class ReplyAudio:
         return _REPLY_AUDIO_HEADER.pack(REPLY_AUDIO_MAGIC, self.turn_id, self.seq) + self.pcm
 
     @classmethod
-    def decode(cls, frame: bytes) -> "ReplyAudio":
+    def decode(cls, frame: bytes) -> ReplyAudio:
         """Parse a server binary frame, or raise ProtocolError."""
         if len(frame) < REPLY_AUDIO_HEADER_BYTES or (len(frame) - REPLY_AUDIO_HEADER_BYTES) % 2:
             raise ProtocolError(ErrorCode.MISALIGNED_AUDIO, "reply audio frame is truncated or misaligned")

@@ -446,7 +446,7 @@ def test_barge_in_flushes_playback_and_reports_played_ms(browser: Any, static_si
           const ws = window.__ws, at = 20 * (window.edgeVoice.framesSent - 5);
           ws.emit({type: "speech_started", at_ms: at - 1500});
           ws.emit({type: "speech_stopped", at_ms: at, turn_id: 1});
-          ws.emit({type: "transcript", turn_id: 1, text: "Tell me a long story.", final: true});
+          ws.emit({type: "transcript", turn_id: 1, text: "Tell me a long story."});
           ws.emit({type: "reply_delta", turn_id: 1, text: "Once upon a time "});
           ws.emit({type: "reply_delta", turn_id: 1, text: "there was a tiny edge device."});
           for (let seq = 0; seq < 150; seq++) ws.audio(1, seq, 20);  // 3 s of reply audio

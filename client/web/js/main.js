@@ -270,7 +270,6 @@ class App {
         this.ui.userPending(turnId);
         break;
       case "transcript":
-        if (msg.final === false) break;
         if (msg.replaces_turn != null) {
           // The user had only paused: this turn continues that one, whose reply is withdrawn.
           this.ui.removeTurn(msg.replaces_turn);

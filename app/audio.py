@@ -22,11 +22,6 @@ class AudioFormat:
     channels: int = 1
     """Interleaved channel count."""
 
-    @property
-    def bytes_per_sample(self) -> int:
-        """Bytes per sample across all channels (PCM16 is 2 bytes per channel)."""
-        return 2 * self.channels
-
     def samples_to_ms(self, samples: int) -> float:
         """Duration of `samples` samples (per channel) in milliseconds."""
         return 1000.0 * samples / self.sample_rate

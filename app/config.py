@@ -69,10 +69,12 @@ class ModelSettings:
     contention (measured: 2 threads fell to 6-31 tokens/s beside other sessions' work, one
     thread held 38-48); two contexts of one thread each serve two sessions in parallel."""
     llm_instances: int = 2
-    # The CLI sets this to --max-sessions unless told otherwise: a session that has to wait for
-    # another's whole reply to finish before its first token is the worst queue there is. The
-    # weights are memory-mapped and shared, so a context costs only its KV cache (tens of MB).
-    """Independent llama.cpp contexts, so concurrent sessions don't queue behind one generation."""
+    """Independent llama.cpp contexts, so concurrent sessions don't queue behind one generation.
+
+    The CLI sets this to --max-sessions unless told otherwise: a session that has to wait for
+    another's whole reply to finish before its first token is the worst queue there is. Each
+    context is a model of its own: this llama.cpp build repacks the weights for every context it
+    loads, so a context costs about a whole model's memory (weights plus its KV cache)."""
     llm_context_tokens: int = 2048
     """Context window of each llama.cpp instance, in tokens."""
     tts_threads: int = 1
@@ -92,9 +94,10 @@ class ReplySettings:
     """How the assistant answers."""
 
     system_prompt: str = "You are a friendly voice assistant. Reply briefly, in plain spoken English."
-    # Small models parrot meta-instructions ("My answer is in one short sentence."), so the
-    # prompt states a persona and a style, not rules about the answer.
-    """System prompt given to the LLM (kept evaluated in llama.cpp's prefix cache)."""
+    """System prompt given to the LLM (kept evaluated in llama.cpp's prefix cache).
+
+    Small models parrot meta-instructions ("My answer is in one short sentence."), so the prompt
+    states a persona and a style, not rules about the answer."""
     max_reply_tokens: int = 60
     """Upper bound on generated tokens per reply."""
     temperature: float = 0.3

@@ -98,11 +98,6 @@ class Segmenter:
         self._voiced_end = 0
         self._end_frames = self._default_end_frames
 
-    @property
-    def silence_ms(self) -> int:
-        """Silence since the last voiced frame of the current utterance, in ms."""
-        return self._silence * FRAME_MS
-
     def set_end_silence(self, ms: int) -> list[SegmentEvent]:
         """Set how much silence ends the current utterance; may end it at once."""
         self._end_frames = _frames(ms)

@@ -251,7 +251,7 @@ class SessionStore(Protocol):
 
     @property
     def ttl_s(self) -> float:
-        """Seconds a record lives after its last save or touch."""
+        """Seconds a record lives after its last save."""
         ...
 
     def load(self, session_id: str) -> SessionRecord | None:
@@ -267,10 +267,6 @@ class SessionStore(Protocol):
 
     def delete(self, session_id: str) -> bool:
         """Forget a session (works on corrupt records too). Whether one was stored."""
-        ...
-
-    def touch(self, session_id: str) -> bool:
-        """Restart a record's TTL without changing it. Whether one was stored."""
         ...
 
     def ping(self) -> bool:

@@ -75,16 +75,6 @@ class MemoryStore:
             self._data.pop(session_id, None)
             return live
 
-    def touch(self, session_id: str) -> bool:
-        validate_session_id(session_id)
-        with self._lock:
-            now = self._clock()
-            entry = self._live(session_id, now)
-            if entry is None:
-                return False
-            self._data[session_id] = (entry[0], entry[1], now + self._ttl_s)
-            return True
-
     def purge_expired(self) -> int:
         """Drop expired records now; how many."""
         with self._lock:

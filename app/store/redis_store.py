@@ -120,11 +120,6 @@ class RedisStore:
         with _mapped():
             return bool(self._client.delete(key))
 
-    def touch(self, session_id: str) -> bool:
-        key = self.key(session_id)
-        with _mapped():
-            return bool(self._client.pexpire(key, self._ttl_ms))
-
     def ping(self) -> bool:
         try:
             with _mapped():

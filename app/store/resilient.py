@@ -1,11 +1,11 @@
 """A store wrapper that keeps sessions working while the real store is down.
 
 Every record loaded or saved is also kept in memory. When the primary store raises
-``StoreUnavailable``, calls are served from that copy: saves are kept as *dirty* and deletes and
-touches are remembered. At most once per ``retry_interval_s`` a call probes the primary; once it
-answers, the remembered deletes, dirty saves and touches are written to it (``resync``) and
-calls go to it again. One warning is logged when the primary goes down and one info line when
-it is back, not one per call.
+``StoreUnavailable``, calls are served from that copy: saves are kept as *dirty* and deletes are
+remembered. At most once per ``retry_interval_s`` a call probes the primary; once it answers,
+the remembered deletes and dirty saves are written to it (``resync``) and calls go to it again.
+One warning is logged when the primary goes down and one info line when it is back, not one
+per call.
 
 Conflicts on re-sync: if another node saved a newer version of a session meanwhile, the
 primary's version wins and the copy saved here while cut off is dropped (with a warning).
@@ -58,7 +58,6 @@ class ResilientStore:
         self._next_probe = 0.0
         self._dirty: dict[str, SessionRecord] = {}
         self._deleted: set[str] = set()
-        self._touched: set[str] = set()
         self._sync_lock = threading.Lock()
         """Held by the one thread re-syncing."""
 
@@ -77,9 +76,9 @@ class ResilientStore:
 
     @property
     def pending(self) -> int:
-        """Saves, deletes and touches made while down and not yet written to the primary."""
+        """Saves and deletes made while down and not yet written to the primary."""
         with self._lock:
-            return len(self._dirty) + len(self._deleted) + len(self._touched)
+            return len(self._dirty) + len(self._deleted)
 
     # -------------------------------------------------------------- the store interface
 
@@ -116,7 +115,6 @@ class ResilientStore:
                     continue  # a re-sync finished meanwhile: write to the primary after all
                 self._cache.save(record)  # the version check, against what this node knows
                 self._dirty[record.session_id] = record
-                self._touched.discard(record.session_id)
                 return
 
     def delete(self, session_id: str) -> bool:
@@ -136,29 +134,8 @@ class ResilientStore:
                     continue
                 existed = self._cache.delete(session_id)
                 self._dirty.pop(session_id, None)
-                self._touched.discard(session_id)
                 self._deleted.add(session_id)
                 return existed
-
-    def touch(self, session_id: str) -> bool:
-        validate_session_id(session_id)
-        while True:
-            if self._usable():
-                try:
-                    alive = self._primary.touch(session_id)
-                except StoreUnavailable as exc:
-                    self._went_down(exc)
-                else:
-                    with self._lock:
-                        self._cache.touch(session_id)
-                    return alive
-            with self._lock:
-                if self._healthy:
-                    continue
-                alive = self._cache.touch(session_id)
-                if alive and session_id not in self._dirty:
-                    self._touched.add(session_id)
-                return alive
 
     def ping(self) -> bool:
         """Whether the primary answers and is in sync (probes it now; re-syncs if it is back)."""
@@ -232,7 +209,7 @@ class ResilientStore:
             self._next_probe = self._clock() + self._retry_interval_s
 
     def _write_pending(self) -> tuple[int, int] | None:
-        """Apply deletes, then dirty saves, then touches; mark healthy once nothing is left.
+        """Apply deletes, then dirty saves; mark healthy once nothing is left.
 
         Returns (saves, deletes) written, or None if the primary failed midway (what was
         written so far is no longer pending). Called with the sync lock held."""
@@ -242,8 +219,7 @@ class ResilientStore:
                 with self._lock:
                     deleted = list(self._deleted)
                     dirty = list(self._dirty.items())
-                    touched = list(self._touched)
-                    if not (deleted or dirty or touched):
+                    if not (deleted or dirty):
                         self._healthy = True
                         return saves, deletes
                 for session_id in deleted:
@@ -257,10 +233,6 @@ class ResilientStore:
                     with self._lock:
                         if self._dirty.get(session_id) is record:
                             del self._dirty[session_id]
-                for session_id in touched:
-                    self._primary.touch(session_id)
-                    with self._lock:
-                        self._touched.discard(session_id)
         except StoreUnavailable as exc:
             log.debug("session store re-sync interrupted (%s)", exc)
             return None

@@ -56,7 +56,7 @@ class SqliteStore:
     """Session records in a SQLite file; expiry by an ``expires_at`` column.
 
     ``clock`` gives wall-clock seconds (inject a fake one in tests). Expired rows are invisible
-    to ``load``/``touch``/``delete`` and removed by ``purge_expired()``, which ``save`` also
+    to ``load`` and ``delete`` and removed by ``purge_expired()``, which ``save`` also
     runs at most once a minute."""
 
     def __init__(self, path: str | Path, ttl_s: float, *, clock: Callable[[], float] = time.time) -> None:
@@ -142,16 +142,6 @@ class SqliteStore:
             if not live:
                 cur.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))
         return live
-
-    def touch(self, session_id: str) -> bool:
-        validate_session_id(session_id)
-        now = self._clock()
-        with self._cursor() as cur:
-            cur.execute(
-                "UPDATE sessions SET expires_at = ? WHERE session_id = ? AND expires_at > ?",
-                (now + self._ttl_s, session_id, now),
-            )
-            return cur.rowcount == 1
 
     def purge_expired(self) -> int:
         """Delete expired rows now; how many."""

@@ -6,7 +6,7 @@ import numpy as np
 
 from app.audio import FRAME_SAMPLES
 from app.config import EndpointSettings
-from app.endpointing import Discard, EndOfTurn, Pause, Resume, Segmenter, SpeechStart
+from app.endpointing import Discard, EndOfTurn, Pause, Phase, Resume, Segmenter, SpeechStart
 
 SETTINGS = EndpointSettings(start_ms=60, preroll_ms=100, speculate_ms=160, incomplete_ms=900, resume_ms=60,
                             min_utterance_ms=200)
@@ -57,7 +57,7 @@ def test_short_end_silence_set_from_outside_ends_turn_at_once() -> None:
     run(seg, "x" * 15 + "." * 10)  # 200 ms of silence so far
     events = seg.set_end_silence(200)
     assert [type(e) for e in events] == [EndOfTurn]
-    assert seg.silence_ms == 0  # reset after the end
+    assert seg.phase is Phase.IDLE  # reset after the end
 
 
 def test_short_end_silence_waits_for_remaining_frames() -> None:

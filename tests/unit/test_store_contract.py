@@ -114,7 +114,6 @@ def check_unknown_session(h: Harness) -> None:
     sid = new_session_id()
     assert h.store.load(sid) is None
     assert h.store.delete(sid) is False
-    assert h.store.touch(sid) is False
 
 
 def check_delete(h: Harness) -> None:
@@ -125,19 +124,11 @@ def check_delete(h: Harness) -> None:
     assert h.store.delete(record.session_id) is True
     assert h.store.load(record.session_id) is None
     assert h.store.delete(record.session_id) is False
-    assert h.store.touch(record.session_id) is False
     assert h.store.load(keep.session_id) == keep
     # A forgotten id starts afresh at version 1.
     fresh = first(record.session_id, "new start")
     h.store.save(fresh)
     assert h.store.load(record.session_id) == fresh
-
-
-def check_touch(h: Harness) -> None:
-    record = first(None, "hello")
-    h.store.save(record)
-    assert h.store.touch(record.session_id) is True
-    assert h.store.load(record.session_id) == record  # unchanged, same version
 
 
 def check_versions(h: Harness) -> None:
@@ -204,7 +195,7 @@ def check_invalid_ids_rejected(h: Harness) -> None:
         b"abcdefghijklmnopqrstuv",
     ]
     for value in bad:
-        for method in (h.store.load, h.store.delete, h.store.touch):
+        for method in (h.store.load, h.store.delete):
             with pytest.raises(InvalidSessionId):
                 method(value)  # type: ignore[arg-type]
         with pytest.raises(InvalidSessionId):
@@ -288,16 +279,12 @@ def check_ttl_expiry(h: Harness) -> None:
     h.store.save(record)
     h.advance(ttl - 1)
     assert h.store.load(record.session_id) == record
-    assert h.store.touch(record.session_id) is True  # restarts the TTL
-    h.advance(ttl - 1)
-    assert h.store.load(record.session_id) == record
     saved_again = record.next_version()
-    h.store.save(saved_again)  # a save restarts it too
+    h.store.save(saved_again)  # a save restarts the TTL
     h.advance(ttl - 1)
     assert h.store.load(record.session_id) == saved_again
     h.advance(1.5)
     assert h.store.load(record.session_id) is None
-    assert h.store.touch(record.session_id) is False
     assert h.store.delete(record.session_id) is False
     # An expired session is unknown: a fresh version 1 is accepted.
     fresh = first(record.session_id, "new")
@@ -310,7 +297,6 @@ CONTRACT = [
     check_empty_history_round_trip,
     check_unknown_session,
     check_delete,
-    check_touch,
     check_versions,
     check_corrupt_record,
     check_invalid_ids_rejected,

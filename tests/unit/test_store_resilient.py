@@ -66,10 +66,6 @@ class FlakyPrimary:
         self._call()
         return self.inner.delete(session_id)
 
-    def touch(self, session_id: str) -> bool:
-        self._call()
-        return self.inner.touch(session_id)
-
     def ping(self) -> bool:
         self.calls += 1
         return not self.down
@@ -122,7 +118,6 @@ def test_serves_from_memory_while_down(rig: Rig) -> None:
     v2 = grow(v1, "hi")
     rig.store.save(v2)  # no exception
     assert rig.store.load(v1.session_id) == v2
-    assert rig.store.touch(v1.session_id) is True
     assert rig.store.pending == 1
     assert rig.primary.inner.load(v1.session_id) == v1  # not written yet
     assert rig.store.load(new_session_id()) is None  # unknown here: nothing to serve
@@ -199,9 +194,7 @@ def test_resyncs_dirty_records_and_deletes_on_recovery(rig: Rig) -> None:
     assert rig.store.load(b.session_id) is None
     d = rec(None, "d, new while down")
     rig.store.save(d)
-    rig.wall.advance(TTL_S - 10)
-    assert rig.store.touch(c.session_id) is True  # extends c's TTL on the primary too, later
-    assert rig.store.pending == 4  # a, d dirty; b deleted; c touched
+    assert rig.store.pending == 3  # a, d dirty; b deleted
 
     rig.primary.down = False
     rig.mono.advance(1.0)
@@ -211,8 +204,7 @@ def test_resyncs_dirty_records_and_deletes_on_recovery(rig: Rig) -> None:
     assert inner.load(a.session_id) == a2
     assert inner.load(b.session_id) is None
     assert inner.load(d.session_id) == d
-    rig.wall.advance(20)
-    assert inner.load(c.session_id) == c  # touched on re-sync: not expired
+    assert inner.load(c.session_id) == c
 
 
 def test_explicit_resync(rig: Rig) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import asyncio
+import ctypes
 import ipaddress
 import logging
 import os
@@ -80,10 +80,12 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
               "this port can use the assistant", file=sys.stderr)
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest,
                            llm_instances=args.llm_instances or args.max_sessions, llm_threads=args.llm_threads)
-    return replace(defaults, endpoint=endpoint, host=args.host, port=args.port, log_level=args.log_level, log_format=args.log_format, models=models,
+    return replace(defaults, endpoint=endpoint, host=args.host, port=args.port, log_level=args.log_level,
+                   log_format=args.log_format, models=models,
                    allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,
                    drain_timeout_s=args.drain_timeout, store_url=args.store, session_ttl_s=args.session_ttl,
-                   idle_timeout_s=args.idle_timeout, api_tokens=tuple(tokens), token_secret=secret, certfile=args.certfile, keyfile=args.keyfile)
+                   idle_timeout_s=args.idle_timeout, api_tokens=tuple(tokens), token_secret=secret,
+                   certfile=args.certfile, keyfile=args.keyfile)
 
 
 def _tuned(settings: EndpointSettings, assignments: list[str]) -> EndpointSettings:

@@ -78,7 +78,7 @@ def output_rate(device: int | str | None, wanted: int) -> int:
     try:
         sd.check_output_settings(device=device, samplerate=wanted, channels=1, dtype="float32")
         return wanted
-    except Exception:  # noqa: BLE001 - PortAudio reports an unsupported rate in several ways
+    except Exception:  # PortAudio reports an unsupported rate in several ways
         with _portaudio_errors():
             return int(sd.query_devices(device, "output")["default_samplerate"])
 
@@ -206,7 +206,8 @@ class AudioIO:
         block = jitter.pull(frames) if jitter is not None else np.zeros(frames, dtype=np.float32)
         outdata[:, 0] = block
         with self._lock:
-            mic_index = self._mic_frames + (time.monotonic() - self._mic_time) * self.in_rate if self._mic_time else None
+            mic_index = (self._mic_frames + (time.monotonic() - self._mic_time) * self.in_rate
+                         if self._mic_time else None)
         self.played.append(PlayedBlock(block, self._out_index, mic_index))
         self._out_index += frames
 

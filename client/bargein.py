@@ -96,7 +96,9 @@ class BargeInDetector:
         self._fired = False
         self._pending = False
 
-    def update(self, frame: np.ndarray, *, user: bool, armed: bool) -> BargeIn | BargeInPending | BargeInCancelled | None:
+    def update(
+        self, frame: np.ndarray, *, user: bool, armed: bool
+    ) -> BargeIn | BargeInPending | BargeInCancelled | None:
         """``frame``: echo-suppressed samples; ``user``: the suppressor attributes it to the user;
         ``armed``: a reply is playing (only then can it be interrupted)."""
         pos = self.pos

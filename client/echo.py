@@ -297,7 +297,8 @@ class EchoSuppressor:
 
     def _louder_than_reference(self, pm: float, ref_peak: float) -> bool:
         s = self.settings
-        return pm > ref_peak * 10 ** (s.unconverged_margin_db / 10) and pm > self.noise_floor * 10 ** (s.noise_margin_db / 10)
+        return (pm > ref_peak * 10 ** (s.unconverged_margin_db / 10)
+                and pm > self.noise_floor * 10 ** (s.noise_margin_db / 10))
 
     def _track_noise(self, power: float) -> None:
         if self._noise is None or power < self._noise:
@@ -371,7 +372,9 @@ class EchoSuppressor:
             self._pending_delay = None
             return
         # A changed path must be seen twice before the converged filter is thrown away.
-        if self.delay is not None and (self._pending_delay is None or abs(delay - self._pending_delay) > self._pre // 2):
+        if self.delay is not None and (
+            self._pending_delay is None or abs(delay - self._pending_delay) > self._pre // 2
+        ):
             self._pending_delay = delay
             return
         self.delay, self.gain = delay, gain

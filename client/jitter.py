@@ -120,7 +120,10 @@ class JitterBuffer:
             self.paused = True
             if self._playing:
                 take, count = self._take_locked(self._fade)
-                self._tail = take * np.linspace(1.0, 0.0, take.shape[0], dtype=np.float32) if count else self._ramp_from_last()
+                if count:
+                    self._tail = take * np.linspace(1.0, 0.0, take.shape[0], dtype=np.float32)
+                else:
+                    self._tail = self._ramp_from_last()
 
     def resume(self) -> None:
         """Continue after ``pause`` (with a short fade-in)."""

@@ -383,7 +383,8 @@ class LiveClient:
         turn = self.speaking_turn if self.speaking_turn is not None else jitter.active_turn
         if hold:
             jitter.pause()
-            self.ui.info(f"paused turn {turn}: speech over the reply? ({(frame_pos - onset) / 16:.0f} ms after its onset)")
+            after_ms = (frame_pos - onset) / 16
+            self.ui.info(f"paused turn {turn}: speech over the reply? ({after_ms:.0f} ms after its onset)")
         elif jitter.paused:
             jitter.resume()
             self.ui.info(f"resumed turn {turn}: only {voiced_ms} ms of speech")
@@ -403,8 +404,9 @@ class LiveClient:
         self.speaking_turn = None
         if hit is not None:
             self.barge_ins.append(hit)
+            flushed_ms = 1000 * (time.monotonic() - started)
             detail = (f"{hit.voiced_ms} ms voiced, detected {hit.reaction_ms:.0f} ms after onset, "
-                      f"mic path lag {self.mic_lag_ms:.0f} ms, flushed {1000 * (time.monotonic() - started):.1f} ms later")
+                      f"mic path lag {self.mic_lag_ms:.0f} ms, flushed {flushed_ms:.1f} ms later")
         else:
             detail = "push-to-talk"
         self.ui.barge_in(turn_id, played_ms, detail)

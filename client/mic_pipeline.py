@@ -44,7 +44,8 @@ class ReferenceTap:
         self._echo = echo
         self.out_rate = out_rate
         self.in_rate = in_rate
-        self._resampler = soxr.ResampleStream(out_rate, RATE, 1, dtype="float32", quality="HQ") if out_rate != RATE else None
+        self._resampler = (soxr.ResampleStream(out_rate, RATE, 1, dtype="float32", quality="HQ")
+                           if out_rate != RATE else None)
         self._written = 0
         """16 kHz reference samples produced so far."""
         self._recent: deque[float] = deque(maxlen=64)
@@ -97,7 +98,8 @@ class MicPipeline:
         echo_enabled: bool = True,
     ) -> None:
         self.in_rate = in_rate
-        self._resampler = soxr.ResampleStream(in_rate, RATE, 1, dtype="float32", quality="HQ") if in_rate != RATE else None
+        self._resampler = (soxr.ResampleStream(in_rate, RATE, 1, dtype="float32", quality="HQ")
+                           if in_rate != RATE else None)
         self._pending = np.zeros(0, dtype=np.float32)
         self.echo = EchoSuppressor(echo)
         self.echo_enabled = echo_enabled
@@ -133,7 +135,9 @@ class MicPipeline:
 
     def push(self, block: np.ndarray, *, playing: bool) -> list[MicFrame]:
         """A block of mono float32 mic samples at the device rate; ``playing``: a reply is sounding."""
-        samples = self._resampler.resample_chunk(block.astype(np.float32)) if self._resampler else block.astype(np.float32)
+        samples = block.astype(np.float32)
+        if self._resampler:
+            samples = self._resampler.resample_chunk(samples)
         self._pending = np.concatenate([self._pending, samples]) if self._pending.shape[0] else samples
         frames: list[MicFrame] = []
         while self._pending.shape[0] >= FRAME:
@@ -146,7 +150,8 @@ class MicPipeline:
         level = 10.0 * np.log10(max(power, 1e-12))
         result = self.echo.process(frame)
         if not self.echo_enabled:
-            result = EchoResult(frame, near_end=result.near_end, passing=True, far_active=result.far_active, cleaned=frame)
+            result = EchoResult(frame, near_end=result.near_end, passing=True, far_active=result.far_active,
+                                cleaned=frame)
         user = True if not self.echo_enabled else (result.near_end or not result.far_active)
         hit = self.barge_in.update(result.out, user=user, armed=playing)
         if self.recording is not None:

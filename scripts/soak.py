@@ -29,7 +29,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     where.add_argument("--server", metavar="URL", help="use a running server, e.g. ws://127.0.0.1:8765")
     where.add_argument("--spawn", action="store_true", help="start a server (python -m app --port 0), stop it after")
     parser.add_argument("--server-pid", type=int, metavar="PID", help="with --server: sample this process's RSS")
-    parser.add_argument("--sessions", type=_positive_int, default=4, metavar="K", help="simultaneous sessions (default 4)")
+    parser.add_argument("--sessions", type=_positive_int, default=4, metavar="K",
+                        help="simultaneous sessions (default 4)")
     parser.add_argument("--minutes", type=_positive_float, default=10.0, metavar="M", help="duration (default 10)")
     parser.add_argument("--clips", nargs="+", type=Path, default=[], metavar="PATH",
                         help="audio files or directories (default: ../shared/audio/jfk.flac + generated prompts)")

@@ -43,7 +43,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     def add_selection(p: argparse.ArgumentParser) -> None:
         g = p.add_mutually_exclusive_group()
-        g.add_argument("--model", action="append", metavar="NAME", help="a model by name (repeatable); default: the defaults")
+        g.add_argument("--model", action="append", metavar="NAME",
+                       help="a model by name (repeatable); default: the defaults")
         g.add_argument("--all", action="store_true", help="every model in the manifest")
 
     p_fetch = sub.add_parser("fetch", parents=[common], help="download and verify models (default: the defaults)")
@@ -76,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             unknown = [n for n in args.model if n not in known]
             if unknown:
                 parser.print_usage(sys.stderr)
-                print(f"error: unknown model(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})", file=sys.stderr)
+                print(f"error: unknown model(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})",
+                      file=sys.stderr)
                 return 2
             names = args.model
         if args.command == "fetch":
@@ -93,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _fetch(manifest: Manifest, models_dir: Path, names: list[str] | None, allow_unpinned: bool, progress: bool | None) -> int:
+def _fetch(
+    manifest: Manifest, models_dir: Path, names: list[str] | None, allow_unpinned: bool, progress: bool | None
+) -> int:
     t0 = time.monotonic()
     results = fetch(manifest, models_dir, names, allow_unpinned=allow_unpinned, progress=progress)
     for r in results:

@@ -194,7 +194,8 @@ class HuggingFaceSource:
     def url(self, file: FileSpec) -> str:
         endpoint = (os.environ.get("HF_ENDPOINT") or HF_DEFAULT_ENDPOINT).rstrip("/")
         q = urllib.parse.quote
-        return f"{endpoint}/{q(self.spec.repo, safe='/')}/resolve/{q(self.spec.revision, safe='')}/{q(file.path, safe='/')}"
+        repo, revision, path = q(self.spec.repo, safe="/"), q(self.spec.revision, safe=""), q(file.path, safe="/")
+        return f"{endpoint}/{repo}/resolve/{revision}/{path}"
 
     def copy_to(self, file: FileSpec, out: Writer, progress: Progress) -> None:
         url = self.url(file)

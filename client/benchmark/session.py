@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -169,10 +170,8 @@ class BenchSession:
                 if remaining <= 0:
                     raise TimeoutError
                 # Re-check at least every 100 ms: the tail grows without any message arriving.
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), timeout=min(0.1, remaining))
-                except TimeoutError:
-                    pass
         except TimeoutError:
             timed_out = True
         except ConnectionError:

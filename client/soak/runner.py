@@ -114,7 +114,8 @@ async def _session_loop(url: str, clips: list[Clip], k: int, *, start: float, un
                     result.errors.append(ErrorEvent(t, k, "error", f"{error.code}: {error.message}"))
                 seen_errors = len(bench.errors)
                 if played.timed_out:
-                    result.errors.append(ErrorEvent(t, k, "timeout", f"{clip.name}: no settled reply in {timeout_s:.0f} s"))
+                    result.errors.append(
+                        ErrorEvent(t, k, "timeout", f"{clip.name}: no settled reply in {timeout_s:.0f} s"))
                 if played.connection_lost or bench.closed:
                     break
                 await bench.silence(gap_s)
@@ -126,8 +127,9 @@ async def _session_loop(url: str, clips: list[Clip], k: int, *, start: float, un
             if lost:
                 code = bench.session.ws.close_code
                 reason = bench.session.ws.close_reason
-                result.errors.append(ErrorEvent(time.monotonic() - start, k, "disconnect",
-                                                f"connection closed by the server (code {code}, {reason or 'no reason'})"))
+                result.errors.append(ErrorEvent(
+                    time.monotonic() - start, k, "disconnect",
+                    f"connection closed by the server (code {code}, {reason or 'no reason'})"))
 
 
 async def run_soak(url: str, clips: list[Clip], *, sessions: int, duration_s: float, start: float,

@@ -95,7 +95,8 @@ class PulseAudio:
             env=self.env, check=True, timeout=30, capture_output=True,
         )
         deadline = time.monotonic() + 15
-        while subprocess.run(["pactl", "info"], env=self.env, capture_output=True, timeout=10, check=False).returncode != 0:
+        while subprocess.run(["pactl", "info"], env=self.env, capture_output=True, timeout=10,
+                             check=False).returncode != 0:
             assert time.monotonic() < deadline, "PulseAudio did not come up"
             time.sleep(0.1)
         self.pactl("load-module", "module-null-sink", "sink_name=spk", "rate=48000")
@@ -268,7 +269,7 @@ class MicFeeder:
                     echo = self._loopback(k, start + k * CHUNK / RATE).astype(np.float64)
                     chunk += echo
                     self.echo_power.append(float(np.mean(echo**2)))
-                except Exception as exc:  # noqa: BLE001 - reported by stop(); keep the mic flowing
+                except Exception as exc:  # reported by stop(); keep the mic flowing
                     self.error = exc
             if self._noise:
                 chunk += self._rng.standard_normal(CHUNK) * self._noise
@@ -324,7 +325,7 @@ class ClientProcess:
                     if m and t >= after:
                         return t, m
                 left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None and not self._thread.is_alive():
+                if left <= 0 or (self.proc.poll() is not None and not self._thread.is_alive()):
                     raise AssertionError(f"no line matching {pattern!r} within {timeout} s:\n{self.transcript()}")
                 self._cond.wait(min(left, 0.2))
 
@@ -379,8 +380,9 @@ class Rig:
     feeder: MicFeeder | None = None
     client: ClientProcess | None = None
 
-    def start(self, url: str, *, wait_connected: bool = True, loopback_delay_s: float | None = None, loopback_db: float = -15.0,
-              noise_dbfs: float | None = -60.0, client_args: tuple[str, ...] = ()) -> ClientProcess:
+    def start(self, url: str, *, wait_connected: bool = True, loopback_delay_s: float | None = None,
+              loopback_db: float = -15.0, noise_dbfs: float | None = -60.0,
+              client_args: tuple[str, ...] = ()) -> ClientProcess:
         loopback = None
         if loopback_delay_s is not None:
             gain = 10 ** (loopback_db / 20)
@@ -627,10 +629,11 @@ def test_dropped_connection_reconnects_with_exponential_backoff(rig: Rig) -> Non
         assert [h.session_id for h in stub.hellos] == [None] + ["stub0"] * 4
         gaps = np.diff(stub.attempts[1:])  # between the retries after the drop
         print(f"retry gaps: {np.round(gaps, 2)}")
-        for gap, expected in zip(gaps, [1.0, 2.0, 4.0]):
+        for gap, expected in zip(gaps, [1.0, 2.0, 4.0], strict=False):
             assert expected * 0.9 <= gap <= expected + 1.0, gaps
         lines = client.matching(r"^disconnected: ")
-        assert [re.search(r"reconnecting in ([\d.]+) s", line).group(1) for line in lines] == ["0.5", "1.0", "2.0", "4.0"]
+        delays = [re.search(r"reconnecting in ([\d.]+) s", line).group(1) for line in lines]
+        assert delays == ["0.5", "1.0", "2.0", "4.0"]
         assert client.interrupt() == 0, client.transcript()
     finally:
         stub.stop()

@@ -234,7 +234,8 @@ def test_turns_go_on_while_redis_is_down_and_history_reaches_it_after(tmp_path: 
         node.stop()
         redis.stop()
     first, second = out["first"], out["second"]
-    assert first.outcome.end_to_end_ms is not None and second.outcome.end_to_end_ms is not None, "a turn went unanswered"
+    answered = first.outcome.end_to_end_ms is not None and second.outcome.end_to_end_ms is not None
+    assert answered, "a turn went unanswered"
     assert out["errors"] == [], "the client saw errors while Redis was down"
     assert out["before_outage"] and out["before_outage"][0][0] == "user"
     assert out["store_healthy_during"] is False, "the node did not notice the outage"

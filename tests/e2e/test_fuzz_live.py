@@ -206,7 +206,7 @@ async def opened(url: str) -> ClientConnection:
 def junk_text(rng: random.Random) -> str:
     choices: list[Callable[[], str]] = [
         lambda: "{" * rng.randint(1, 50),
-        lambda: json.dumps({"type": rng.choice(sorted(p.CLIENT_MESSAGES) + ["x", ""]), "turn_id": rng.choice(
+        lambda: json.dumps({"type": rng.choice([*sorted(p.CLIENT_MESSAGES), "x", ""]), "turn_id": rng.choice(
             [None, -1, 2**70, "1", 1.5, True]), "played_ms": rng.choice([-1, 1e308, "x", None, [], {}])}),
         lambda: '{"type":"interrupt","turn_id":' + "9" * rng.randint(4000, 5000) + ',"played_ms":0}',
         lambda: "[" * rng.randint(500, 4000) + "]" * 10,

@@ -139,7 +139,7 @@ def _manifest_version(node: ServerProcess) -> str:
     return json.loads(get(f"{node.http}/info")[1])["models"]["manifest_version"]
 
 
-def _wait_for(predicate, timeout: float = 60.0) -> bool:  # noqa: ANN001
+def _wait_for(predicate, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

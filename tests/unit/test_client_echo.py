@@ -83,7 +83,8 @@ def run(mic: np.ndarray, reference: np.ndarray, playing_until: int) -> Run:
 
 def voiced_frames(x: np.ndarray) -> int:
     vad = webrtcvad.Vad(3)
-    return sum(vad.is_speech(to_pcm16(x[i : i + FRAME]).tobytes(), RATE) for i in range(0, x.shape[0] - FRAME + 1, FRAME))
+    starts = range(0, x.shape[0] - FRAME + 1, FRAME)
+    return sum(vad.is_speech(to_pcm16(x[i : i + FRAME]).tobytes(), RATE) for i in starts)
 
 
 def db(x: float) -> float:

@@ -228,7 +228,7 @@ def test_settled_needs_the_tail_and_nothing_pending() -> None:
     assert not is_settled(done, tail_s=1.0)  # a second half could still come
     assert is_settled(done, tail_s=1.6)
     assert not is_settled(done[:2], tail_s=10.0)  # committed, reply not done
-    reopened = done + [Event(5.0, SPEECH_STARTED)]
+    reopened = [*done, Event(5.0, SPEECH_STARTED)]
     assert not is_settled(reopened, tail_s=2.0) and is_settled(reopened, tail_s=3.5)
     assert not is_settled([], tail_s=2.0) and is_settled([], tail_s=4.5)  # nothing heard: give up late
 
@@ -271,7 +271,8 @@ def record(clip: str, e2e: float | None, *, split: bool = False, transcript: str
                       stages={**STAGES, "network_other_ms": 5.0} if e2e is not None else {}, split=split, merged=False,
                       n_turns=2 if split else 1, dropped_turns=0, turn_id=1 if e2e is not None else None,
                       transcript=transcript, turn_transcript=transcript, reply_text="hi", reference=reference,
-                      wer=wer(reference, transcript) if reference and played else None, speech_end_s=1.0, clip_s=1.5, error=None if e2e is not None else "timed out")
+                      wer=wer(reference, transcript) if reference and played else None, speech_end_s=1.0,
+                      clip_s=1.5, error=None if e2e is not None else "timed out")
 
 
 def test_summary_counts_splits_and_wer_and_the_exit_code_follows_p50() -> None:

@@ -17,7 +17,7 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -398,7 +398,7 @@ def test_pip_download_returns_the_wheel(tmp_path: Path, monkeypatch: pytest.Monk
 # ------------------------------------------------------------------ huggingface source
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    requests: list[tuple[str, str | None]] = []
+    requests: ClassVar[list[tuple[str, str | None]]] = []
 
     def do_GET(self) -> None:
         type(self).requests.append((self.path, self.headers.get("Authorization")))

@@ -79,7 +79,9 @@ def first(session_id: str | None = None, *texts: str) -> SessionRecord:
 
 
 def check_round_trip_unicode(h: Harness) -> None:
-    settings: dict[str, SettingValue] = {"pipeline": "naive", "turns": 8, "temperature": 0.25, "barge_in": True, "empty": ""}
+    settings: dict[str, SettingValue] = {
+        "pipeline": "naive", "turns": 8, "temperature": 0.25, "barge_in": True, "empty": ""
+    }
     record = SessionRecord(new_session_id()).next_version(
         history=[ChatMessage("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(UNICODE)],
         settings=settings,
@@ -227,7 +229,7 @@ def check_concurrent_saves(h: Harness) -> None:
                         break
                     except StaleWrite:
                         stale[0] += 1
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     workers = [threading.Thread(target=work, args=(n,)) for n in range(threads_n)]
@@ -258,7 +260,7 @@ def check_concurrent_sessions(h: Harness) -> None:
                 record = record.next_version(history=[*record.history, ChatMessage("user", f"{sid}:{i}")])
                 h.store.save(record)
                 assert h.store.load(sid) == record
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     workers = [threading.Thread(target=work, args=(sid,)) for sid in sids]
@@ -353,7 +355,7 @@ def _resilient_sqlite(tmp_path: Path) -> Iterator[Harness]:
         wrapped = ResilientStore(primary, cache=MemoryStore(TTL_S, clock=clock))
         yield Harness(
             wrapped,
-            peer=lambda: ResilientStore(inner.peer(), cache=MemoryStore(TTL_S, clock=clock)),
+            peer=lambda inner=inner, clock=clock: ResilientStore(inner.peer(), cache=MemoryStore(TTL_S, clock=clock)),
             corrupt=inner.corrupt,
             advance=inner.advance,
         )

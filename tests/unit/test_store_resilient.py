@@ -362,7 +362,7 @@ def test_threads_while_the_primary_flaps() -> None:
                 assert loaded == (None if i == 0 else record), (i, loaded and loaded.version)
                 record = grow(record, f"{sid}:{i}")
                 rig.store.save(record)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     flapper = threading.Thread(target=flap)

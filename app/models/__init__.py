@@ -19,7 +19,10 @@ from .errors import (
     UnpinnedError,
 )
 from .fetcher import FetchResult, fetch, select_models, verify
-from .manifest import (
+from .manifest import load_manifest
+from .paths import DEFAULT_MANIFEST, DEFAULT_MODELS_DIR
+from .resolve import ModelInfo, ResolvedModels, resolve_defaults
+from .specs import (
     ROLES,
     FileSpec,
     HuggingFaceSpec,
@@ -27,10 +30,7 @@ from .manifest import (
     Manifest,
     ModelSpec,
     PypiWheelSpec,
-    load_manifest,
 )
-from .paths import DEFAULT_MANIFEST, DEFAULT_MODELS_DIR
-from .resolve import ModelInfo, ResolvedModels, resolve_defaults
 
 __all__ = [
     "DEFAULT_MANIFEST",

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import IntegrityError, ManifestError, UnknownModelError, UnpinnedError
-from .manifest import ROLES, FileSpec, Manifest, ModelSpec
 from .progress import NullProgress, Progress, TerminalProgress
 from .sources import Source, open_source
+from .specs import ROLES, FileSpec, Manifest, ModelSpec
 from .store import (
     HashingWriter,
     hash_file,

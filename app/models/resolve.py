@@ -9,8 +9,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from .errors import IntegrityError, ModelError
-from .manifest import Manifest, ModelSpec
 from .paths import DEFAULT_MANIFEST, DEFAULT_MODELS_DIR
+from .specs import Manifest, ModelSpec
 from .store import hash_file, quick_ok, try_write_stamp
 
 

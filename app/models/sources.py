@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .errors import ModelError, SourceUnavailableError
-from .manifest import FileSpec, HuggingFaceSpec, LocalSpec, PypiWheelSpec, SourceSpec
 from .progress import Progress
+from .specs import FileSpec, HuggingFaceSpec, LocalSpec, PypiWheelSpec, SourceSpec
 from .store import CHUNK_BYTES
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from .manifest import STAMP_SUFFIX, FileSpec
+from .specs import STAMP_SUFFIX, FileSpec
 
 log = logging.getLogger(__name__)
 

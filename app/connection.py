@@ -1,21 +1,22 @@
-"""The thin websocket handler: feeds one Session and carries out the effects it returns."""
+"""The thin websocket handler: feeds one Session and carries out the effects it returns.
+
+Three kinds of task per connection: this receive loop, one ordered sender, and one task per
+running turn. The turn tasks reach the session only through :meth:`Connection.deliver` (the
+``TurnEventSink`` interface); nothing else of the connection is shared with them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from typing import Any
+from typing import Any, Protocol
 
-from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from app import protocol as p
 from app.audio import AudioFormat
-from app.logs import SessionLog
-from app.node import Node
-from app.persistence import SessionPersistence
-from app.session import (
+from app.conversation import (
     CancelTurn,
     CloseConnection,
     DeleteSession,
@@ -29,24 +30,38 @@ from app.session import (
     TurnEvent,
     TurnFailed,
 )
+from app.conversation.errors import describe
+from app.logs import SessionLog
+from app.node import Node
+from app.persistence import SessionPersistence
+from app.send_queue import CloseFrame, SendQueue
 from app.stages.vad import WebRtcVad
 from app.turn_runner import run_turn
 
 log = logging.getLogger(__name__)
 
 MAX_OUTGOING = 4_000
-"""Messages queued for a client that does not read (about 6 minutes of reply audio) before it is dropped."""
+"""Frames queued for a client that does not read (about 6 minutes of reply audio) before it is dropped."""
+ABANDON_CLOSE_S = 1.0
+"""How long a client that stopped reading gets to take the close frame before the TCP
+connection is aborted (it is not reading, so it will most likely never take it)."""
 
 
-class _Close:
-    def __init__(self, code: int, reason: str) -> None:
-        self.code, self.reason = code, reason
+class WebSocket(Protocol):
+    """The part of websockets' ``ServerConnection`` a connection uses (tests pass a fake)."""
+
+    async def recv(self) -> str | bytes: ...
+    async def send(self, message: str | bytes) -> None: ...
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+    @property
+    def transport(self) -> asyncio.BaseTransport: ...
 
 
 class Connection:
     """One websocket session: a receive loop, a single ordered sender, and the turn tasks."""
 
-    def __init__(self, ws: ServerConnection, node: Node, bound_session_id: str | None = None) -> None:
+    def __init__(self, ws: WebSocket, node: Node, bound_session_id: str | None = None) -> None:
         self._ws = ws
         self._node = node
         self._settings = settings = node.settings
@@ -58,17 +73,19 @@ class Connection:
             bound_session_id=bound_session_id,
         )
         self.log = SessionLog(log, {"session": self.session.id[:8]})
-        self._outgoing: asyncio.Queue[str | bytes | _Close] = asyncio.Queue()
+        self._outgoing = SendQueue(MAX_OUTGOING)
+        self._sender: asyncio.Task[None] | None = None
+        self._abandoning: asyncio.Task[None] | None = None
         self._turns: dict[int, asyncio.Task[None]] = {}
         self._persistence = SessionPersistence(node.store, self.session.id)
         self._loading: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Serve the connection until either side closes it."""
-        sender = asyncio.create_task(self._send_loop(), name=f"send-{self.session.id[:8]}")
+        self._sender = sender = asyncio.create_task(self._send_loop(), name=f"send-{self.session.id[:8]}")
         ends_at = time.monotonic() + self._settings.max_session_s
         try:
-            while True:
+            while not sender.done():
                 try:
                     timeout = min(self._settings.idle_timeout_s, ends_at - time.monotonic())
                     message = await asyncio.wait_for(self._ws.recv(), max(0.0, timeout))
@@ -80,26 +97,35 @@ class Connection:
                     self._apply(self.session.receive_text(message, now))
                 else:
                     self._apply(self.session.receive_audio(message, now))
-                if sender.done():
-                    break
         except ConnectionClosed:
             pass
         finally:
-            self._apply(self.session.close())
-            tasks = list(self._turns.values())
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            if self._loading is not None:
-                await asyncio.gather(self._loading, return_exceptions=True)
-            await self._persistence.flush()
-            if not sender.done():
-                self._outgoing.put_nowait(_Close(p.CloseCode.NORMAL, ""))
-                try:
-                    await asyncio.wait_for(sender, timeout=5)
-                except TimeoutError:
-                    sender.cancel()
-            self.log.info("session closed")
+            await self._finish(sender)
+
+    async def _finish(self, sender: asyncio.Task[None]) -> None:
+        self._apply(self.session.close())
+        tasks = list(self._turns.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._loading is not None:
+            await asyncio.gather(self._loading, return_exceptions=True)
+        await self._persistence.flush()
+        if self._abandoning is not None:
+            await self._abandoning
+        elif not sender.done():
+            self._outgoing.close(p.CloseCode.NORMAL, "")
+            try:
+                await asyncio.wait_for(sender, timeout=5)
+            except TimeoutError:
+                sender.cancel()
+        self.log.info("session closed")
+
+    # -------------------------------------------------------------- the session's effects
+
+    def deliver(self, event: TurnEvent) -> None:
+        """``TurnEventSink``: a running turn produced ``event``; hand it to the session."""
+        self._apply(self.session.turn_event(event, time.monotonic()))
 
     def _apply(self, effects: list[Effect]) -> None:
         for effect in effects:
@@ -115,7 +141,7 @@ class Connection:
                 if task is not None:
                     task.cancel()
             elif isinstance(effect, CloseConnection):
-                self._outgoing.put_nowait(_Close(effect.code, effect.reason))
+                self._outgoing.close(p.CloseCode(effect.code), effect.reason)
             elif isinstance(effect, LoadSession):
                 self._loading = asyncio.create_task(self._resume(effect.session_id), name="session-load")
             elif isinstance(effect, SaveSession | DeleteSession):
@@ -138,7 +164,7 @@ class Connection:
     async def shutdown(self) -> None:
         """The node is going away: tell the client to reconnect elsewhere and close."""
         self._apply(self.session.close())
-        self._outgoing.put_nowait(_Close(p.CloseCode.GOING_AWAY, "node draining"))
+        self._outgoing.close(p.CloseCode.GOING_AWAY, "node draining")
 
     def _observe(self, message: p.Message) -> None:
         if isinstance(message, p.Error):
@@ -151,18 +177,30 @@ class Connection:
         """True while a turn of this session is still being produced."""
         return any(not task.done() for task in self._turns.values())
 
+    # -------------------------------------------------------------- sending
+
     def _enqueue(self, data: str | bytes) -> None:
-        if self._outgoing.qsize() >= MAX_OUTGOING:
-            # Backpressure gave up: the client is not reading. Drop it rather than buffer forever.
-            self.log.warning("client not reading; closing")
-            self._outgoing.put_nowait(_Close(p.CloseCode.POLICY_VIOLATION, "slow_consumer"))
-            return
-        self._outgoing.put_nowait(data)
+        if not self._outgoing.put(data) and self._outgoing.overflowed and self._abandoning is None:
+            self._abandoning = asyncio.create_task(self._abandon(), name=f"abandon-{self.session.id[:8]}")
+
+    async def _abandon(self) -> None:
+        """Backpressure gave up: the client is not reading. Drop the backlog, stop the sender
+        (it is stuck writing to a full socket) and close now, aborting if the close cannot go out."""
+        self.log.warning("client not reading (%d frames queued); closing", len(self._outgoing))
+        self._node.metrics.errors.labels("slow_consumer").inc()
+        self._outgoing.close(p.CloseCode.POLICY_VIOLATION, "slow_consumer", drop_backlog=True)
+        if self._sender is not None:
+            self._sender.cancel()
+            await asyncio.gather(self._sender, return_exceptions=True)
+        try:
+            await asyncio.wait_for(self._ws.close(p.CloseCode.POLICY_VIOLATION, "slow_consumer"), ABANDON_CLOSE_S)
+        except TimeoutError:
+            self._ws.transport.abort()
 
     async def _send_loop(self) -> None:
         while True:
             item = await self._outgoing.get()
-            if isinstance(item, _Close):
+            if isinstance(item, CloseFrame):
                 await self._ws.close(item.code, item.reason)
                 return
             try:
@@ -170,14 +208,13 @@ class Connection:
             except ConnectionClosed:
                 return
 
-    def _start_turn(self, start: StartTurn) -> None:
-        async def emit(event: TurnEvent) -> None:
-            self._apply(self.session.turn_event(event, time.monotonic()))
+    # -------------------------------------------------------------- turns
 
+    def _start_turn(self, start: StartTurn) -> None:
         # The engine is read per turn: after a model rollout new turns use the new models while
         # turns in flight finish on the old ones.
         task = asyncio.create_task(
-            run_turn(start, self._node.engine, self._settings.reply, emit, affinity=self.session.id),
+            run_turn(start, self._node.engine, self._settings.reply, self, affinity=self.session.id),
             name=f"turn-{self.session.id[:8]}-{start.turn_id}",
         )
         self._turns[start.turn_id] = task
@@ -186,10 +223,8 @@ class Connection:
     def _turn_ended(self, turn_id: int, task: asyncio.Task[Any]) -> None:
         if self._turns.get(turn_id) is task:
             del self._turns[turn_id]
-        if task.cancelled():
+        exc = None if task.cancelled() else task.exception()
+        if not isinstance(exc, Exception):
             return
-        exc = task.exception()
-        if exc is not None:
-            self.log.error("turn %d crashed", turn_id, exc_info=exc)
-            failed = TurnFailed(turn_id, p.ErrorCode.INTERNAL, "internal error while answering; try again")
-            self._apply(self.session.turn_event(failed, time.monotonic()))
+        failure = describe(exc)  # run_turn reports its own failures: this is a bug in reporting one
+        self._apply(self.session.turn_event(TurnFailed(turn_id, failure.code, failure.message), time.monotonic()))

@@ -46,7 +46,7 @@ class Engine:
             )
 
     @classmethod
-    def load(cls, settings: ServerSettings, *, rehash: bool = False) -> "Engine":
+    def load(cls, settings: ServerSettings, *, rehash: bool = False) -> Engine:
         """Resolve the manifest's default models, load and warm them up (blocking, seconds).
 
         ``rehash`` re-verifies every file's sha256 instead of trusting the placement stamps

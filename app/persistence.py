@@ -10,8 +10,8 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from app.session import DeleteSession, SaveSession
-from app.stages.base import ChatMessage
+from app.chat import ChatMessage
+from app.conversation.effects import DeleteSession, SaveSession
 from app.store import SessionRecord, SessionStore, StaleWrite, StoreError
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class SessionPersistence:
                 log.warning("session store write failed: %s", type(exc).__name__)
 
     async def _save(self, change: SaveSession) -> None:
-        record = self._record.next_version(history=change.history, settings=change.settings)
+        record = self._record.next_version(history=change.history)
         try:
             await asyncio.to_thread(self._store.save, record)
         except StaleWrite:
@@ -71,6 +71,6 @@ class SessionPersistence:
             # node holds the live conversation, so write it on top of the newer version.
             stored = await asyncio.to_thread(self._store.load, change.session_id)
             base = stored if stored is not None else SessionRecord(change.session_id)
-            record = base.next_version(history=change.history, settings=change.settings)
+            record = base.next_version(history=change.history)
             await asyncio.to_thread(self._store.save, record)
         self._record = record

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from app.config import EndpointSettings
+
 _TRAILING_OPEN_WORDS = frozenset(
     """
     and or but so because since though although if when while whereas then than that which who
@@ -84,3 +86,22 @@ def echo_overlap(transcript: str, reply: str) -> float:
                 best = max(best, current[j])
         previous = current
     return best / len(said)
+
+
+def end_silence_ms(endpoint: EndpointSettings, transcript: str | None, p_complete: float | None) -> int:
+    """Silence (ms) that ends the turn, from how the words read and how the voice sounds
+    (None: not known yet). Both "finished": short; they disagree: longer; neither: longest."""
+    if transcript is None:
+        return endpoint.incomplete_ms
+    if is_noise_transcript(transcript):
+        return endpoint.complete_ms  # nothing was said: close the non-turn quickly
+    text_done = looks_complete(transcript)
+    if p_complete is None:
+        # Waiting for the turn model (it answers in tens of ms), or there is none.
+        return endpoint.uncertain_ms if text_done else endpoint.incomplete_ms
+    voice_done = p_complete >= endpoint.turn_threshold
+    if text_done and voice_done:
+        return endpoint.complete_ms
+    if text_done or voice_done:
+        return endpoint.uncertain_ms
+    return endpoint.incomplete_ms

@@ -1,7 +1,7 @@
 """Runs one turn: STT, then the LLM streamed into clauses, each clause spoken as soon as it is cut.
 
-The runner is the only place that awaits model work. Everything it produces goes out through
-``emit`` as a typed turn event; the session decides what reaches the client and when.
+The runner is the only place that awaits model work. Everything it produces goes to a
+``TurnEventSink`` as a typed turn event; the session decides what reaches the client and when.
 """
 
 from __future__ import annotations
@@ -10,30 +10,29 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 
 from app.audio import INPUT_FORMAT
+from app.chat import ChatMessage
 from app.clauses import ClauseSplitter, speakable
 from app.config import ReplySettings
-from app.engine import Engine, lower_priority
-from app.protocol import ErrorCode
-from app.session import (
+from app.conversation.effects import (
     ReplySpeech,
     ReplyText,
     StartTurn,
     Transcribed,
-    TurnEvent,
+    TurnEventSink,
     TurnFailed,
     TurnFinished,
     TurnPredicted,
 )
-from app.stages.base import ChatMessage, StageError
+from app.conversation.errors import describe
+from app.engine import Engine, lower_priority
 from app.turn_policy import is_noise_transcript
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[TurnEvent], Awaitable[None]]
 _END = object()
 
 
@@ -58,10 +57,6 @@ class TurnGate:
             self._holds.discard(reason)
             self._condition.notify_all()
 
-    def held(self, reason: str | None = None) -> bool:
-        with self._condition:
-            return bool(self._holds) if reason is None else reason in self._holds
-
     def wait(self, cancel: threading.Event) -> None:
         """Block the calling thread while anything holds the gate (or until ``cancel``)."""
         with self._condition:
@@ -73,21 +68,26 @@ def _ms(since: float) -> float:
     return 1000.0 * (time.monotonic() - since)
 
 
-async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, *, affinity: str) -> None:
-    """Produce the whole turn; a StageError becomes a TurnFailed event, cancellation stops cleanly."""
+async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, sink: TurnEventSink, *,
+                   affinity: str) -> None:
+    """Produce the whole turn into ``sink``. Any failure (a stage's, or a bug) ends it with one
+    TurnFailed event, described by the error ladder; cancellation stops it cleanly.
+
+    ``affinity`` names the conversation, so its llama.cpp context (and prefix) is reused.
+    """
     try:
-        stages = await _run(start, engine, reply, emit, affinity, TurnGate())
-    except StageError as exc:
-        log.warning("turn %d: %s stage failed", start.turn_id, exc.stage)
-        log.debug("turn %d stage failure detail: %s", start.turn_id, exc)
-        await emit(TurnFailed(start.turn_id, ErrorCode.STAGE_FAILED, f"the {exc.stage} stage failed; try again"))
+        stages = await _run(start, engine, reply, sink, affinity, TurnGate())
+    except Exception as exc:
+        failure = describe(exc)
+        sink.deliver(TurnFailed(start.turn_id, failure.code, failure.message))
         return
     # llama.cpp streams one token per delta: a reply of max_reply_tokens deltas hit the limit.
     truncated = stages.pop("reply_tokens", 0) >= reply.max_reply_tokens
-    await emit(TurnFinished(start.turn_id, stages, truncated))
+    sink.deliver(TurnFinished(start.turn_id, stages, truncated))
 
 
-async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emit, affinity: str,
+
+async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: TurnEventSink, affinity: str,
                gate: TurnGate) -> dict[str, float]:
     stages: dict[str, float] = {}
     audio_s = start.audio.shape[0] / INPUT_FORMAT.sample_rate
@@ -96,27 +96,27 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, emit: Emi
     if start.transcript is not None:
         # Answered again: the words are known, and the endpoint was decided long ago.
         text = start.transcript
-        await emit(Transcribed(start.turn_id, text))
+        sink.deliver(Transcribed(start.turn_id, text))
     else:
         t = time.monotonic()
         window = None if start.naive else audio_s
         result = await engine.run(engine.stt.transcribe, start.audio, window_s=window)
         stages["stt_ms"] = _ms(t)
         text = result.text
-        await emit(Transcribed(start.turn_id, text))
+        sink.deliver(Transcribed(start.turn_id, text))
         if not text or is_noise_transcript(text):
             return stages
         if not start.naive and engine.turn is not None:
             # The voice's verdict only moves the endpoint, so it runs beside the LLM: one thread
             # each on two cores, while Whisper (two threads) had the machine to itself.
-            predictor = asyncio.create_task(_predict_turn(start, engine, emit, stages))
+            predictor = asyncio.create_task(_predict_turn(start, engine, sink, stages))
 
     messages = (ChatMessage("system", reply.system_prompt), *start.history, ChatMessage("user", text))
     try:
         if start.naive:
-            await _naive_reply(start.turn_id, messages, engine, emit, stages, affinity)
+            await _naive_reply(start.turn_id, messages, engine, sink, stages, affinity)
         else:
-            await _streamed_reply(start.turn_id, messages, engine, reply, emit, stages, affinity, gate)
+            await _streamed_reply(start.turn_id, messages, engine, reply, sink, stages, affinity, gate)
         if predictor is not None:
             await predictor
     finally:
@@ -131,17 +131,17 @@ async def _cancel(task: asyncio.Task[None] | None) -> None:
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def _predict_turn(start: StartTurn, engine: Engine, emit: Emit, stages: dict[str, float]) -> None:
+async def _predict_turn(start: StartTurn, engine: Engine, sink: TurnEventSink, stages: dict[str, float]) -> None:
     assert engine.turn is not None
     t = time.monotonic()
     p_complete = await engine.run(engine.turn.predict, start.audio)
     stages["turn_model_ms"] = _ms(t)
     stages["turn_p_complete"] = p_complete
-    await emit(TurnPredicted(start.turn_id, p_complete))
+    sink.deliver(TurnPredicted(start.turn_id, p_complete))
 
 
 async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine: Engine, reply: ReplySettings,
-                          emit: Emit, stages: dict[str, float], affinity: str, gate: TurnGate) -> None:
+                          sink: TurnEventSink, stages: dict[str, float], affinity: str, gate: TurnGate) -> None:
     """LLM tokens -> clause splitter -> TTS, with TTS of clause n overlapping generation of n+1."""
     splitter = ClauseSplitter(reply.first_clause_max_words, reply.clause_min_words)
     clauses: asyncio.Queue[object] = asyncio.Queue()
@@ -149,16 +149,21 @@ async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine:
 
     async def speak() -> None:
         first = True
-        while (clause := await clauses.get()) is not _END:
-            assert isinstance(clause, str)
-            t = time.monotonic()
-            pcm = await engine.run(engine.tts.synthesize, clause, bulk=not first)
-            if first:
-                stages["tts_first_audio_ms"] = _ms(t)
-                first = False
-                gate.bulk = True
-                gate.release("first-clause")
-            await emit(ReplySpeech(turn_id, clause, pcm))
+        try:
+            while (clause := await clauses.get()) is not _END:
+                assert isinstance(clause, str)
+                t = time.monotonic()
+                pcm = await engine.run(engine.tts.synthesize, clause, bulk=not first)
+                if first:
+                    stages["tts_first_audio_ms"] = _ms(t)
+                    first = False
+                    gate.bulk = True
+                    gate.release("first-clause")
+                sink.deliver(ReplySpeech(turn_id, clause, pcm))
+        finally:
+            # A failed first clause must not leave generation held: the loop below notices the
+            # failure only at the next delta, which a held generation thread never produces.
+            gate.release("first-clause")
 
     # First audio before bulk work: once the first clause is cut, generation pauses until that
     # clause is synthesized, so the two do not split two cores between them. The rest of the
@@ -169,7 +174,7 @@ async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine:
             async for delta in deltas:
                 stages.setdefault("llm_first_token_ms", _ms(t_llm))
                 stages["reply_tokens"] = stages.get("reply_tokens", 0) + 1
-                await emit(ReplyText(turn_id, delta))
+                sink.deliver(ReplyText(turn_id, delta))
                 for clause in splitter.push(delta):
                     if "first_clause_ms" not in stages:
                         stages["first_clause_ms"] = _ms(t_llm)
@@ -189,7 +194,7 @@ async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine:
             await asyncio.gather(speaker, return_exceptions=True)
 
 
-async def _naive_reply(turn_id: int, messages: Sequence[ChatMessage], engine: Engine, emit: Emit,
+async def _naive_reply(turn_id: int, messages: Sequence[ChatMessage], engine: Engine, sink: TurnEventSink,
                        stages: dict[str, float], affinity: str) -> None:
     """The baseline cascade: whole reply first, then TTS of the whole reply."""
     t_llm = time.monotonic()
@@ -201,13 +206,13 @@ async def _naive_reply(turn_id: int, messages: Sequence[ChatMessage], engine: En
             parts.append(delta)
     stages["llm_total_ms"] = stages["first_clause_ms"] = _ms(t_llm)
     text = "".join(parts)
-    await emit(ReplyText(turn_id, text))
+    sink.deliver(ReplyText(turn_id, text))
     spoken = speakable(text)
     if spoken:
         t = time.monotonic()
         pcm = await engine.run(engine.tts.synthesize, spoken)
         stages["tts_first_audio_ms"] = _ms(t)
-        await emit(ReplySpeech(turn_id, spoken, pcm))
+        sink.deliver(ReplySpeech(turn_id, spoken, pcm))
 
 
 async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: str,
@@ -239,7 +244,7 @@ async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: 
                         # This thread lives for one reply only, so it never needs promoting back.
                         lower_priority(engine.bulk_nice)
                         demoted = True
-        except BaseException as exc:  # noqa: BLE001 - forwarded to the awaiting coroutine
+        except BaseException as exc:
             put(exc)
         finally:
             put(_END)

@@ -1,14 +1,24 @@
-"""What the session state machine exchanges with the outside: the effects it asks the connection
-to carry out, and the events a running turn feeds back. Plain frozen values, no behaviour."""
+"""What the conversation exchanges with the outside world.
+
+- *Effects* (conversation -> connection): messages to send, turns to start or cancel, store
+  writes, a close. Every part of the session appends them to one :class:`Outbox`; each entry
+  point of the session drains it once and hands the list to the connection, which carries the
+  effects out in order (python-websockets collects ``data_to_send()`` the same way).
+- *Turn events* (turn runner -> conversation): what a running turn produced. They reach the
+  session through one interface, :class:`TurnEventSink`, which the connection implements.
+
+Plain frozen values, no behaviour beyond the outbox's list.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from app import protocol as p
-from app.stages.base import ChatMessage
+from app.chat import ChatMessage
 
 # ------------------------------------------------------------------ effects (session -> connection)
 
@@ -54,7 +64,6 @@ class SaveSession:
 
     session_id: str
     history: tuple[ChatMessage, ...]
-    settings: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +122,46 @@ class TurnFinished:
 
 @dataclass(frozen=True, slots=True)
 class TurnFailed:
+    """The turn could not be produced; ``code`` and ``message`` come from ``errors.describe``."""
+
     turn_id: int
     code: str
     message: str
 
 
 TurnEvent = Transcribed | TurnPredicted | ReplyText | ReplySpeech | TurnFinished | TurnFailed
+
+
+class TurnEventSink(Protocol):
+    """Where a turn runner delivers what it produces: the only way its events reach the session.
+
+    The connection implements it (feeding :meth:`Session.turn_event` and carrying out the
+    effects); tests use a list. Called on the event loop, never from a worker thread.
+    """
+
+    def deliver(self, event: TurnEvent) -> None:
+        """Hand one event of a running turn to its session."""
+        ...
+
+
+# ------------------------------------------------------------------ the outbox
+
+
+class Outbox:
+    """The effects produced while the session handles one input, in order."""
+
+    def __init__(self) -> None:
+        self._effects: list[Effect] = []
+
+    def put(self, effect: Effect) -> None:
+        """Append one effect."""
+        self._effects.append(effect)
+
+    def send(self, message: p.Message) -> None:
+        """Append a message to the client."""
+        self._effects.append(Send(message))
+
+    def drain(self) -> list[Effect]:
+        """Everything appended since the last drain, oldest first."""
+        effects, self._effects = self._effects, []
+        return effects

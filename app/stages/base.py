@@ -13,6 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
+from app.chat import ChatMessage
+
 
 class StageError(Exception):
     """A model stage failed; ``stage`` is "vad", "stt", "turn", "llm" or "tts".
@@ -48,13 +50,6 @@ class TurnDetector(Protocol):
     def predict(self, audio: np.ndarray) -> float:
         """P(the speaker has finished) for 16 kHz int16 audio that ends now, in [0, 1]."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class ChatMessage:
-    role: str
-    """"system", "user" or "assistant"."""
-    content: str
 
 
 class ChatModel(Protocol):

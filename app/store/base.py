@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from app.stages.base import ChatMessage
+from app.chat import ChatMessage
 
 SettingValue = str | int | float | bool
 """What a session setting may hold (JSON scalars, no null)."""

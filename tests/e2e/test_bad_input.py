@@ -76,9 +76,9 @@ def test_each_bad_input_gets_its_error_and_a_normal_turn_still_works(server: Ser
         "malformed_json": (p.ErrorCode.BAD_JSON, None),
         "unknown_type": (p.ErrorCode.UNKNOWN_TYPE, None),
         "odd_length": (p.ErrorCode.MISALIGNED_AUDIO, None),
-        "duplicate_hello": (p.ErrorCode.ALREADY_READY, None),
+        "duplicate_hello": (p.ErrorCode.DUPLICATE_HELLO, None),
         "oversized": (p.ErrorCode.FRAME_TOO_LARGE, p.CloseCode.MESSAGE_TOO_BIG),
-        "audio_before_hello": (p.ErrorCode.NOT_READY, p.CloseCode.POLICY_VIOLATION),
+        "audio_before_hello": (p.ErrorCode.AUDIO_BEFORE_HELLO, p.CloseCode.POLICY_VIOLATION),
         "bad_sample_rate": (p.ErrorCode.UNSUPPORTED_SAMPLE_RATE, p.CloseCode.UNSUPPORTED_DATA),
     }
     assert server.process.poll() is None, "server died"

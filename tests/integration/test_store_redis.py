@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from app.stages.base import ChatMessage
+from app.chat import ChatMessage
 from app.store import (
     CorruptRecord,
     ResilientStore,

@@ -29,8 +29,9 @@ from hypothesis import strategies as st
 
 from app import protocol as p
 from app.audio import FRAME_SAMPLES, AudioFormat
+from app.chat import ChatMessage
 from app.config import EndpointSettings, ReplySettings
-from app.session import (
+from app.conversation import (
     CancelTurn,
     CloseConnection,
     DeleteSession,
@@ -49,7 +50,6 @@ from app.session import (
     TurnFinished,
     TurnPredicted,
 )
-from app.stages.base import ChatMessage
 
 FUZZ = settings(
     max_examples=300,
@@ -157,7 +157,7 @@ junk_text = st.one_of(
     st.builds(hello_text, pipeline=unicode_text),
     st.builds(hello_text, session_id=st.one_of(unicode_text, st.integers(), st.just("x" * 200))),
     st.builds(lambda k, v: json.dumps({"type": k, "turn_id": v, "played_ms": v, "protocol": v}, allow_nan=True),
-              st.sampled_from(sorted(p.CLIENT_MESSAGES) + ["dance", ""]),
+              st.sampled_from([*sorted(p.CLIENT_MESSAGES), "dance", ""]),
               st.one_of(st.none(), st.booleans(), st.floats(), st.text(max_size=5), st.integers(-2**80, 2**80))),
     unicode_text,
     st.sampled_from(["{", "[]", "null", '{"type": 1}', '"hello"', "{}", "1e999", '{"type":"hello"}']),
@@ -422,7 +422,8 @@ def conversations(draw: st.DrawFn) -> list[Action]:
     for _ in range(draw(st.integers(1, 6))):
         script.append(draw(paced_speak_actions))
         for kind in draw(st.lists(st.sampled_from(EVENT_KINDS), max_size=6)):
-            script.append(draw(st.builds(Event, st.just(kind), st.just(LATEST) | st.just(LATEST) | st.integers(-1, 10), words,
+            target = st.just(LATEST) | st.just(LATEST) | st.integers(-1, 10)
+            script.append(draw(st.builds(Event, st.just(kind), target, words,
                                          st.floats(0.0, 1.0), st.sampled_from([0, 100, 2205, 5000]), dts)))
         if draw(st.booleans()):
             script.append(draw(st.one_of(interrupt_actions, text_actions, paced_speak_actions)))

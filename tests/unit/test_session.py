@@ -9,8 +9,9 @@ import pytest
 
 from app import protocol as p
 from app.audio import FRAME_SAMPLES, AudioFormat
+from app.chat import ChatMessage
 from app.config import EndpointSettings, ReplySettings
-from app.session import (
+from app.conversation import (
     CancelTurn,
     CloseConnection,
     ReplySpeech,
@@ -24,7 +25,7 @@ from app.session import (
     TurnFinished,
     TurnPredicted,
 )
-from app.stages.base import ChatMessage
+from app.turn_policy import end_silence_ms
 
 OUT = AudioFormat(22_050)
 LOUD = np.full(FRAME_SAMPLES, 3000, dtype=np.int16)
@@ -83,7 +84,7 @@ def test_ready_announces_formats() -> None:
 def test_audio_before_hello_is_fatal() -> None:
     effects = new_session().receive_audio(LOUD.tobytes(), 0.0)
     error = messages(effects)[0]
-    assert isinstance(error, p.Error) and error.code == p.ErrorCode.NOT_READY and error.fatal
+    assert isinstance(error, p.Error) and error.code == p.ErrorCode.AUDIO_BEFORE_HELLO and error.fatal
     assert of(effects, CloseConnection)[0].code == p.CloseCode.POLICY_VIOLATION
 
 
@@ -102,7 +103,7 @@ def test_unsupported_protocol_closes() -> None:
 @pytest.mark.parametrize(
     ("raw", "code"),
     [("{oops", p.ErrorCode.BAD_JSON), ('{"type": "dance"}', p.ErrorCode.UNKNOWN_TYPE),
-     (p.Hello().encode(), p.ErrorCode.ALREADY_READY)],
+     (p.Hello().encode(), p.ErrorCode.DUPLICATE_HELLO)],
 )
 def test_recoverable_text_errors_keep_the_session_open(raw: str, code: str) -> None:
     session = new_session()
@@ -172,7 +173,8 @@ def test_speculative_outputs_are_held_until_commit_then_released_in_order() -> N
     assert isinstance(timing, p.TurnTiming)
     assert timing.stages["endpoint_wait_ms"] == 240.0
     assert timing.stages["server_first_audio_ms"] == 0.0  # audio was ready before the commit
-    assert [(m.role, m.content) for m in session.history] == [("user", "What time is it?"), ("assistant", "It is noon.")]
+    assert [(m.role, m.content) for m in session.history] == [
+        ("user", "What time is it?"), ("assistant", "It is noon.")]
 
 
 def test_unfinished_transcript_waits_longer() -> None:
@@ -198,8 +200,8 @@ def test_unfinished_transcript_waits_longer() -> None:
     ],
 )
 def test_end_silence_combines_words_and_voice(transcript: str | None, p_complete: float | None, expected: int) -> None:
-    session = new_session(complete_ms=240, uncertain_ms=800, incomplete_ms=1000)
-    assert session.end_silence_ms(transcript, p_complete) == expected
+    endpoint = EndpointSettings(complete_ms=240, uncertain_ms=800, incomplete_ms=1000)
+    assert end_silence_ms(endpoint, transcript, p_complete) == expected
 
 
 def test_turn_model_verdict_can_end_the_pause_at_once() -> None:
@@ -243,7 +245,7 @@ def test_naive_pipeline_starts_only_after_fixed_silence() -> None:
     effects = speak(session, ".")
     starts = of(effects, StartTurn)
     assert len(starts) == 1 and starts[0].naive
-    stopped = [m for m in messages(effects) if isinstance(m, p.SpeechStopped)][0]
+    stopped = next(m for m in messages(effects) if isinstance(m, p.SpeechStopped))
     assert stopped.at_ms == 20 * 20  # where the last voiced frame ended in the stream
 
 
@@ -289,7 +291,7 @@ def test_interrupt_truncates_history_to_heard_words() -> None:
     tid = committed_turn_with_reply(session)
     effects = session.receive_text(p.Interrupt(turn_id=tid, played_ms=1500).encode(), 0.0)
     assert CancelTurn(tid) in effects
-    ack = [m for m in messages(effects) if isinstance(m, p.Interrupted)][0]
+    ack = next(m for m in messages(effects) if isinstance(m, p.Interrupted))
     assert ack.heard_text == "Once upon a time, there was"
     assert session.history[-1].content == "Once upon a time, there was"
 
@@ -410,7 +412,7 @@ def test_speech_right_after_a_turn_continues_it_as_one_utterance() -> None:
     assert start.audio.shape[0] > 40 * FRAME_SAMPLES  # both parts of the utterance
     effects = session.turn_event(Transcribed(start.turn_id, "Remind me to call my sister after work."), 0.0)
     effects += session.turn_event(TurnPredicted(start.turn_id, 0.9), 0.0) + speak(session, "....")
-    transcript = [m for m in messages(effects) if isinstance(m, p.Transcript)][0]
+    transcript = next(m for m in messages(effects) if isinstance(m, p.Transcript))
     assert transcript.replaces_turn == first
     assert any(isinstance(m, p.ReplyDone) and m.turn_id == first and m.interrupted for m in messages(effects))
     assert session.history == [ChatMessage("user", "Remind me to call my sister after work.")]

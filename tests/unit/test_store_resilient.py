@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from app.stages.base import ChatMessage
+from app.chat import ChatMessage
 from app.store import (
     MemoryStore,
     ResilientStore,

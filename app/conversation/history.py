@@ -1,0 +1,107 @@
+"""The conversation history a session answers from, and what of it still has to be saved.
+
+Entries are tracked by identity (``is``), not by value or index: a turn keeps a reference to
+its own user and assistant messages, so trimming or merging never touches another turn's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from app.chat import ChatMessage
+
+
+class History:
+    """An ordered list of user/assistant messages with a change counter."""
+
+    def __init__(self, max_exchanges: int) -> None:
+        """``max_exchanges``: user/assistant pairs kept; older ones are dropped."""
+        self._messages: list[ChatMessage] = []
+        self._max_messages = 2 * max_exchanges
+        self._version = 0
+        self._saved_version = 0
+
+    # ------------------------------------------------------------------ reading
+
+    def snapshot(self) -> tuple[ChatMessage, ...]:
+        """The messages, oldest first, as an immutable value."""
+        return tuple(self._messages)
+
+    def without(self, dropped: Iterable[ChatMessage | None]) -> tuple[ChatMessage, ...]:
+        """The messages except the given entries (by identity)."""
+        gone = [d for d in dropped if d is not None]
+        return tuple(m for m in self._messages if not any(m is d for d in gone))
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    # ------------------------------------------------------------------ changing
+
+    def load(self, messages: Sequence[ChatMessage]) -> None:
+        """Replace everything with what the store holds (already saved)."""
+        self._messages = list(messages)
+        self._version = self._saved_version = self._version + 1
+
+    def append(self, message: ChatMessage) -> ChatMessage:
+        """Add ``message`` at the end; returns it (the entry's identity)."""
+        self._messages.append(message)
+        self._version += 1
+        return message
+
+    def add_reply(self, message: ChatMessage) -> ChatMessage:
+        """Add an assistant reply at the end, then drop the oldest exchanges beyond the limit."""
+        self.append(message)
+        if len(self._messages) > self._max_messages:
+            del self._messages[: len(self._messages) - self._max_messages]
+        return message
+
+    def replace(self, entry: ChatMessage | None, text: str) -> ChatMessage | None:
+        """Rewrite ``entry``'s text (or delete it if ``text`` is empty); returns the new entry,
+        or None when it was deleted. An entry that is no longer in the history stays absent."""
+        index = self._index(entry)
+        if index is None:
+            return None
+        self._version += 1
+        if not text:
+            del self._messages[index]
+            return None
+        updated = self._messages[index] = ChatMessage(self._messages[index].role, text)
+        return updated
+
+    def contains(self, entry: ChatMessage | None) -> bool:
+        """Whether ``entry`` (by identity) is still in the history."""
+        return self._index(entry) is not None
+
+    def remove(self, entries: Iterable[ChatMessage | None]) -> None:
+        """Drop the given entries (by identity)."""
+        self._messages = list(self.without(entries))
+        self._version += 1
+
+    def clear(self) -> None:
+        """Forget everything (saved as an empty conversation)."""
+        self._messages.clear()
+        self._version += 1
+
+    def forget(self) -> None:
+        """Forget everything without saving: the stored record is being deleted instead."""
+        self._messages.clear()
+        self._version += 1
+        self._saved_version = self._version
+
+    def touch(self) -> None:
+        """Mark as changed, so that even an empty new conversation is stored at once."""
+        self._version += 1
+
+    # ------------------------------------------------------------------ saving
+
+    def take_unsaved(self) -> tuple[ChatMessage, ...] | None:
+        """The messages if they changed since the last call (then marked saved), else None."""
+        if self._version == self._saved_version:
+            return None
+        self._saved_version = self._version
+        return self.snapshot()
+
+    def _index(self, entry: ChatMessage | None) -> int | None:
+        if entry is None:
+            return None
+        return next((i for i, m in enumerate(self._messages) if m is entry), None)

@@ -1,0 +1,31 @@
+"""Which committed utterances are not turns: Whisper's noise words, the assistant's own voice
+coming back through the speakers, and a listener's "mhmm" while the assistant talks."""
+
+from __future__ import annotations
+
+from app.audio import INPUT_FORMAT
+from app.config import EndpointSettings
+from app.conversation.turn import Turn
+from app.turn_policy import echo_overlap, is_backchannel, is_noise_transcript
+
+
+def ignore_reason(turn: Turn, text: str, last_reply: Turn | None, endpoint: EndpointSettings) -> str | None:
+    """Why ``turn`` (transcribed as ``text``) is not a turn, or None if it is one.
+
+    ``last_reply``: the most recent turn whose reply audio went out (None if none did).
+    """
+    if is_noise_transcript(text):
+        return "noise"
+    if last_reply is None or last_reply.id == turn.id:
+        return None
+    playing_until = last_reply.playing_until(INPUT_FORMAT.sample_rate)
+    if playing_until is None:
+        return None
+    # Room echo and the client's jitter buffer trail the reply by a little.
+    if turn.speech_start > playing_until + INPUT_FORMAT.ms_to_samples(endpoint.echo_tail_ms):
+        return None
+    if echo_overlap(text, last_reply.reply_text) >= endpoint.echo_overlap and len(text.split()) >= 2:
+        return "echo of the assistant's own words"
+    if is_backchannel(text) and last_reply.live:
+        return "backchannel while the assistant talks"
+    return None

@@ -1,0 +1,187 @@
+"""The sans-I/O conversation of one websocket session, composed of small parts.
+
+It never awaits and never touches a socket or a model. The connection feeds it what the client
+sent (``receive_text``/``receive_audio``), what the store answered (``resumed``) and what a
+running turn produced (``turn_event``), each with the current monotonic time. Each entry point
+runs inside one error ladder (``errors.describe``) and returns, once, the effects collected in
+the outbox while it ran: messages to send, turns to start or cancel, store writes, a close.
+
+The data path of a frame: ``AudioIntake`` (pace, 20 ms framing) -> VAD -> ``Segmenter`` (speech,
+pause, end, counted in samples) -> ``Turns`` (speculate, commit, hold and release) -> a
+``StartTurn`` effect; the runner's events come back through ``turn_event`` -> ``Turns`` ->
+``ReplyAudio`` frames -> ``SendAudio`` effects. Wall-clock time is used only to report latency
+and to hold the client to real-time pace; every turn-taking decision counts samples.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from app import protocol as p
+from app.audio import AudioFormat
+from app.chat import ChatMessage
+from app.config import EndpointSettings, ReplySettings
+from app.conversation.effects import CloseConnection, DeleteSession, Effect, LoadSession, Outbox, SaveSession, TurnEvent
+from app.conversation.errors import describe
+from app.conversation.handshake import Handshake, Phase
+from app.conversation.history import History
+from app.conversation.intake import AudioIntake
+from app.conversation.turns import Turns
+from app.endpointing import Segmenter
+from app.stages.base import VoiceActivityDetector
+
+log = logging.getLogger(__name__)
+
+
+class Session:
+    """One conversation: handshake, audio intake, endpointing, turns and history."""
+
+    def __init__(
+        self,
+        *,
+        vad: VoiceActivityDetector,
+        output_format: AudioFormat,
+        endpoint: EndpointSettings,
+        reply: ReplySettings,
+        session_id: str | None = None,
+        bound_session_id: str | None = None,
+    ) -> None:
+        """``bound_session_id``: the connection's token allows only this session."""
+        self._out = Outbox()
+        self._handshake = Handshake(output_format, session_id, bound_session_id)
+        self._history = History(reply.max_history_turns)
+        self._intake = AudioIntake(endpoint)
+        self._vad = vad
+        self._endpoint = endpoint
+        self._segmenter = Segmenter(endpoint)
+        self._turns = Turns(self._out, self._history, self._segmenter, endpoint=endpoint, reply=reply,
+                            output=output_format)
+
+    @property
+    def id(self) -> str:
+        """The session id (the one being resumed, once ``hello`` named it)."""
+        return self._handshake.id
+
+    @property
+    def phase(self) -> Phase:
+        return self._handshake.phase
+
+    @property
+    def pipeline(self) -> str:
+        """"fast" or "naive", as the client's ``hello`` chose."""
+        return self._handshake.pipeline
+
+    @property
+    def history(self) -> list[ChatMessage]:
+        """A copy of the conversation the next turn is answered from, oldest first."""
+        return list(self._history.snapshot())
+
+    # -------------------------------------------------------------- entry points
+
+    def receive_text(self, text: str | bytes, now: float) -> list[Effect]:
+        """Handle one client text frame received at monotonic time ``now`` (s)."""
+        return self._guarded(self._on_text, text, now)
+
+    def receive_audio(self, data: bytes, now: float) -> list[Effect]:
+        """Handle one client binary frame of 16 kHz PCM16 mono received at ``now`` (s)."""
+        return self._guarded(self._on_audio, data, now)
+
+    def resumed(self, history: Sequence[ChatMessage] | None) -> list[Effect]:
+        """The store's answer to ``LoadSession``: the stored history, or None if unknown/expired."""
+        return self._guarded(self._on_resumed, history)
+
+    def turn_event(self, event: TurnEvent, now: float) -> list[Effect]:
+        """Feed something a running turn produced, at ``now`` (s)."""
+        return self._guarded(self._turns.on_event, event, now)
+
+    def close(self) -> list[Effect]:
+        """The connection is going away: cancel whatever still runs."""
+        self._handshake.phase = Phase.CLOSED
+        self._turns.cancel_all()
+        return self._out.drain()
+
+    def _guarded(self, handler: Callable[..., None], *args: object) -> list[Effect]:
+        """The one error ladder: any exception becomes an ``error`` (and a close if fatal);
+        a bug is reported as ``internal`` and the session goes on."""
+        if self.phase is Phase.CLOSED:
+            return []
+        try:
+            handler(*args)
+        except Exception as exc:
+            failure = describe(exc)
+            fatal = failure.close_code is not None
+            log.info("error %s%s", failure.code, " (closing)" if fatal else "")
+            self._out.send(p.Error(code=failure.code, message=failure.message, fatal=fatal))
+            if failure.close_code is not None:
+                self._handshake.phase = Phase.CLOSED
+                self._turns.cancel_all()
+                self._out.put(CloseConnection(failure.close_code, failure.code))
+        if self.phase is Phase.OPEN and (unsaved := self._history.take_unsaved()) is not None:
+            self._out.put(SaveSession(self.id, unsaved))
+        return self._out.drain()
+
+    # -------------------------------------------------------------- handlers
+
+    def _on_audio(self, data: bytes, now: float) -> None:
+        if self.phase is Phase.AWAITING_HELLO:
+            raise p.ProtocolError(p.ErrorCode.AUDIO_BEFORE_HELLO, "send 'hello' before audio",
+                                  p.CloseCode.POLICY_VIOLATION)
+        if self.phase is Phase.RESUMING:
+            log.debug("audio before 'ready' of a resumed session dropped")
+            return
+        for frame in self._intake.frames(data, now):
+            for event in self._segmenter.push(frame, self._vad.is_speech(frame)):
+                self._turns.on_segment(event, now)
+
+    def _on_text(self, text: str | bytes, now: float) -> None:
+        message = p.decode_client_message(text)
+        if isinstance(message, p.Hello):
+            self._hello(message)
+            return
+        if self.phase is not Phase.OPEN:
+            raise p.ProtocolError(p.ErrorCode.HELLO_REQUIRED, f"send 'hello' before {message.type!r}",
+                                  p.CloseCode.POLICY_VIOLATION)
+        if isinstance(message, p.Commit):
+            for event in self._segmenter.force_end():
+                self._turns.on_segment(event, now)
+        elif isinstance(message, p.Interrupt):
+            self._turns.interrupt(message)
+        elif isinstance(message, p.Reset):
+            self._turns.cancel_all()
+            self._history.clear()
+        elif isinstance(message, p.Forget):
+            self._turns.cancel_all()
+            self._history.forget()  # deleted, not saved empty
+            self._out.put(DeleteSession(self.id))
+            self._out.send(p.Forgotten(session_id=self.id))
+        elif isinstance(message, p.GetHistory):
+            self._out.send(p.History(messages=[{"role": m.role, "content": m.content}
+                                               for m in self._history.snapshot()]))
+        else:
+            raise p.ProtocolError(p.ErrorCode.UNKNOWN_TYPE, f"{message.type!r} is not handled by the server")
+
+    def _hello(self, hello: p.Hello) -> None:
+        load = self._handshake.hello(hello)
+        if hello.pipeline == "naive":
+            self._segmenter = Segmenter(self._endpoint, fixed_silence_ms=self._endpoint.naive_silence_ms)
+            self._turns.segmenter = self._segmenter
+            self._turns.naive = True
+        if load:
+            self._out.put(LoadSession(self.id))
+        else:
+            self._open(resumed=False)
+
+    def _on_resumed(self, history: Sequence[ChatMessage] | None) -> None:
+        if self.phase is not Phase.RESUMING:
+            return
+        resumed = self._handshake.resumed(history is not None)
+        if resumed and history is not None:
+            self._history.load(history)
+            log.info("session resumed with %d messages", len(self._history))
+        self._open(resumed=resumed)
+
+    def _open(self, *, resumed: bool) -> None:
+        if not resumed:
+            self._history.touch()  # store the new session now, so its id can be resumed at once
+        self._out.send(self._handshake.open(resumed=resumed))

@@ -1,0 +1,265 @@
+"""The turn lifecycle: speculative at a pause, committed at the endpoint, answered, or stopped.
+
+A turn starts *speculatively* at the first short pause. Everything it produces is held back
+until the endpoint is confirmed (commit), and thrown away if the user resumes speaking, so a
+stale speculative reply is never played. Only one reply is live at a time: a new real turn
+supersedes the one still playing. Speech soon after a turn continues it (continuation.py).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from app import protocol as p
+from app.audio import INPUT_FORMAT, AudioFormat
+from app.chat import ChatMessage
+from app.config import EndpointSettings, ReplySettings
+from app.conversation.continuation import Continuation
+from app.conversation.effects import (
+    CancelTurn,
+    Outbox,
+    ReplySpeech,
+    ReplyText,
+    Send,
+    SendAudio,
+    Transcribed,
+    TurnEvent,
+    TurnFailed,
+    TurnPredicted,
+)
+from app.conversation.history import History
+from app.conversation.listening import ignore_reason
+from app.conversation.reply_audio import ReplyAudio
+from app.conversation.turn import Generation, Turn, TurnState
+from app.endpointing import Discard, EndOfTurn, Pause, Resume, Segmenter, SegmentEvent, SpeechStart
+from app.turn_policy import end_silence_ms
+
+log = logging.getLogger(__name__)
+
+
+class Turns:
+    """Every turn of one session that may still produce or change something."""
+
+    def __init__(self, outbox: Outbox, history: History, segmenter: Segmenter, *, endpoint: EndpointSettings,
+                 reply: ReplySettings, output: AudioFormat) -> None:
+        self._out = outbox
+        self._history = history
+        self.segmenter = segmenter
+        """Replaced by the session for the naive pipeline; its position is the stream clock."""
+        self._endpoint = endpoint
+        self._reply = reply
+        self._output = output
+        self.naive = False
+        """The naive cascade: no speculation, a fixed silence ends the turn."""
+        self._turns: dict[int, Turn] = {}
+        self._current: Turn | None = None
+        """The speculative turn of the utterance in progress, if any."""
+        self._next_id = 1
+        self._utterance_start = 0
+        self._last_reply: Turn | None = None
+        """The most recent committed turn that sent audio (for echo and backchannel checks)."""
+        self._continuation = Continuation(self, history, outbox, endpoint)
+
+    # -------------------------------------------------------------- the user's side
+
+    def on_segment(self, event: SegmentEvent, now: float) -> None:
+        """React to what the segmenter found in the audio."""
+        if isinstance(event, SpeechStart):
+            self._utterance_start = event.start
+            self._out.send(p.SpeechStarted(at_ms=INPUT_FORMAT.samples_to_ms(event.start)))
+            self._continuation.speech_started(event.start)
+        elif isinstance(event, Pause):
+            if not self.naive:  # the naive cascade waits out its fixed silence; EndOfTurn follows.
+                self._current = self.new(TurnState.SPECULATIVE, event.audio, event.voiced_end)
+                self._out.put(self._continuation.start(self._current, naive=False))
+        elif isinstance(event, Resume):
+            self._abandon_current()
+        elif isinstance(event, Discard):
+            self._abandon_current()
+            self._continuation.dropped()
+        else:
+            self._end_of_turn(event, now)
+
+    def _end_of_turn(self, event: EndOfTurn, now: float) -> None:
+        turn, self._current = self._current, None
+        if turn is None or turn.state is not TurnState.SPECULATIVE:
+            if INPUT_FORMAT.samples_to_ms(event.audio.shape[0]) < self._endpoint.min_utterance_ms:
+                return
+            turn = self.new(TurnState.COMMITTED, event.audio, event.voiced_end)
+            self._out.put(self._continuation.start(turn, naive=self.naive))
+        if event.too_long:
+            limit_s = self._endpoint.max_utterance_ms / 1000
+            self._out.send(p.Error(code=p.ErrorCode.UTTERANCE_TOO_LONG, turn_id=turn.id,
+                                   message=f"utterances are cut at {limit_s:.0f} s; answering what was said"))
+        turn.state = TurnState.COMMITTED
+        turn.committed_at = now
+        turn.endpoint_wait_ms = INPUT_FORMAT.samples_to_ms(event.at - event.voiced_end)
+        self._out.send(p.SpeechStopped(at_ms=INPUT_FORMAT.samples_to_ms(event.voiced_end), turn_id=turn.id))
+        if turn.transcript is not None:
+            self._accept_transcript(turn)
+            if turn.state is TurnState.CANCELLED:
+                return
+        held, turn.held = turn.held, []
+        for effect in held:
+            self._emit(turn, effect, now)
+        self._maybe_finish(turn)
+
+    def _abandon_current(self) -> None:
+        turn, self._current = self._current, None
+        if turn is not None:
+            self._drop(turn)
+
+    # -------------------------------------------------------------- the runner's side
+
+    def on_event(self, event: TurnEvent, now: float) -> None:
+        """React to something a running turn produced."""
+        turn = self._turns.get(event.turn_id)
+        if turn is None or turn.state is TurnState.CANCELLED:
+            return  # a stale event of a turn we already dropped
+        if isinstance(event, Transcribed):
+            turn.transcript = event.text
+            if turn.state is TurnState.COMMITTED:
+                self._accept_transcript(turn)
+            else:
+                self._update_end_silence(turn, now)
+        elif isinstance(event, TurnPredicted):
+            turn.p_complete = event.p_complete
+            if turn.state is TurnState.SPECULATIVE:
+                self._update_end_silence(turn, now)
+        elif isinstance(event, ReplyText):
+            turn.reply_text += event.text
+            self._emit(turn, Send(p.ReplyDelta(turn_id=turn.id, text=event.text)), now)
+        elif isinstance(event, ReplySpeech):
+            for frame in turn.reply.speak(event.text, event.pcm):
+                self._emit(turn, SendAudio(frame), now)
+        elif isinstance(event, TurnFailed):
+            turn.generation = Generation.FAILED
+            log.warning("turn %d failed: %s", turn.id, event.code)
+            self._emit(turn, Send(p.Error(code=event.code, message=event.message, turn_id=turn.id)), now)
+            self._maybe_finish(turn)
+        else:
+            turn.generation = Generation.FINISHED
+            turn.finished = event
+            self._maybe_finish(turn)
+
+    def _update_end_silence(self, turn: Turn, now: float) -> None:
+        """Predictive endpointing: how the words read and how the voice sounds set the pause."""
+        for event in self.segmenter.set_end_silence(end_silence_ms(self._endpoint, turn.transcript, turn.p_complete)):
+            self.on_segment(event, now)
+
+    def _accept_transcript(self, turn: Turn) -> None:
+        text = turn.transcript or ""
+        reason = ignore_reason(turn, text, self._last_reply, self._endpoint)
+        if reason is not None:
+            log.info("turn %d ignored: %s", turn.id, reason)
+            self._out.send(p.Transcript(turn_id=turn.id, text=""))
+            self.stop(turn, interrupted=False, silent=True)
+            self._continuation.dropped()
+            return
+        replaced = turn.continues.id if turn.continues is not None else turn.replaces
+        self._out.send(p.Transcript(turn_id=turn.id, text=text, replaces_turn=replaced))
+        if turn.continues is not None:
+            self._continuation.merge_away(turn.continues)
+        # One reply at a time: a real new turn supersedes any older one still generating.
+        # Finished ones are forgotten too (they were kept only so a barge-in could truncate them).
+        for older in list(self._turns.values()):
+            if older.id != turn.id and older.live:
+                if older.generating:
+                    self.stop(older, interrupted=True)
+                else:
+                    older.state = TurnState.RETIRED
+                    self._turns.pop(older.id)
+        turn.user_message = self._history.append(ChatMessage("user", text))
+        self._continuation.answered(turn)
+
+    def _emit(self, turn: Turn, effect: Send | SendAudio, now: float) -> None:
+        if turn.state is TurnState.SPECULATIVE:
+            turn.held.append(effect)
+            return
+        if isinstance(effect, SendAudio) and turn.first_audio_at is None:
+            turn.first_audio_at = now
+            turn.audio_start_pos = self.segmenter.position
+            self._last_reply = turn
+        self._out.put(effect)
+
+    def _maybe_finish(self, turn: Turn) -> None:
+        """Close a turn once it is both committed and done generating."""
+        if turn.state is not TurnState.COMMITTED or turn.generating:
+            return
+        turn.state = TurnState.ANSWERED
+        reply_text = turn.reply_text.strip()
+        if turn.generation is not Generation.FAILED and reply_text:
+            turn.assistant_message = self._history.add_reply(ChatMessage("assistant", reply_text))
+        finished = turn.finished
+        stages = dict(finished.stages) if finished is not None else {}
+        stages["endpoint_wait_ms"] = turn.endpoint_wait_ms or 0.0
+        if turn.first_audio_at is not None and turn.committed_at is not None:
+            stages["server_first_audio_ms"] = 1000.0 * (turn.first_audio_at - turn.committed_at)
+        self._out.send(p.ReplyDone(turn_id=turn.id, text=reply_text, interrupted=False,
+                                   audio_ms=turn.reply.duration_ms,
+                                   truncated=finished is not None and finished.truncated))
+        self._out.send(p.TurnTiming(turn_id=turn.id, stages={k: round(v, 1) for k, v in stages.items()}))
+
+    # -------------------------------------------------------------- barge-in and cancellation
+
+    def interrupt(self, message: p.Interrupt) -> None:
+        """The client stopped playing ``turn_id``: history keeps only what was heard."""
+        turn = self._turns.get(message.turn_id)
+        if turn is None or not turn.live:
+            raise p.ProtocolError(p.ErrorCode.BAD_MESSAGE, f"turn {message.turn_id} is not playing")
+        heard = turn.reply.heard_text(message.played_ms)
+        self.stop(turn, interrupted=True, heard=heard)
+        self._out.send(p.Interrupted(turn_id=turn.id, heard_text=heard, played_ms=message.played_ms))
+
+    def stop(self, turn: Turn, *, interrupted: bool, heard: str | None = None, silent: bool = False) -> None:
+        """End ``turn`` early; history keeps ``heard`` (or what was generated) as the reply."""
+        if turn.generating:
+            self._out.put(CancelTurn(turn.id))
+        text = (heard if heard is not None else turn.reply_text).strip()
+        if self._history.contains(turn.assistant_message):
+            turn.assistant_message = self._history.replace(turn.assistant_message, text)
+        elif text and not silent and turn.assistant_message is None:
+            self._history.append(ChatMessage("assistant", text))
+        if turn.state is not TurnState.ANSWERED and not silent:
+            self._out.send(p.ReplyDone(turn_id=turn.id, text=text, interrupted=interrupted,
+                                       audio_ms=turn.reply.duration_ms))
+        turn.state = TurnState.CANCELLED
+        self._turns.pop(turn.id, None)
+
+    def cancel_all(self) -> None:
+        """Stop every turn without a word to the client (reset, forget, close)."""
+        self._current = None
+        for turn in self._turns.values():
+            if turn.generating:
+                self._out.put(CancelTurn(turn.id))
+            turn.state = TurnState.CANCELLED
+        self._turns.clear()
+
+    # -------------------------------------------------------------- for continuation.py
+
+    def new(self, state: TurnState, audio: np.ndarray, voiced_end: int, speech_start: int | None = None) -> Turn:
+        """Create and track a turn of ``audio`` (int16, 16 kHz)."""
+        turn = Turn(id=self._next_id, state=state, audio=audio,
+                    reply=ReplyAudio(self._next_id, self._output, self._reply.audio_frame_ms),
+                    speech_start=self._utterance_start if speech_start is None else speech_start,
+                    voiced_end=voiced_end)
+        self._next_id += 1
+        self._turns[turn.id] = turn
+        return turn
+
+    def tracked(self, turn: Turn) -> bool:
+        """Whether ``turn`` may still change (not stopped, retired or dropped)."""
+        return self._turns.get(turn.id) is turn
+
+    def suspend(self, turn: Turn) -> None:
+        """Stop generating ``turn``'s reply for now (the user goes on talking)."""
+        turn.generation = Generation.SUSPENDED
+        self._out.put(CancelTurn(turn.id))
+
+    def _drop(self, turn: Turn) -> None:
+        turn.state = TurnState.CANCELLED
+        self._turns.pop(turn.id, None)
+        if turn.generating:
+            self._out.put(CancelTurn(turn.id))

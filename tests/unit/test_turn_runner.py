@@ -1,0 +1,324 @@
+"""The turn runner and its gate, on a fake engine: real threads and executors, no models."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app.chat import ChatMessage
+from app.config import ReplySettings
+from app.conversation import (
+    ReplySpeech,
+    ReplyText,
+    StartTurn,
+    Transcribed,
+    TurnEvent,
+    TurnFailed,
+    TurnFinished,
+    TurnPredicted,
+)
+from app.engine import Engine
+from app.stages.base import StageError
+from app.turn_runner import TurnGate, run_turn
+from tests.fakes import fake_engine
+
+AUDIO = np.zeros(16_000, dtype=np.int16)  # one second of the user's voice
+REPLY = ReplySettings()
+DELTAS = ["Sure, ", "it ", "is ", "noon ", "now. ", "The ", "sun ", "is ", "high."]
+CLAUSES = ["Sure,", "it is noon now.", "The sun is high."]
+
+
+class ListSink:
+    """``TurnEventSink`` that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.events: list[TurnEvent] = []
+
+    def deliver(self, event: TurnEvent) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type[Any]) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@pytest.fixture
+def make_engine() -> Iterator[Callable[..., Engine]]:
+    engines: list[Engine] = []
+
+    def make(**handlers: Any) -> Engine:
+        engine = fake_engine(**handlers)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.close()
+
+
+def start(turn_id: int = 1, *, naive: bool = False, transcript: str | None = None,
+          history: tuple[ChatMessage, ...] = ()) -> StartTurn:
+    return StartTurn(turn_id, AUDIO, history, naive=naive, transcript=transcript)
+
+
+def run(engine: Engine, turn: StartTurn, reply: ReplySettings = REPLY) -> list[TurnEvent]:
+    """Run one turn to its end on a fresh event loop; the events it delivered."""
+    sink = ListSink()
+
+    async def main() -> None:
+        await asyncio.wait_for(run_turn(turn, engine, reply, sink, affinity="conversation-1"), 10)
+
+    asyncio.run(main())
+    return sink.events
+
+
+def kinds(events: list[TurnEvent]) -> list[str]:
+    return [type(e).__name__ for e in events]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 2.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def llm_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "llm-generate"]
+
+
+# ---------------------------------------------------------------- a normal turn
+
+
+def test_normal_turn_events_in_order(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(llm=lambda messages: DELTAS, turn=lambda audio: 0.9)
+    events = run(engine, start(history=(ChatMessage("user", "Hi."), ChatMessage("assistant", "Hello!"))))
+
+    assert events[0] == Transcribed(1, "What time is it?")
+    assert isinstance(events[-1], TurnFinished)
+    # The turn model runs beside the LLM: its verdict comes once, somewhere before the end.
+    assert [e.p_complete for e in events if isinstance(e, TurnPredicted)] == [0.9]
+    assert [e.text for e in events if isinstance(e, ReplyText)] == DELTAS
+    speech = [e for e in events if isinstance(e, ReplySpeech)]
+    assert [e.text for e in speech] == CLAUSES
+    assert all(e.pcm.dtype == np.int16 and e.pcm.shape == (2205,) for e in speech)
+    assert all(e.turn_id == 1 for e in events)
+    # Each clause is spoken after the text that completes it.
+    order = kinds(events)
+    assert order.index("ReplySpeech") > order.index("ReplyText")
+
+    finished = events[-1]
+    assert isinstance(finished, TurnFinished)
+    assert not finished.truncated
+    for key in ("utterance_ms", "stt_ms", "llm_first_token_ms", "first_clause_ms", "tts_first_audio_ms",
+                "llm_total_ms", "turn_model_ms"):
+        assert finished.stages[key] >= 0, key
+    assert finished.stages["utterance_ms"] == 1000.0
+    assert finished.stages["turn_p_complete"] == 0.9
+    assert "reply_tokens" not in finished.stages
+
+    # STT got a window sized to the audio; the LLM the system prompt, the history and the words.
+    assert [c.window_s for c in engine.stt.calls] == [1.0]
+    (call,) = engine.llm.calls
+    assert call.affinity == "conversation-1"
+    assert [m.role for m in call.messages] == ["system", "user", "assistant", "user"]
+    assert call.messages[0].content == REPLY.system_prompt
+    assert call.messages[-1] == ChatMessage("user", "What time is it?")
+    assert engine.tts.calls == CLAUSES
+
+
+def test_without_turn_model_no_prediction(make_engine: Callable[..., Engine]) -> None:
+    events = run(make_engine(), start())
+    assert kinds(events) == ["Transcribed", "ReplyText", "ReplyText", "ReplyText", "ReplySpeech", "TurnFinished"]
+    finished = events[-1]
+    assert isinstance(finished, TurnFinished)
+    assert "turn_model_ms" not in finished.stages and "turn_p_complete" not in finished.stages
+
+
+def test_first_clause_spoken_first_the_rest_as_bulk_work(make_engine: Callable[..., Engine]) -> None:
+    threads: list[str] = []
+
+    def tts(text: str) -> np.ndarray:
+        threads.append(threading.current_thread().name)
+        return np.zeros(100, np.int16)
+
+    run(make_engine(llm=lambda messages: DELTAS, tts=tts), start())
+    assert threads[0].startswith("stage")
+    assert all(name.startswith("bulk") for name in threads[1:]) and len(threads) == 3
+
+
+@pytest.mark.parametrize("noise", ["", "you", "Thanks for watching!"])
+def test_noise_transcript_ends_the_turn_without_llm(make_engine: Callable[..., Engine], noise: str) -> None:
+    engine = make_engine(stt=lambda audio, window_s: noise, turn=lambda audio: 0.9)
+    events = run(engine, start())
+    assert kinds(events) == ["Transcribed", "TurnFinished"]
+    assert events[0] == Transcribed(1, noise)
+    assert engine.llm.calls == [] and engine.tts.calls == [] and engine.turn.calls == 0
+    finished = events[-1]
+    assert isinstance(finished, TurnFinished) and not finished.truncated
+    assert set(finished.stages) == {"utterance_ms", "stt_ms"}
+
+
+def test_known_transcript_skips_stt(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(turn=lambda audio: 0.9)
+    events = run(engine, start(transcript="Tell me a joke."))
+    assert events[0] == Transcribed(1, "Tell me a joke.")
+    assert engine.stt.calls == []
+    assert engine.turn.calls == 0  # the endpoint was decided long ago
+    assert engine.llm.calls[0].messages[-1] == ChatMessage("user", "Tell me a joke.")
+    finished = events[-1]
+    assert isinstance(finished, TurnFinished) and "stt_ms" not in finished.stages
+
+
+def test_naive_pipeline_speaks_the_whole_reply_once(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(llm=lambda messages: DELTAS, turn=lambda audio: 0.9)
+    events = run(engine, start(naive=True))
+    assert kinds(events) == ["Transcribed", "ReplyText", "ReplySpeech", "TurnFinished"]
+    whole = "".join(DELTAS)
+    assert events[1] == ReplyText(1, whole)
+    speech = events[2]
+    assert isinstance(speech, ReplySpeech) and speech.text == whole
+    assert engine.tts.calls == [whole]
+    assert [c.window_s for c in engine.stt.calls] == [None]  # Whisper's whole 30 s window
+    assert engine.turn.calls == 0
+    finished = events[-1]
+    assert isinstance(finished, TurnFinished)
+    assert finished.stages["first_clause_ms"] == finished.stages["llm_total_ms"]
+
+
+@pytest.mark.parametrize(("tokens", "truncated"), [(5, True), (4, False)])
+def test_truncated_when_the_reply_reaches_the_token_limit(make_engine: Callable[..., Engine], tokens: int,
+                                                          truncated: bool) -> None:
+    engine = make_engine(llm=lambda messages: ["word "] * tokens)
+    events = run(engine, start(), ReplySettings(max_reply_tokens=5))
+    finished = events[-1]
+    assert isinstance(finished, TurnFinished)
+    assert finished.truncated is truncated
+
+
+# ---------------------------------------------------------------- failures
+
+
+def test_tts_stage_error_fails_the_turn_once(make_engine: Callable[..., Engine]) -> None:
+    def llm(messages: object) -> Iterator[str]:
+        for delta in DELTAS:  # slow enough that the first clause holds the gate before the end
+            time.sleep(0.01)
+            yield delta
+
+    def tts(text: str) -> np.ndarray:
+        time.sleep(0.05)  # fails once generation is held behind the first clause
+        raise StageError("tts", "boom")
+
+    engine = make_engine(llm=llm, tts=tts)
+    events = run(engine, start())
+    failed = [e for e in events if isinstance(e, TurnFailed)]
+    assert failed == [TurnFailed(1, "stage_failed", "the tts stage failed; try again")]
+    assert events[-1] is failed[0]
+    assert not [e for e in events if isinstance(e, TurnFinished | ReplySpeech)]
+    assert wait_until(engine.llm.calls[0].finished.is_set)
+
+
+@pytest.mark.parametrize("stage", ["stt", "llm"])
+def test_other_stage_errors_fail_the_turn(make_engine: Callable[..., Engine], stage: str) -> None:
+    def stt(audio: np.ndarray, window_s: float | None) -> str:
+        raise StageError("stt", "decoder crashed")
+
+    def llm(messages: object) -> Iterator[str]:
+        yield "It "
+        raise StageError("llm", "context overflow")
+
+    engine = make_engine(**({"stt": stt} if stage == "stt" else {"llm": llm}))
+    events = run(engine, start())
+    assert events[-1] == TurnFailed(1, "stage_failed", f"the {stage} stage failed; try again")
+    assert sum(isinstance(e, TurnFailed) for e in events) == 1
+    if stage == "stt":
+        assert kinds(events) == ["TurnFailed"] and engine.llm.calls == []
+
+
+def test_bug_in_a_stage_is_internal(make_engine: Callable[..., Engine]) -> None:
+    def llm(messages: object) -> Iterator[str]:
+        yield "It "
+        raise ValueError("a bug")
+
+    events = run(make_engine(llm=llm), start())
+    assert kinds(events) == ["Transcribed", "ReplyText", "TurnFailed"]
+    failed = events[-1]
+    assert isinstance(failed, TurnFailed) and failed.code == "internal"
+
+
+# ---------------------------------------------------------------- cancellation
+
+
+def test_cancel_mid_generation_stops_the_llm_thread(make_engine: Callable[..., Engine]) -> None:
+    def llm(messages: object) -> Iterator[str]:
+        for _ in range(1000):  # ten seconds of tokens unless cancelled
+            time.sleep(0.01)
+            yield "word "
+
+    engine = make_engine(llm=llm)
+    sink = ListSink()
+
+    async def main() -> None:
+        task = asyncio.create_task(run_turn(start(), engine, REPLY, sink, affinity="a"))
+        async with asyncio.timeout(5):
+            while len(sink.of(ReplyText)) < 5:
+                await asyncio.sleep(0.005)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert task.cancelled()
+
+    asyncio.run(main())
+    call = engine.llm.calls[0]
+    assert call.cancel.is_set()
+    assert call.finished.wait(2), "the generator did not stop after the cancel"
+    assert wait_until(lambda: not llm_threads()), "an llm-generate thread outlived its turn"
+    assert len(call.deltas) < 1000
+    assert not sink.of(TurnFinished) and not sink.of(TurnFailed)
+
+
+# ---------------------------------------------------------------- the gate
+
+
+def _waiter(gate: TurnGate, cancel: threading.Event) -> threading.Thread:
+    thread = threading.Thread(target=gate.wait, args=(cancel,), name="gate-waiter", daemon=True)
+    thread.start()
+    return thread
+
+
+def test_gate_open_does_not_block() -> None:
+    thread = _waiter(TurnGate(), threading.Event())
+    thread.join(1)
+    assert not thread.is_alive()
+
+
+def test_gate_hold_blocks_until_every_hold_is_released() -> None:
+    gate, cancel = TurnGate(), threading.Event()
+    gate.hold("first-clause")
+    gate.hold("other")
+    thread = _waiter(gate, cancel)
+    thread.join(0.1)
+    assert thread.is_alive()
+    gate.release("first-clause")
+    thread.join(0.1)
+    assert thread.is_alive()
+    gate.release("other")
+    thread.join(1)
+    assert not thread.is_alive()
+
+
+def test_gate_cancel_frees_a_waiting_thread() -> None:
+    gate, cancel = TurnGate(), threading.Event()
+    gate.hold("first-clause")
+    thread = _waiter(gate, cancel)
+    thread.join(0.1)
+    assert thread.is_alive()
+    cancel.set()
+    thread.join(1)
+    assert not thread.is_alive()

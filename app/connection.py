@@ -103,8 +103,9 @@ class Connection:
             await self._finish(sender)
 
     async def _finish(self, sender: asyncio.Task[None]) -> None:
-        self._apply(self.session.close())
+        # Taken before the session closes: its CancelTurn effects untrack the tasks they cancel.
         tasks = list(self._turns.values())
+        self._apply(self.session.close())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

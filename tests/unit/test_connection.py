@@ -1,0 +1,376 @@
+"""A real ``Connection`` over a scripted websocket and a fake engine: the async layer, no models.
+
+Audio goes through the real webrtcvad (``tests.fakes.voiced_frames`` is a voice-like buzz it
+hears as speech); most turns are ended with ``commit``, which ends the utterance at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from app import connection as connection_module
+from app import protocol as p
+from app.chat import ChatMessage
+from app.connection import Connection
+from app.engine import Engine
+from app.node import Node
+from app.stages.base import StageError
+from tests.fakes import FakeWebSocket, fake_engine, fake_node, silent_frames, voiced_frames
+
+DELTAS = ["Sure, ", "it ", "is ", "noon ", "now. ", "The ", "sun ", "is ", "high."]
+
+
+@pytest.fixture
+def make_node() -> Iterator[Callable[..., Node]]:
+    engines: list[Engine] = []
+
+    def make(settings: dict[str, Any] | None = None, **handlers: Any) -> Node:
+        engine = fake_engine(**handlers)
+        engines.append(engine)
+        return fake_node(engine, **(settings or {}))
+
+    yield make
+    for engine in engines:
+        engine.close()
+
+
+def run(test: Callable[[], Awaitable[None]], timeout: float = 15.0) -> None:
+    async def main() -> None:
+        await asyncio.wait_for(test(), timeout)
+
+    asyncio.run(main())
+
+
+class Served:
+    """A connection being served over a FakeWebSocket."""
+
+    def __init__(self, node: Node) -> None:
+        self.ws = FakeWebSocket()
+        self.conn = Connection(self.ws, node)
+        self.task = asyncio.create_task(self.conn.run(), name="connection")
+
+    async def hello(self) -> p.Ready:
+        self.ws.feed(p.Hello())
+        (ready,) = await self.ws.wait_for_message(p.Ready)
+        return ready
+
+    async def utterance(self, frames: int = 25) -> None:
+        """Speak ``frames`` 20 ms frames, then release push-to-talk."""
+        self.ws.feed(*voiced_frames(frames), p.Commit())
+
+    async def end(self, timeout: float = 5.0) -> None:
+        """The client goes away; wait until the connection has wound down."""
+        if not self.task.done():
+            self.ws.drop()
+        await asyncio.wait_for(self.task, timeout)
+
+
+def compress(kinds: list[str]) -> list[str]:
+    """Runs of the same kind collapsed to one."""
+    return [k for i, k in enumerate(kinds) if i == 0 or kinds[i - 1] != k]
+
+
+def kind(event: p.Message | p.ReplyAudio) -> str:
+    return "audio" if isinstance(event, p.ReplyAudio) else event.type
+
+
+# ---------------------------------------------------------------- the happy path
+
+
+def test_hello_is_answered_with_ready(make_node: Callable[..., Node]) -> None:
+    node = make_node(sample_rate=24_000)
+
+    async def test() -> None:
+        served = Served(node)
+        ready = await served.hello()
+        assert ready.output["sample_rate"] == 24_000 and ready.input["sample_rate"] == 16_000
+        assert ready.session_id == served.conn.session.id and not ready.resumed
+        # A new session is stored at once, so its id can be resumed right away.
+        await served.ws.wait_for(lambda ws: node.store.load(ready.session_id) is not None)
+        await served.end()
+        assert served.ws.closed is None  # the client left first
+
+    run(test)
+
+
+def test_committed_utterance_is_answered_in_order(make_node: Callable[..., Node]) -> None:
+    node = make_node(llm=lambda messages: DELTAS, tts=lambda text: np.ones(3 * 2205, np.int16))
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        await served.utterance()
+        await served.ws.wait_for_message(p.TurnTiming)
+        kinds = [kind(e) for e in served.ws.events()]
+        assert kinds[:4] == ["ready", "speech_started", "speech_stopped", "transcript"]
+        assert kinds[-2:] == ["reply_done", "turn_timing"]
+        # Text and audio interleave (TTS of a clause overlaps generation of the next one).
+        middle = compress(kinds[4:-2])
+        assert middle[0] == "reply_delta" and set(middle) == {"reply_delta", "audio"}
+
+        (transcript,) = served.ws.of(p.Transcript)
+        assert transcript.text == "What time is it?" and transcript.replaces_turn is None
+        turn_id = transcript.turn_id
+        assert "".join(d.text for d in served.ws.of(p.ReplyDelta)) == "".join(DELTAS)
+        audio = served.ws.audio()
+        assert [a.seq for a in audio] == list(range(9))  # three clauses, three 100 ms frames each
+        assert all(a.turn_id == turn_id and len(a.pcm) == 2 * 2205 for a in audio)
+        (done,) = served.ws.of(p.ReplyDone)
+        assert done.text == "".join(DELTAS) and not done.interrupted and not done.truncated
+        assert done.audio_ms == pytest.approx(900.0)
+        (timing,) = served.ws.of(p.TurnTiming)
+        for key in ("endpoint_wait_ms", "stt_ms", "llm_first_token_ms", "first_clause_ms", "tts_first_audio_ms",
+                    "llm_total_ms", "server_first_audio_ms", "utterance_ms"):
+            assert key in timing.stages, key
+        # STT heard the utterance (pre-roll included), the LLM got its words.
+        assert node.engine.stt.calls[0].audio.shape[0] >= 25 * 320
+        assert node.engine.llm.calls[0].messages[-1] == ChatMessage("user", "What time is it?")
+        await served.end()
+        assert [(m.role, m.content) for m in node.store.load(served.conn.session.id).history] == [
+            ("user", "What time is it?"), ("assistant", "".join(DELTAS))]
+
+    run(test)
+
+
+def test_silence_ends_the_turn_without_commit(make_node: Callable[..., Node]) -> None:
+    node = make_node(turn=lambda audio: 0.9)
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        served.ws.feed(*voiced_frames(25), *silent_frames(70))
+        await served.ws.wait_for_message(p.TurnTiming)
+        kinds = [kind(e) for e in served.ws.events()]
+        assert kinds[:4] == ["ready", "speech_started", "speech_stopped", "transcript"]
+        assert kinds[-2:] == ["reply_done", "turn_timing"]
+        (stopped,) = served.ws.of(p.SpeechStopped)
+        assert 480 <= stopped.at_ms <= 700  # where the voice ended, VAD hangover included
+        await served.end()
+
+    run(test)
+
+
+def test_stage_failure_is_reported_and_the_session_goes_on(make_node: Callable[..., Node]) -> None:
+    failures = iter([True])
+
+    def tts(text: str) -> np.ndarray:
+        if next(failures, False):
+            raise StageError("tts", "boom")
+        return np.zeros(2205, np.int16)
+
+    node = make_node(tts=tts)
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        await served.utterance()
+        (error,) = await served.ws.wait_for_message(p.Error)
+        assert error.code == "stage_failed" and not error.fatal and error.turn_id == 1
+        await served.ws.wait_for_message(p.TurnTiming)
+        served.ws.feed(*silent_frames(20))  # a gap, so the next speech is not a continuation
+        await served.utterance()
+        await served.ws.wait_for_message(p.TurnTiming, count=2)
+        assert [a.turn_id for a in served.ws.audio()] == [2]
+        assert served.ws.closed is None
+        await served.end()
+
+    run(test)
+
+
+# ---------------------------------------------------------------- bugs do not end the session
+
+
+def test_bug_in_a_text_handler_is_internal_and_not_fatal(make_node: Callable[..., Node]) -> None:
+    node = make_node()
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        session = served.conn.session
+        original = session._on_text
+        calls = 0
+
+        def buggy(text: str | bytes, now: float) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise RuntimeError("a bug")
+            original(text, now)
+
+        session._on_text = buggy  # type: ignore[method-assign]
+        served.ws.feed(p.GetHistory())
+        (error,) = await served.ws.wait_for_message(p.Error)
+        assert error.code == "internal" and not error.fatal and error.turn_id is None
+        served.ws.feed(p.GetHistory())
+        (history,) = await served.ws.wait_for_message(p.History)
+        assert history.messages == []
+        assert not served.task.done() and served.ws.closed is None
+        await served.end()
+
+    run(test)
+
+
+def test_bug_in_the_audio_path_is_internal_and_not_fatal(make_node: Callable[..., Node]) -> None:
+    node = make_node()
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        segmenter = served.conn.session._segmenter
+        original = segmenter.push
+        calls = 0
+
+        def buggy(frame: np.ndarray, is_speech: bool) -> list[Any]:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise RuntimeError("a bug")
+            return original(frame, is_speech)
+
+        segmenter.push = buggy  # type: ignore[method-assign]
+        served.ws.feed(*silent_frames(1))
+        (error,) = await served.ws.wait_for_message(p.Error)
+        assert error.code == "internal" and not error.fatal
+        await served.utterance()  # the session still hears and answers
+        await served.ws.wait_for_message(p.TurnTiming)
+        assert served.ws.closed is None
+        await served.end()
+
+    run(test)
+
+
+# ---------------------------------------------------------------- a client that stops reading
+
+
+@pytest.mark.parametrize("close_completes", [False, True])
+def test_slow_consumer_is_dropped_promptly(make_node: Callable[..., Node], monkeypatch: pytest.MonkeyPatch,
+                                           caplog: pytest.LogCaptureFixture, close_completes: bool) -> None:
+    monkeypatch.setattr(connection_module, "MAX_OUTGOING", 20)
+    # Five seconds of audio per clause: 50 frames each, far more than the queue holds.
+    node = make_node(llm=lambda messages: DELTAS, tts=lambda text: np.zeros(5 * 22_050, np.int16))
+    caplog.set_level(logging.WARNING, logger="app.connection")
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        sent_before = len(served.ws.sent)
+        served.ws.stall(close_too=not close_completes)
+        started = time.monotonic()
+        await served.utterance()
+        await served.ws.wait_for(lambda ws: ws.close_calls and (close_completes or ws.transport.aborted))
+        assert time.monotonic() - started < 3.0
+        assert served.ws.close_calls == [(1008, "slow_consumer")]
+        if close_completes:
+            assert served.ws.closed == (1008, "slow_consumer") and not served.ws.transport.aborted
+        else:
+            assert served.ws.closed is None and served.ws.transport.aborted
+        await asyncio.wait_for(served.task, 3)  # the connection ends by itself
+        # Nothing reached the client after it stopped reading, and nothing is queued any more.
+        assert len(served.ws.sent) == sent_before
+        outgoing = served.conn._outgoing
+        assert len(outgoing) == 0 and not outgoing.put(b"late")
+        assert not served.conn.busy
+
+    run(test)
+    warnings = [r for r in caplog.records if "client not reading" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+    assert node.metrics.registry.get_sample_value("edgevoice_errors_total", {"code": "slow_consumer"}) == 1
+
+
+# ---------------------------------------------------------------- a client that vanishes
+
+
+def test_dropped_client_mid_reply_cancels_the_turn_and_saves(make_node: Callable[..., Node]) -> None:
+    def llm(messages: object) -> Iterator[str]:
+        for _ in range(500):  # ten seconds of tokens unless cancelled
+            time.sleep(0.02)
+            yield "word "
+
+    node = make_node(llm=llm)
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        await served.utterance()
+        await served.ws.wait_for_message(p.ReplyDelta)
+        # The turns must be stopped before the last history write, not merely asked to stop.
+        turns = list(served.conn._turns.values())
+        persistence = served.conn._persistence
+        flush = persistence.flush
+        stopped_at_flush: list[bool] = []
+
+        async def checked_flush() -> None:
+            stopped_at_flush.append(all(t.done() for t in turns))
+            await flush()
+
+        persistence.flush = checked_flush  # type: ignore[method-assign]
+        dropped = time.monotonic()
+        served.ws.drop()
+        await asyncio.wait_for(served.task, 3)
+        assert time.monotonic() - dropped < 2.0
+        assert not served.conn.busy
+        assert turns and stopped_at_flush == [True], "run() flushed the history while a turn still ran"
+        assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("turn-")], "a turn outlived run()"
+        call = node.engine.llm.calls[0]
+        assert call.cancel.is_set()
+        assert await asyncio.to_thread(call.finished.wait, 2), "generation went on after the client left"
+        record = node.store.load(served.conn.session.id)
+        assert record is not None
+        assert ChatMessage("user", "What time is it?") in record.history
+
+    run(test)
+
+
+# ---------------------------------------------------------------- barge-in and time limits
+
+
+def test_interrupt_cancels_the_turn_and_keeps_the_heard_words(make_node: Callable[..., Node]) -> None:
+    def llm(messages: object) -> Iterator[str]:
+        yield "Sure, "
+        for _ in range(500):  # ten seconds of tokens unless cancelled
+            time.sleep(0.02)
+            yield "word "
+
+    node = make_node(llm=llm)
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        await served.utterance()
+        await served.ws.wait_for(lambda ws: len(ws.audio()) >= 1)
+        served.ws.feed(p.Interrupt(turn_id=1, played_ms=100))
+        (interrupted,) = await served.ws.wait_for_message(p.Interrupted)
+        assert interrupted.turn_id == 1 and interrupted.heard_text == "Sure,"
+        (done,) = served.ws.of(p.ReplyDone)
+        assert done.interrupted and done.turn_id == 1
+        call = node.engine.llm.calls[0]
+        assert await asyncio.to_thread(call.finished.wait, 2), "generation went on after the barge-in"
+        await served.ws.wait_for(lambda ws: not served.conn.busy)
+        served.ws.feed(p.GetHistory())
+        (history,) = await served.ws.wait_for_message(p.History)
+        assert history.messages == [{"role": "user", "content": "What time is it?"},
+                                    {"role": "assistant", "content": "Sure,"}]
+        await served.end()
+
+    run(test)
+
+
+def test_idle_client_is_closed(make_node: Callable[..., Node]) -> None:
+    node = make_node(settings={"idle_timeout_s": 0.2})
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        await asyncio.wait_for(served.task, 3)
+        (error,) = served.ws.of(p.Error)
+        assert error.code == "idle_timeout" and error.fatal
+        assert served.ws.closed == (1000, "idle_timeout")
+
+    run(test)

@@ -49,7 +49,7 @@ _HALLUCINATIONS = frozenset({"", "you", "thanks for watching", "thank you for wa
 
 
 def is_noise_transcript(text: str) -> bool:
-    """Whisper's stock outputs on noise or silence ("Thank you.", "you"), which are not a turn."""
+    """Whisper's stock outputs on noise or silence ("you", "Thanks for watching"), which are not a turn."""
     normalized = " ".join(_WORD.findall(text.lower()))
     return normalized in _HALLUCINATIONS
 

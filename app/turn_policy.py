@@ -105,3 +105,12 @@ def end_silence_ms(endpoint: EndpointSettings, transcript: str | None, p_complet
     if text_done or voice_done:
         return endpoint.uncertain_ms
     return endpoint.incomplete_ms
+
+
+def adds_words(before: str | None, after: str) -> bool:
+    """Whether transcript ``after`` says more than ``before`` did: words beyond as many as
+    ``before`` had, that are not Whisper's noise words ("you"). A continuation transcribed
+    together with the turn it continues repeats that turn's words; only new ones make it speech."""
+    said = _WORD.findall(after.lower())
+    known = len(_WORD.findall((before or "").lower()))
+    return len(said) > known and not is_noise_transcript(" ".join(said[known:]))

@@ -1,10 +1,10 @@
 """Continuations: a pause that ended a turn too early is repaired by merging what follows.
 
-Speech that starts soon after the user's last turn (``continuation_ms``) continues it: the
-first part's reply is suspended at once (its llama.cpp context and cores go to the whole
-utterance), the two parts are transcribed and answered as one, and the first part's exchange is
-withdrawn from the history. If the new speech turns out to be noise, the first part is
-answered again.
+Speech that starts soon after the user's last turn (``continuation_ms``) may continue it: the
+two parts are transcribed as one. Only if that adds words is it a continuation: then the first
+part's reply is suspended (its llama.cpp context and cores go to the whole utterance), the two
+are answered as one, and the first part's exchange is withdrawn from the history. Speech that
+adds no words (noise the VAD let through) never touches the first part's reply.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from app.config import EndpointSettings
 from app.conversation.effects import Outbox, StartTurn
 from app.conversation.history import History
 from app.conversation.turn import Generation, Turn, TurnState
+from app.turn_policy import adds_words
 
 if TYPE_CHECKING:
     from app.conversation.turns import Turns
@@ -44,13 +45,22 @@ class Continuation:
         self._last_user_turn = turn
 
     def speech_started(self, start: int) -> None:
-        """Speech began at stream sample ``start``: does it continue the last turn?"""
+        """Speech began at stream sample ``start``: may it continue the last turn?"""
         last = self._last_user_turn
         gap_ms = INPUT_FORMAT.samples_to_ms(start - last.voiced_end) if last is not None else None
         self._previous = last if gap_ms is not None and gap_ms <= self._continuation_ms else None
-        previous = self._previous
-        if previous is not None and self._turns.tracked(previous) and previous.generating:
+
+    def transcribed(self, turn: Turn) -> bool:
+        """``turn`` (a possible continuation) has its words: True if it continues the turn it
+        follows, whose reply is then suspended; False if it added no words."""
+        previous = turn.continues
+        if previous is None:
+            return True
+        if not adds_words(previous.transcript, turn.transcript or ""):
+            return False
+        if self._turns.tracked(previous) and previous.generating:
             self._turns.suspend(previous)
+        return True
 
     def start(self, turn: Turn, *, naive: bool) -> StartTurn:
         """The StartTurn of ``turn``; a continuation is transcribed and answered as one with the

@@ -29,6 +29,7 @@ from app.conversation.history import History
 from app.conversation.intake import AudioIntake
 from app.conversation.turns import Turns
 from app.endpointing import Segmenter
+from app.speech_gate import SpeechGate
 from app.stages.base import VoiceActivityDetector
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Session:
         self._history = History(reply.max_history_turns)
         self._intake = AudioIntake(endpoint)
         self._vad = vad
+        self._gate = SpeechGate(endpoint)
         self._endpoint = endpoint
         self._segmenter = Segmenter(endpoint)
         self._turns = Turns(self._out, self._history, self._segmenter, endpoint=endpoint, reply=reply,
@@ -131,7 +133,8 @@ class Session:
             log.debug("audio before 'ready' of a resumed session dropped")
             return
         for frame in self._intake.frames(data, now):
-            for event in self._segmenter.push(frame, self._vad.is_speech(frame)):
+            voiced = self._gate.passes(frame, self._vad.is_speech(frame))
+            for event in self._segmenter.push(frame, voiced):
                 self._turns.on_segment(event, now)
 
     def _on_text(self, text: str | bytes, now: float) -> None:

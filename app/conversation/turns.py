@@ -34,7 +34,7 @@ from app.conversation.listening import ignore_reason
 from app.conversation.reply_audio import ReplyAudio
 from app.conversation.turn import Generation, Turn, TurnState
 from app.endpointing import Discard, EndOfTurn, Pause, Resume, Segmenter, SegmentEvent, SpeechStart
-from app.turn_policy import end_silence_ms
+from app.turn_policy import adds_words, end_silence_ms
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,8 @@ class Turns:
             return  # a stale event of a turn we already dropped
         if isinstance(event, Transcribed):
             turn.transcript = event.text
+            if not self._continuation.transcribed(turn):
+                self._stop_generating(turn)  # adds nothing to the turn it follows: no reply to make
             if turn.state is TurnState.COMMITTED:
                 self._accept_transcript(turn)
             else:
@@ -146,12 +148,15 @@ class Turns:
 
     def _update_end_silence(self, turn: Turn, now: float) -> None:
         """Predictive endpointing: how the words read and how the voice sounds set the pause."""
-        for event in self.segmenter.set_end_silence(end_silence_ms(self._endpoint, turn.transcript, turn.p_complete)):
+        heard = "" if _adds_nothing(turn) else turn.transcript  # nothing new: end the non-turn quickly
+        for event in self.segmenter.set_end_silence(end_silence_ms(self._endpoint, heard, turn.p_complete)):
             self.on_segment(event, now)
 
     def _accept_transcript(self, turn: Turn) -> None:
         text = turn.transcript or ""
         reason = ignore_reason(turn, text, self._last_reply, self._endpoint)
+        if reason is None and _adds_nothing(turn):
+            reason = "no words beyond the turn it follows"
         if reason is not None:
             log.info("turn %d ignored: %s", turn.id, reason)
             self._out.send(p.Transcript(turn_id=turn.id, text=""))
@@ -258,8 +263,19 @@ class Turns:
         turn.generation = Generation.SUSPENDED
         self._out.put(CancelTurn(turn.id))
 
+    def _stop_generating(self, turn: Turn) -> None:
+        if turn.generating:
+            turn.generation = Generation.FINISHED
+            self._out.put(CancelTurn(turn.id))
+
     def _drop(self, turn: Turn) -> None:
         turn.state = TurnState.CANCELLED
         self._turns.pop(turn.id, None)
         if turn.generating:
             self._out.put(CancelTurn(turn.id))
+
+
+def _adds_nothing(turn: Turn) -> bool:
+    """A possible continuation whose words only repeat the turn it follows (noise after it)."""
+    return turn.continues is not None and turn.transcript is not None and not adds_words(
+        turn.continues.transcript, turn.transcript)

@@ -13,7 +13,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 LAYERS = {
     "app.audio": "values", "app.chat": "values", "app.config": "values", "app.protocol": "values",
     "app.stages.base": "values", "app.stages.errors": "values", "app.store.base": "values",
-    "app.clauses": "policy", "app.endpointing": "policy", "app.turn_policy": "policy",
+    "app.clauses": "policy", "app.endpointing": "policy", "app.turn_policy": "policy", "app.speech_gate": "policy",
     "app.conversation": "conversation",
     "app.stages": "stages",
     "app.store": "store",

@@ -406,11 +406,12 @@ def test_speech_right_after_a_turn_continues_it_as_one_utterance() -> None:
     first = first_part(session)
     assert session.history == [ChatMessage("user", "Remind me to call my sister.")]
     effects = speak(session, "." * 10 + "x" * 20 + "." * 8)  # resumes 0.4 s after the commit
-    assert CancelTurn(first) in effects  # stop answering the first part at once
+    assert CancelTurn(first) not in effects  # speech or noise? Not known until it has words
     start = of(effects, StartTurn)[0]
     assert start.history == ()  # answered as if the first part had not been a turn
     assert start.audio.shape[0] > 40 * FRAME_SAMPLES  # both parts of the utterance
     effects = session.turn_event(Transcribed(start.turn_id, "Remind me to call my sister after work."), 0.0)
+    assert CancelTurn(first) in effects  # new words: stop answering the first part now
     effects += session.turn_event(TurnPredicted(start.turn_id, 0.9), 0.0) + speak(session, "....")
     transcript = next(m for m in messages(effects) if isinstance(m, p.Transcript))
     assert transcript.replaces_turn == first
@@ -468,18 +469,21 @@ def test_overlong_utterance_is_cut_with_a_clear_error() -> None:
     assert of(effects, StartTurn)  # what was said is still answered
 
 
-def test_a_continuation_that_was_only_noise_gets_the_first_part_answered_again() -> None:
+def test_speech_after_a_turn_that_adds_no_words_leaves_its_reply_alone() -> None:
     session = new_session(complete_ms=240, continuation_ms=1000)
     hello(session)
     first = first_part(session)
-    effects = speak(session, "." * 10 + "x" * 20 + "." * 8)
-    assert CancelTurn(first) in effects
+    effects = speak(session, "." * 10 + "x" * 20 + "." * 8)  # noise the VAD took for speech
+    assert CancelTurn(first) not in effects
     start = of(effects, StartTurn)[0]
-    effects = session.turn_event(Transcribed(start.turn_id, "you"), 0.0) + speak(session, "....")  # noise
-    again = of(effects, StartTurn)
-    assert len(again) == 1 and again[0].transcript == "Remind me to call my sister."  # no STT needed
-    assert again[0].history == ()
-    assert any(isinstance(m, p.ReplyDone) and m.turn_id == first and m.interrupted for m in messages(effects))
-    effects = session.turn_event(Transcribed(again[0].turn_id, "Remind me to call my sister."), 0.0)
-    assert [m.replaces_turn for m in messages(effects) if isinstance(m, p.Transcript)] == [first]
-    assert session.history == [ChatMessage("user", "Remind me to call my sister.")]
+    # Transcribed with the first part, the merged audio says nothing new.
+    effects = session.turn_event(Transcribed(start.turn_id, "Remind me to call my sister."), 0.0)
+    assert CancelTurn(start.turn_id) in effects and CancelTurn(first) not in effects
+    effects += speak(session, "....")
+    assert [m.text for m in messages(effects) if isinstance(m, p.Transcript)] == [""]
+    assert not of(effects, StartTurn) and not any(isinstance(m, p.ReplyDone) for m in messages(effects))
+    done = messages(session.turn_event(ReplyText(first, " Tomorrow?"), 0.0) + session.turn_event(
+        TurnFinished(first, {}), 0.0))
+    assert [m.text for m in done if isinstance(m, p.ReplyDone)] == ["Sure, I will. Tomorrow?"]
+    assert session.history == [ChatMessage("user", "Remind me to call my sister."),
+                               ChatMessage("assistant", "Sure, I will. Tomorrow?")]

@@ -1,15 +1,15 @@
 """A second opinion on webrtcvad: speech must stand out of this microphone's own noise floor.
 
 webrtcvad flags steady noise as speech for seconds after a level change, and short blips of it
-at -35 to -30 dBFS (measured on white, pink and babble noise), which opens "ghost" turns. A frame
-counts as voiced here only if webrtcvad says so *and* it stands out of the noise floor, with
-hysteresis: speech *starts* only on a frame ``gate_onset_db`` above the floor (noise that
+at -35 to -30 dBFS (measured here on white, pink and hum noise), which opens "ghost" turns. A
+frame counts as voiced here only if webrtcvad says so *and* it stands out of the noise floor,
+with hysteresis: speech *starts* only on a frame ``gate_onset_db`` above the floor (noise that
 webrtcvad misjudges hardly varies by that much), and once started it goes on while frames stay
-``gate_hold_db`` above it (soft consonants are quieter than vowels). The floor is a low percentile of the recent frames that were *not* speech, so a long
-utterance cannot raise it; a slower percentile over all recent audio lets it follow a floor that
-steps up (a fan switched on), which webrtcvad alone would take for speech. Trailing frames that
-only webrtcvad's hangover calls voiced fail the test too, so the end of an utterance falls close
-to where its sound ends.
+``gate_hold_db`` above it (soft consonants are quieter than vowels). The floor is a low
+percentile of the recent frames that were *not* speech, so a long utterance cannot raise it; a
+percentile over all recent audio bounds it from below, so it follows a floor that steps up (a
+fan switched on), which webrtcvad alone takes for speech. Trailing frames that only webrtcvad's
+hangover calls voiced fail the test too, so an utterance ends close to where its sound ends.
 
 Pure and frame-counted: feed every 20 ms frame in order.
 """

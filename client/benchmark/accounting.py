@@ -10,9 +10,16 @@ Rules:
   not answer the clip and does not count towards a split.
 - The clip's turn is the last committed, non-dropped turn; more than one such turn means the
   server split the utterance ("split"), and latency is measured for that last turn.
-- End-to-end latency runs from the send of the frame holding the last voiced sample to the
-  first reply-audio frame of that turn. Audio of any other turn (an earlier half of a split, a
-  previous clip's reply) does not stop the clock.
+- End-to-end latency (the headline) runs from the clip's acoustic end (when its sound stopped,
+  see :mod:`client.benchmark.speech_end`) to the first reply-audio frame of that turn; the
+  secondary figure ``end_to_end_vad_ms`` runs from the send of the frame holding webrtcvad's last
+  voiced frame instead, as the benchmark measured before. Audio of any other turn (an earlier half
+  of a split, a previous clip's reply) does not stop the clock.
+- ``endpoint_wait_acoustic_ms``: from the acoustic end to the client receiving the answering
+  turn's ``speech_stopped`` (the server's commit as the client sees it; network included).
+- Identity: ``end_to_end_ms = vad_tail_ms + endpoint_wait_ms + server_first_audio_ms +
+  network_other_ms``, where ``vad_tail_ms`` is the acoustic end to the webrtcvad end (webrtcvad's
+  hangover; negative when webrtcvad stops before a quiet trailing sound does).
 """
 
 from __future__ import annotations
@@ -60,7 +67,7 @@ class ClipOutcome:
     merged: bool
     """A pause ended the turn early, then the server merged the continuation into one turn."""
     end_to_end_ms: float | None
-    """First reply audio of ``turn_id`` minus the send of the last voiced frame, in ms."""
+    """First reply audio of ``turn_id`` minus the acoustic end, in ms (the headline)."""
     stages: dict[str, float]
     """The server's ``turn_timing`` stages for ``turn_id``, in ms, plus ``network_other_ms``."""
     transcript: str
@@ -72,6 +79,12 @@ class ClipOutcome:
     vad_offset_ms: float | None = None
     """Server's end of speech minus ours, in ms of the audio stream (positive: the server heard
     speech end later). It is part of ``network_other_ms``, not transport time."""
+    end_to_end_vad_ms: float | None = None
+    """First reply audio of ``turn_id`` minus the send of the frame holding webrtcvad's end, in ms."""
+    endpoint_wait_acoustic_ms: float | None = None
+    """``speech_stopped`` of ``turn_id`` as received minus the acoustic end, in ms."""
+    reply_interrupted: bool = False
+    """The answering turn's ``reply_done`` says ``interrupted``."""
 
     @property
     def answered(self) -> tuple[int, ...]:
@@ -131,12 +144,17 @@ def is_settled(events: list[Event], tail_s: float, *, min_tail_s: float = 1.5, o
     return bool(answered) or tail_s >= empty_tail_s
 
 
-def attribute(events: list[Event], speech_end_t: float | None,
-              speech_end_stream_ms: float | None = None) -> ClipOutcome:
+def _ms(later: float | None, earlier: float | None) -> float | None:
+    return round(1000.0 * (later - earlier), 2) if later is not None and earlier is not None else None
+
+
+def attribute(events: list[Event], speech_end_t: float | None, speech_end_stream_ms: float | None = None, *,
+              acoustic_end_t: float | None = None) -> ClipOutcome:
     """Account one clip (see the module docstring for the rules).
 
     ``speech_end_t``: client monotonic time (s) at which the frame holding the last voiced sample
-    was sent; ``speech_end_stream_ms``: where that frame ends in the session's audio stream (ms).
+    was sent; ``speech_end_stream_ms``: where that frame ends in the session's audio stream (ms);
+    ``acoustic_end_t``: when the clip's sound stopped (s; None: use ``speech_end_t``).
     """
     committed = committed_turns(events)
     transcripts = _transcripts(events)
@@ -144,23 +162,27 @@ def attribute(events: list[Event], speech_end_t: float | None,
     dropped = [t for t in committed if transcripts.get(t) == ""]
     answered = [t for t in committed if t not in dropped and t not in replaced]
     turn = answered[-1] if answered else None
+    clock = acoustic_end_t if acoustic_end_t is not None else speech_end_t
     first_audio = next((e.t for e in events if e.kind == AUDIO and turn is not None and e.turn_id == turn), None)
-    e2e = None
-    if first_audio is not None and speech_end_t is not None:
-        e2e = round(1000.0 * (first_audio - speech_end_t), 2)
+    commit_t = next((e.t for e in events if e.kind == SPEECH_STOPPED and turn is not None and e.turn_id == turn), None)
+    e2e_vad = _ms(first_audio, speech_end_t)
+    e2e = _ms(first_audio, clock)
     stages: dict[str, float] = {}
     reply_text = ""
+    interrupted = False
     for e in events:
         if e.turn_id != turn or turn is None:
             continue
         if e.kind == TIMING:
             stages = dict(e.stages)
         elif e.kind == REPLY_DONE:
-            reply_text = e.text
-    if e2e is not None and "endpoint_wait_ms" in stages and "server_first_audio_ms" in stages:
+            reply_text, interrupted = e.text, e.interrupted
+    if e2e_vad is not None and "endpoint_wait_ms" in stages and "server_first_audio_ms" in stages:
         # What the server's own stages do not cover: transport both ways, client-side scheduling,
         # and any disagreement between our VAD's end of speech and the server's.
-        stages["network_other_ms"] = round(e2e - stages["endpoint_wait_ms"] - stages["server_first_audio_ms"], 2)
+        stages["network_other_ms"] = round(e2e_vad - stages["endpoint_wait_ms"] - stages["server_first_audio_ms"], 2)
+        if acoustic_end_t is not None and speech_end_t is not None:
+            stages["vad_tail_ms"] = round(e2e - e2e_vad, 2) if e2e is not None else _ms(speech_end_t, clock)
     server_end = next((e.at_ms for e in events if e.kind == SPEECH_STOPPED and e.turn_id == turn and turn is not None),
                       None)
     vad_offset = None
@@ -180,10 +202,13 @@ def attribute(events: list[Event], speech_end_t: float | None,
         reply_text=reply_text,
         errors=errors,
         vad_offset_ms=vad_offset,
+        end_to_end_vad_ms=e2e_vad,
+        endpoint_wait_acoustic_ms=_ms(commit_t, clock),
+        reply_interrupted=interrupted,
     )
 
 
-PLOT_SEGMENTS = ("endpoint_wait", "stt", "llm_first_clause", "tts_first_audio", "network_other")
+PLOT_SEGMENTS = ("vad_tail", "endpoint_wait", "stt", "llm_first_clause", "tts_first_audio", "network_other")
 """Stacked-bar segments, bottom to top."""
 
 
@@ -196,12 +221,14 @@ def breakdown(end_to_end_ms: float, stages: dict[str, Any]) -> dict[str, float]:
     (``server_first_audio_ms``), taken from the end of the chain; the part done before the commit is
     returned as ``hidden`` (drawn as an overlay, not stacked). Post-commit server time the chain does
     not explain, plus ``network_other_ms``, is ``network_other``. Negative leftovers (clock or VAD
-    disagreement) are clamped to 0, so the sum can exceed e2e by that amount.
+    disagreement) are clamped to 0, so the sum can exceed e2e by that amount. ``vad_tail`` (acoustic
+    end to webrtcvad end) is the bottom segment.
     """
+    tail = max(0.0, float(stages.get("vad_tail_ms", 0.0)))
     endpoint = max(0.0, float(stages.get("endpoint_wait_ms", 0.0)))
     chain = [max(0.0, float(stages.get(k, 0.0))) for k in ("stt_ms", "first_clause_ms", "tts_first_audio_ms")]
     server = stages.get("server_first_audio_ms")
-    post = max(0.0, float(server)) if server is not None else max(0.0, end_to_end_ms - endpoint)
+    post = max(0.0, float(server)) if server is not None else max(0.0, end_to_end_ms - tail - endpoint)
     hidden = max(0.0, sum(chain) - post)
     visible: list[float] = []
     to_hide = hidden
@@ -209,8 +236,9 @@ def breakdown(end_to_end_ms: float, stages: dict[str, Any]) -> dict[str, float]:
         cut = min(part, to_hide)
         visible.append(part - cut)
         to_hide -= cut
-    other = max(0.0, end_to_end_ms - endpoint - sum(visible))
+    other = max(0.0, end_to_end_ms - tail - endpoint - sum(visible))
     return {
+        "vad_tail": tail,
         "endpoint_wait": endpoint,
         "stt": visible[0],
         "llm_first_clause": visible[1],

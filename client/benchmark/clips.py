@@ -1,7 +1,8 @@
-"""The clips a benchmark plays: files given on the command line, or the default set.
+"""The clips a benchmark plays: files given on the command line, or named sets.
 
-The default set is the shared real recording ``../shared/audio/jfk.flac`` (relative to the repo
-root) plus the generated prompts of :mod:`client.benchmark.prompts`.
+The default set is the generated prompts of :mod:`client.benchmark.prompts`, plus the shared
+real recording ``../shared/audio/jfk.flac`` (relative to the repo root) when it is there; the
+other sets are in :mod:`client.benchmark.sets`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import soundfile
 
 from client.audio_files import read_mono
 from client.benchmark.prompts import DEFAULT_PROMPTS, PromptSynth
-from client.benchmark.speech_end import FRAME_SAMPLES, SAMPLE_RATE, speech_end_frame
+from client.benchmark.speech_end import FRAME_SAMPLES, SAMPLE_RATE, acoustic_span, speech_end_frame
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_AUDIO = REPO_ROOT.parent / "shared" / "audio"
@@ -24,8 +25,12 @@ JFK = SHARED_AUDIO / "jfk.flac"
 KNOWN_REFERENCES = {
     "jfk.flac": "And so my fellow Americans, ask not what your country can do for you, "
                 "ask what you can do for your country.",
+    "hotwords.mp3": "Then you go into your ComfyUI folder again in the ComfyUI",
+    "stereo_diarization.wav": "He begins with a few strange, friendly desert who would vanish behind the curtain "
+                              "on the left.",
 }
-"""Reference transcripts of the shared recordings, by file name (see shared/audio/README.md)."""
+"""Reference transcripts of the shared recordings, by file name (see shared/audio/README.md; the
+last two are approximate: hotwords.mp3 is cut mid-sentence, the diarization mix reads "roughly")."""
 
 
 @dataclass(frozen=True)
@@ -35,11 +40,29 @@ class Clip:
     name: str
     samples: np.ndarray
     end_frame: int
-    """Index of the 20 ms frame holding the last voiced sample (the latency clock starts when it is sent)."""
+    """Index of the 20 ms frame holding the last voiced sample (webrtcvad; the secondary clock)."""
     reference: str | None = None
     """What is said, for WER; None when unknown."""
     source: str = ""
     """Path of the file the clip came from (a cache path for generated prompts)."""
+    voice: str = ""
+    """Who speaks: a synthetic voice's name, "human" for a recording, "" when unknown."""
+    has_pause: bool | None = None
+    """Whether the sentence goes on past a pause inside it (None: not known)."""
+    set_name: str = ""
+    """The clip set it belongs to ("default", "tune", "holdout", "voices-tune", ..., "files")."""
+    acoustic_start: int = -1
+    """First sample of sound (see :mod:`client.benchmark.speech_end`); -1: computed from ``samples``."""
+    acoustic_end: int = -1
+    """Sample index just past the sound (the latency clock's start); -1: computed from ``samples``."""
+
+    def __post_init__(self) -> None:
+        if self.acoustic_end < 0 or self.acoustic_start < 0:
+            span = acoustic_span(self.samples)
+            vad_end = min(self.samples.shape[0], (self.end_frame + 1) * FRAME_SAMPLES)
+            start, end = span if span is not None else (0, vad_end)  # digital silence: the VAD's word
+            object.__setattr__(self, "acoustic_start", start if self.acoustic_start < 0 else self.acoustic_start)
+            object.__setattr__(self, "acoustic_end", end if self.acoustic_end < 0 else self.acoustic_end)
 
     @property
     def duration_s(self) -> float:
@@ -47,16 +70,42 @@ class Clip:
 
     @property
     def speech_end_s(self) -> float:
-        """End of the frame holding the last voiced sample, in seconds from the clip start."""
+        """End of the frame holding the last voiced sample (webrtcvad), in seconds from the clip start."""
         return (self.end_frame + 1) * FRAME_SAMPLES / SAMPLE_RATE
 
+    @property
+    def acoustic_end_s(self) -> float:
+        """The acoustic end, in seconds from the clip start."""
+        return self.acoustic_end / SAMPLE_RATE
 
-def make_clip(name: str, samples: np.ndarray, reference: str | None, source: str = "") -> Clip:
-    """A clip with its end of speech detected; raises ValueError when the VAD hears no speech."""
+    @property
+    def acoustic_end_frame(self) -> int:
+        """Index of the 20 ms frame holding the last sample of sound."""
+        return max(0, self.acoustic_end - 1) // FRAME_SAMPLES
+
+    @property
+    def acoustic_end_tail_s(self) -> float:
+        """The part of :attr:`acoustic_end_frame` after the acoustic end, in seconds (0..0.02)."""
+        return ((self.acoustic_end_frame + 1) * FRAME_SAMPLES - self.acoustic_end) / SAMPLE_RATE
+
+    @property
+    def onset_frame(self) -> int:
+        """Index of the 20 ms frame holding the first sample of sound."""
+        return self.acoustic_start // FRAME_SAMPLES
+
+    @property
+    def onset_tail_s(self) -> float:
+        """The part of :attr:`onset_frame` after the acoustic start, in seconds."""
+        return ((self.onset_frame + 1) * FRAME_SAMPLES - self.acoustic_start) / SAMPLE_RATE
+
+
+def make_clip(name: str, samples: np.ndarray, reference: str | None, source: str = "", *, voice: str = "",
+              has_pause: bool | None = None, set_name: str = "") -> Clip:
+    """A clip with its ends of speech detected; raises ValueError when the VAD hears no speech."""
     end = speech_end_frame(samples)
     if end is None:
         raise ValueError(f"no speech found in {name} (webrtcvad mode 2)")
-    return Clip(name, samples, end, reference, source)
+    return Clip(name, samples, end, reference, source, voice=voice, has_pause=has_pause, set_name=set_name)
 
 
 def reference_for(path: Path) -> str | None:
@@ -89,29 +138,37 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def load_files(paths: Iterable[Path]) -> list[Clip]:
+def load_files(paths: Iterable[Path], *, set_name: str = "files", voice: str = "") -> list[Clip]:
     """Clips from audio files (any format soundfile reads), resampled to 16 kHz mono."""
-    return [make_clip(p.name, read_mono(p, SAMPLE_RATE), reference_for(p), str(p)) for p in expand_paths(paths)]
+    return [make_clip(p.name, read_mono(p, SAMPLE_RATE), reference_for(p), str(p), set_name=set_name,
+                      voice=voice or ("human" if p.name in KNOWN_REFERENCES else "file"))
+            for p in expand_paths(paths)]
 
 
 def default_clips(synth: PromptSynth | None = None, log: Callable[[str], None] = lambda _: None) -> list[Clip]:
-    """jfk.flac plus the generated prompts (synthesized on first use, then read from the cache)."""
-    if not JFK.is_file():
-        raise FileNotFoundError(f"shared recording missing: {JFK}")
-    clips = load_files([JFK])
+    """jfk.flac when present, plus the generated prompts (synthesized on first use, then read from
+    the cache); works from a clone without ``../shared/audio``."""
+    clips: list[Clip] = []
+    if JFK.is_file():
+        clips.append(make_clip(JFK.name, read_mono(JFK, SAMPLE_RATE), reference_for(JFK), str(JFK), voice="human",
+                               has_pause=True, set_name="default"))
+    else:
+        log(f"shared recording not found, the default set goes without it: {JFK}")
     synth = synth or PromptSynth()
     for prompt in DEFAULT_PROMPTS:
         path, samples = synth.clip(prompt)
         log(f"prompt {prompt.name}: {path}")
-        clips.append(make_clip(f"{prompt.name}.wav", samples, prompt.text, str(path)))
+        clips.append(make_clip(f"{prompt.name}.wav", samples, prompt.text, str(path), voice="piper",
+                               has_pause=prompt.has_pause, set_name="default"))
     return clips
 
 
 def clip_set(paths: Sequence[Path] | None, cache_dir: Path | None,
-             log: Callable[[str], None] = lambda _: None) -> list[Clip]:
-    """The clips named on a command line, or the default set; raises ValueError/FileNotFoundError."""
+             log: Callable[[str], None] = lambda _: None, sets: Sequence[str] = ("default",)) -> list[Clip]:
+    """The clips named on a command line, else the named ``sets`` (:mod:`client.benchmark.sets`);
+    raises ValueError/FileNotFoundError/RuntimeError."""
     if paths:
         return load_files(paths)
-    from client.benchmark.prompts import PromptSynth
+    from client.benchmark.sets import load_sets
 
-    return default_clips(PromptSynth(cache_dir), log=log)
+    return load_sets(sets, cache_dir, log=log)

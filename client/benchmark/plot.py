@@ -10,6 +10,7 @@ from client.benchmark.runner import TurnRecord
 from client.benchmark.stats import summarize
 
 LABELS = {
+    "vad_tail": "acoustic end to webrtcvad end",
     "endpoint_wait": "endpoint wait",
     "stt": "STT",
     "llm_first_clause": "LLM to first clause",
@@ -17,6 +18,7 @@ LABELS = {
     "network_other": "network / other",
 }
 COLORS = {
+    "vad_tail": "#d4d4d4",
     "endpoint_wait": "#9e9e9e",
     "stt": "#4e79a7",
     "llm_first_clause": "#f28e2b",
@@ -43,7 +45,8 @@ def _panel(ax, records: Sequence[TurnRecord], mode: str, budget_ms: float, tags:
     # Work done speculatively before the commit overlaps the endpoint wait: drawn over it, not stacked.
     hidden = [p["hidden"] for p in parts]
     if any(hidden):
-        ax.bar(xs, hidden, bottom=[p["endpoint_wait"] - p["hidden"] for p in parts], width=0.35, fill=False,
+        ax.bar(xs, hidden, bottom=[p["vad_tail"] + p["endpoint_wait"] - p["hidden"] for p in parts], width=0.35,
+               fill=False,
                hatch="///", edgecolor="#333333", linewidth=0.5,
                label="STT/LLM/TTS done during the endpoint wait\n(speculative; placed at the commit)")
     for x, r in zip(xs, measured, strict=True):
@@ -51,7 +54,7 @@ def _panel(ax, records: Sequence[TurnRecord], mode: str, budget_ms: float, tags:
                 ha="center", va="bottom", fontsize=7)
     ax.axhline(budget_ms, color="black", linestyle="--", linewidth=1, label=f"budget {budget_ms:.0f} ms")
     ax.set_xticks(list(xs), [_label(r, tags) for r in measured], rotation=35, ha="right", fontsize=8)
-    ax.set_ylabel("ms from end of speech to first reply audio")
+    ax.set_ylabel("ms from acoustic end of speech to first reply audio")
     top = max([budget_ms, *bottoms, *(r.end_to_end_ms or 0.0 for r in measured)])
     ax.set_ylim(0, top * 1.15)
     unmeasured = len(records) - len(measured)

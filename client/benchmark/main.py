@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from client.benchmark.clips import Clip, clip_set
+from client.benchmark.noise import DEFAULT_DBFS, NoiseStream, make_noise
 from client.benchmark.report import (
     build_document,
     exit_code,
@@ -16,7 +17,7 @@ from client.benchmark.report import (
     summary_text,
     turn_table,
 )
-from client.benchmark.runner import CLIP_TIMEOUT_S, GAP_S, TurnRecord, run_mode
+from client.benchmark.runner import CLIP_TIMEOUT_S, GAP_S, NoiseFactory, TurnRecord, run_mode
 from client.benchmark.spawn import SpawnedServer
 
 USAGE_ERROR = 2
@@ -39,6 +40,11 @@ class Options:
     cache_dir: Path | None = None
     gap_s: float = GAP_S
     timeout_s: float = CLIP_TIMEOUT_S
+    sets: tuple[str, ...] = ("default",)
+    """Clip sets to play when no ``clips`` are given (see :mod:`client.benchmark.sets`)."""
+    noise: str | None = None
+    """Noise kind mixed under the clips and between them (None: the -60 dBFS white floor between clips only)."""
+    noise_dbfs: float = DEFAULT_DBFS
 
 
 def _err(line: str) -> None:
@@ -47,23 +53,38 @@ def _err(line: str) -> None:
 
 def _progress(record: TurnRecord, done: int, total: int) -> None:
     e2e = f"{record.end_to_end_ms:.0f} ms" if record.end_to_end_ms is not None else "unmeasured"
+    if record.end_to_end_vad_ms is not None:
+        e2e += f" (webrtcvad {record.end_to_end_vad_ms:.0f})"
     extra = (", split" if record.split else "") + (f", {record.error}" if record.error else "")
     _err(f"[{record.mode} s{record.session} {done}/{total}] {record.clip}: e2e {e2e}{extra}")
 
 
 def load_clips(opts: Options) -> list[Clip]:
-    """The clips named on the command line, or the default set."""
-    return clip_set(opts.clips, opts.cache_dir, log=_err)
+    """The clips named on the command line, or the chosen sets."""
+    return clip_set(opts.clips, opts.cache_dir, log=_err, sets=opts.sets)
+
+
+def noise_factory(opts: Options, clips: list[Clip]) -> NoiseFactory:
+    """Each session's noise stream (its own seed; babble is made of the clips' speech)."""
+    kind = opts.noise
+    if kind is None:
+        return lambda _: None
+    speech = [c.samples[c.acoustic_start : c.acoustic_end] for c in clips] if kind == "babble" else []
+    return lambda session: NoiseStream(make_noise(kind, opts.noise_dbfs, seed=session, speech=speech))
 
 
 def run(opts: Options) -> int:
     """Run the benchmark; returns the process exit code (0 within budget, 1 over, 2 unusable)."""
     try:
         clips = load_clips(opts)
-    except (OSError, ValueError) as exc:
+        noise = noise_factory(opts, clips)
+        noise(0)  # fail here, before a server is started, if this noise cannot be made
+    except (OSError, ValueError, RuntimeError) as exc:
         _err(f"error: {exc}")
         return USAGE_ERROR
     _err(f"{len(clips)} clips: " + ", ".join(f"{c.name} ({c.duration_s:.1f} s)" for c in clips))
+    if opts.noise:
+        _err(f"noise: {opts.noise} at {opts.noise_dbfs:.0f} dBFS RMS, under the clips and between them")
     modes = [opts.mode] + (["naive"] if opts.compare_naive and opts.mode != "naive" else [])
 
     server: SpawnedServer | None = None
@@ -79,12 +100,15 @@ def run(opts: Options) -> int:
         _err(f"server ready on {url} (log: {server.log_path})")
     assert url is not None
     results: dict[str, list[TurnRecord]] = {}
+    sessions: dict[str, list[dict]] = {}
     try:
         for mode in modes:
-            results[mode] = asyncio.run(run_mode(
+            ran = asyncio.run(run_mode(
                 url, clips, mode=mode, concurrency=opts.concurrency, repeat=opts.repeat,
                 gap_s=opts.gap_s, timeout_s=opts.timeout_s, progress=_progress,
+                noise=noise, mix_noise=opts.noise is not None,
             ))
+            results[mode], sessions[mode] = ran.records, ran.sessions
     finally:
         if server is not None:
             code = server.stop()
@@ -94,13 +118,16 @@ def run(opts: Options) -> int:
     for mode in modes:
         print(f"\n== {mode} pipeline: {len(results[mode])} turns ==")
         print(turn_table(results[mode], tags=tags))
-    summaries = {m: mode_summary(results[m]) for m in modes}
+    summaries = {m: mode_summary(results[m], sessions[m]) for m in modes}
     print()
     print(summary_text(summaries, opts.budget_ms))
 
     if opts.json_path is not None:
+        extra = {"sets": list(opts.sets) if not opts.clips else None,
+                 "noise": {"kind": opts.noise, "dbfs": opts.noise_dbfs, "mixed_under_clips": True} if opts.noise
+                 else {"kind": "white", "dbfs": -60.0, "mixed_under_clips": False}}
         doc = build_document(results, primary=opts.mode, budget_ms=opts.budget_ms, concurrency=opts.concurrency,
-                             repeat=opts.repeat, server=url, clips=clips)
+                             repeat=opts.repeat, server=url, clips=clips, sessions=sessions, extra=extra)
         opts.json_path.write_text(json.dumps(doc, indent=2) + "\n")
         _err(f"wrote {opts.json_path}")
     if opts.plot_path is not None:

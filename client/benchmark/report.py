@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from client.benchmark import endpoint_report
 from client.benchmark.clips import Clip
+from client.benchmark.longrun import combine
 from client.benchmark.runner import TurnRecord
 from client.benchmark.stats import corpus_wer, summarize
 
 REQUIRED_STAGES = ("endpoint_wait_ms", "stt_ms", "llm_first_token_ms", "tts_first_audio_ms")
 """Stage keys every turn in the JSON carries (null when the server did not report one)."""
 STAGE_ORDER = (
-    "endpoint_wait_ms", "stt_ms", "turn_model_ms", "llm_first_token_ms", "first_clause_ms",
+    "vad_tail_ms", "endpoint_wait_ms", "stt_ms", "turn_model_ms", "llm_first_token_ms", "first_clause_ms",
     "tts_first_audio_ms", "server_first_audio_ms", "network_other_ms", "llm_total_ms",
 )
 """Known stages in pipeline order; others the server adds are listed after them."""
@@ -26,8 +28,10 @@ def stage_keys(records: Sequence[TurnRecord]) -> list[str]:
     return [k for k in STAGE_ORDER if k in seen] + sorted(seen - set(STAGE_ORDER))
 
 
-def mode_summary(records: Sequence[TurnRecord]) -> dict[str, Any]:
-    """End-to-end and per-stage p50/p95/max (ms), split count and rate, WER overall and per clip."""
+def mode_summary(records: Sequence[TurnRecord], sessions: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """End-to-end (acoustic; the webrtcvad figure under ``end_to_end_vad``) and per-stage
+    p50/p95/max (ms), split count and rate, WER overall and per clip, endpointing per voice and
+    per set, and the long-session counts of ``sessions`` (see :mod:`client.benchmark.longrun`)."""
     measured = [r for r in records if r.end_to_end_ms is not None]
     answered = [r for r in records if r.turn_id is not None]
     splits = sum(r.split for r in answered)
@@ -43,6 +47,8 @@ def mode_summary(records: Sequence[TurnRecord]) -> dict[str, Any]:
         "attempted": len(records),
         "answered": len(answered),
         "unmeasured": len(records) - len(measured),
+        "end_to_end_vad": summarize(r.end_to_end_vad_ms for r in measured),
+        "endpoint_wait_acoustic_ms": summarize(r.endpoint_wait_acoustic_ms for r in answered),
         "stages": {k: summarize(r.stages.get(k) for r in measured) for k in stage_keys(measured)},
         "vad_offset_ms": summarize(r.vad_offset_ms for r in measured),
         "split_count": splits,
@@ -50,6 +56,10 @@ def mode_summary(records: Sequence[TurnRecord]) -> dict[str, Any]:
         "merged_count": merged,
         "wer": corpus_wer((r.reference or "", r.transcript) for r in with_ref),
         "wer_per_clip": per_clip,
+        "by_voice": endpoint_report.by_voice(records),
+        "by_set": endpoint_report.by_set(records),
+        **combine(sessions),
+        "per_session": [{k: v for k, v in s.items() if k != "first_token_ms"} for s in sessions],
     }
 
 
@@ -60,24 +70,36 @@ def turn_json(record: TurnRecord) -> dict[str, Any]:
     return doc
 
 
+def clip_json(c: Clip) -> dict[str, Any]:
+    """One clip of the set, as the JSON lists it."""
+    return {"name": c.name, "source": c.source, "duration_s": round(c.duration_s, 3),
+            "speech_end_s": round(c.speech_end_s, 3), "acoustic_start_s": round(c.acoustic_start / 16_000, 3),
+            "acoustic_end_s": round(c.acoustic_end_s, 3), "reference": c.reference, "voice": c.voice,
+            "has_pause": c.has_pause, "set": c.set_name}
+
+
 def build_document(results: dict[str, list[TurnRecord]], *, primary: str, budget_ms: float, concurrency: int,
-                   repeat: int, server: str, clips: Sequence[Clip]) -> dict[str, Any]:
-    """The ``--json`` document: the primary mode at top level, the naive run (if any) under ``naive``."""
-    summary = mode_summary(results[primary])
+                   repeat: int, server: str, clips: Sequence[Clip],
+                   sessions: dict[str, list[dict[str, Any]]] | None = None,
+                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``--json`` document: the primary mode at top level, the naive run (if any) under ``naive``.
+    ``sessions``: each mode's per-session counts; ``extra``: more top-level fields (set, noise)."""
+    sessions = sessions or {}
+    summary = mode_summary(results[primary], sessions.get(primary, ()))
     doc: dict[str, Any] = {
         "budget_ms": budget_ms,
         "concurrency": concurrency,
         "repeat": repeat,
         "mode": primary,
         "server": server,
-        "clips": [{"name": c.name, "source": c.source, "duration_s": round(c.duration_s, 3),
-                   "speech_end_s": round(c.speech_end_s, 3), "reference": c.reference} for c in clips],
+        **(extra or {}),
+        "clips": [clip_json(c) for c in clips],
         "turns": [turn_json(r) for r in results[primary]],
         "summary": summary,
         "within_budget": summary["p50_ms"] is not None and summary["p50_ms"] <= budget_ms,
     }
     if "naive" in results and primary != "naive":
-        naive = mode_summary(results["naive"])
+        naive = mode_summary(results["naive"], sessions.get("naive", ()))
         doc["naive"] = {"mode": "naive", "turns": [turn_json(r) for r in results["naive"]], "summary": naive}
         doc["comparison"] = comparison(summary, naive)
     return doc
@@ -114,16 +136,19 @@ TABLE_STAGES = (("endpt", "endpoint_wait_ms"), ("stt", "stt_ms"), ("llm1st", "ll
 
 
 def turn_table(records: Sequence[TurnRecord], *, tags: bool = False) -> str:
-    """One row per turn: clip, e2e and stages in ms, split, transcript snippet (or the error)."""
-    head = f"{'clip':<22} {'e2e':>7} " + " ".join(f"{h:>7}" for h, _ in TABLE_STAGES) + f" {'split':>5}  transcript"
+    """One row per turn: clip, e2e (acoustic, then webrtcvad), the acoustic endpoint wait and the
+    stages in ms, split, then what was heard and what was answered (or the error)."""
+    head = (f"{'clip':<26} {'e2e':>7} {'e2eVAD':>7} {'acWait':>7} " + " ".join(f"{h:>7}" for h, _ in TABLE_STAGES)
+            + f" {'split':>6}  {'transcript':<34} reply")
     lines = [head, "-" * len(head)]
     for r in records:
         name = (f"s{r.session}r{r.repeat} " if tags else "") + r.clip  # the tag first: long names get cut
-        row = f"{_snippet(name, 22):<22} {_ms(r.end_to_end_ms)} "
-        row += " ".join(_ms(r.stages.get(k)) for _, k in TABLE_STAGES)
-        row += f" {'yes' if r.split else 'merged' if r.merged else 'no':>5}  "
-        row += _snippet(r.transcript, 48) if not r.error else f"[{_snippet(r.error, 40)}] {_snippet(r.transcript, 20)}"
-        lines.append(row)
+        row = f"{_snippet(name, 26):<26} {_ms(r.end_to_end_ms)} {_ms(r.end_to_end_vad_ms)} "
+        row += f"{_ms(r.endpoint_wait_acoustic_ms)} " + " ".join(_ms(r.stages.get(k)) for _, k in TABLE_STAGES)
+        row += f" {'yes' if r.split else 'merged' if r.merged else 'no':>6}  "
+        heard = _snippet(r.transcript, 34) if not r.error else f"[{_snippet(r.error, 20)}] {_snippet(r.transcript, 11)}"
+        reply = _snippet(r.reply_text, 50) + (" [cut]" if r.reply_interrupted else "")
+        lines.append(row + f"{heard:<34} {reply}")
     return "\n".join(lines)
 
 
@@ -137,6 +162,23 @@ def _pct(x: float | None) -> str:
     return f"{100 * x:.1f}%" if x is not None else "n/a"
 
 
+def longrun_text(s: dict[str, Any]) -> str:
+    """The long-session counts of a summary, in one paragraph."""
+    trend = s["first_token_trend"]
+    first, last = trend["first10"], trend["last10"]
+    ratio = trend["last10_over_first10_p95"]
+    history = ("no history came back" if s["history_cut"] is None else
+               f"history ({s['history_sessions']} of {s['sessions']} sessions): {s['history_cut']} cut replies, "
+               f"{s['history_repeats']} repeated replies")
+    return (f"long sessions ({s['sessions']}): same reply as the previous turn {s['same_reply_as_previous']}; "
+            f"llm first token p50/p95 first 10 turns {_ms(first['p50_ms'], 0)}/{_ms(first['p95_ms'], 0)} ms, "
+            f"last 10 {_ms(last['p50_ms'], 0)}/{_ms(last['p95_ms'], 0)} ms"
+            + (f" (p95 x{ratio:.2f})" if ratio is not None else "")
+            + (" [windows overlap]" if trend["overlapping"] else "")
+            + f"; ghost turns: {s['ghost_turns']['opened']} opened, {s['ghost_turns']['committed']} committed; "
+            f"replies shortened {s['replies_shortened']}; {history}")
+
+
 def summary_text(summaries: dict[str, dict[str, Any]], budget_ms: float) -> str:
     """p50/p95/max per stage and end-to-end for each mode side by side, then splits, WER, verdict."""
     modes = list(summaries)
@@ -146,7 +188,12 @@ def summary_text(summaries: dict[str, dict[str, Any]], budget_ms: float) -> str:
     lines = [head, "-" * len(head)]
     for k in keys:
         lines.append(f"{k:<24}" + "".join(f" | {_stat_cells(summaries[m]['stages'].get(k))}" for m in modes))
+    lines.append(f"{'endpoint_wait_acoustic':<24}"
+                 + "".join(f" | {_stat_cells(summaries[m].get('endpoint_wait_acoustic_ms'))}" for m in modes))
+    lines.append(f"{'END TO END (webrtcvad)':<24}"
+                 + "".join(f" | {_stat_cells(summaries[m].get('end_to_end_vad'))}" for m in modes))
     lines.append(f"{'END TO END':<24}" + "".join(f" | {_stat_cells(summaries[m])}" for m in modes))
+    lines.append("(END TO END runs from the acoustic end of speech; the webrtcvad row from its last voiced frame)")
     lines.append("")
     for m in modes:
         s = summaries[m]
@@ -156,6 +203,11 @@ def summary_text(summaries: dict[str, dict[str, Any]], budget_ms: float) -> str:
                      f"WER overall {_pct(s['wer'])}")
         if s["wer_per_clip"]:
             lines.append(f"[{m}] WER per clip: " + ", ".join(f"{c} {_pct(w)}" for c, w in s["wer_per_clip"].items()))
+        if s.get("sessions"):
+            lines.append(f"[{m}] " + longrun_text(s))
+        if s.get("by_voice"):
+            lines.append(endpoint_report.table(f"[{m}] by voice", s["by_voice"]))
+            lines.append(endpoint_report.table(f"[{m}] by set", s["by_set"]))
     if "fast" in summaries and "naive" in summaries:
         c = comparison(summaries["fast"], summaries["naive"])
         ratio = c["naive_over_fast_p50"]

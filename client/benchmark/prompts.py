@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,17 +145,24 @@ class PromptSynth:
 
     def clip(self, prompt: Prompt) -> tuple[Path, np.ndarray]:
         """The prompt's clip (path in the cache, 16 kHz int16 samples), synthesizing on a cache miss."""
-        key = _cache_key(prompt, self.voice_id)
-        path = self.cache_dir / f"{prompt.name}-{key}.wav"
-        if path.is_file() and path.with_suffix(".txt").is_file():
-            samples, _ = soundfile.read(str(path), dtype="int16")
-            return path, samples
-        pieces = [self._synthesize(part) for part in prompt.parts]
-        samples = compose(pieces, prompt.pauses_s, seed=int(key[:8], 16))
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.wav")
-        write_wav(tmp, samples, SAMPLE_RATE)
-        tmp.replace(path)  # atomic: concurrent runs never read a half-written clip
-        # The reference next to the clip, so `--clips <cache dir>` still gets WER.
-        path.with_suffix(".txt").write_text(prompt.text + "\n", encoding="utf-8")
+        return cached_prompt(self.cache_dir, prompt, self.voice_id, self._synthesize)
+
+
+def cached_prompt(cache_dir: Path, prompt: Prompt, voice_id: str, synthesize: Callable[[str], np.ndarray], *,
+                  stem: str | None = None) -> tuple[Path, np.ndarray]:
+    """``prompt`` spoken by ``synthesize`` (text -> 16 kHz int16 speech) and composed with its
+    pauses, from ``cache_dir`` when a clip of the same recipe (``voice_id`` included) is there."""
+    key = _cache_key(prompt, voice_id)
+    path = cache_dir / f"{stem or prompt.name}-{key}.wav"
+    if path.is_file() and path.with_suffix(".txt").is_file():
+        samples, _ = soundfile.read(str(path), dtype="int16")
         return path, samples
+    pieces = [synthesize(part) for part in prompt.parts]
+    samples = compose(pieces, prompt.pauses_s, seed=int(key[:8], 16))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.wav")
+    write_wav(tmp, samples, SAMPLE_RATE)
+    tmp.replace(path)  # atomic: concurrent runs never read a half-written clip
+    # The reference next to the clip, so `--clips <cache dir>` still gets WER.
+    path.with_suffix(".txt").write_text(prompt.text + "\n", encoding="utf-8")
+    return path, samples

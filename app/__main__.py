@@ -32,7 +32,9 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument("--llm-instances", type=int, default=None,
                         help="independent llama.cpp contexts (default: one per admitted session)")
     parser.add_argument("--llm-threads", type=int, default=defaults.models.llm_threads,
-                        help="threads per llama.cpp context (default %(default)s)")
+                        help="threads per llama.cpp context while several generate (default %(default)s)")
+    parser.add_argument("--llm-threads-alone", type=int, default=defaults.models.llm_threads_alone,
+                        help="threads of a generation that runs alone (default %(default)s)")
     parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                         help="browser origin allowed to connect, e.g. https://app.example.com "
                              "(repeatable; default: the server's own host only; '*' allows any)")
@@ -79,7 +81,8 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
         print(f"WARNING: serving {args.host} with NO authentication (--insecure): anyone who can reach "
               "this port can use the assistant", file=sys.stderr)
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest,
-                           llm_instances=args.llm_instances or args.max_sessions, llm_threads=args.llm_threads)
+                           llm_instances=args.llm_instances or args.max_sessions, llm_threads=args.llm_threads,
+                           llm_threads_alone=args.llm_threads_alone)
     return replace(defaults, endpoint=endpoint, host=args.host, port=args.port, log_level=args.log_level,
                    log_format=args.log_format, models=models,
                    allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,

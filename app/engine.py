@@ -71,6 +71,7 @@ class Engine:
             resolved.llm_path,
             instances=ms.llm_instances,
             threads=ms.llm_threads,
+            threads_alone=ms.llm_threads_alone,
             n_ctx=ms.llm_context_tokens,
             max_tokens=settings.reply.max_reply_tokens,
             temperature=settings.reply.temperature,

@@ -14,10 +14,10 @@ from app.chat import ChatMessage
 class History:
     """An ordered list of user/assistant messages with a change counter."""
 
-    def __init__(self, max_exchanges: int) -> None:
-        """``max_exchanges``: user/assistant pairs kept; older ones are dropped."""
+    def __init__(self, budget_tokens: int) -> None:
+        """``budget_tokens``: estimated tokens of history kept (see ``ReplySettings.history_tokens``)."""
         self._messages: list[ChatMessage] = []
-        self._max_messages = 2 * max_exchanges
+        self._budget = budget_tokens
         self._version = 0
         self._saved_version = 0
 
@@ -49,10 +49,19 @@ class History:
         return message
 
     def add_reply(self, message: ChatMessage) -> ChatMessage:
-        """Add an assistant reply at the end, then drop the oldest exchanges beyond the limit."""
+        """Add an assistant reply at the end; past the budget, drop the oldest exchanges down to
+        half of it, in one step (a planned shrink, rare, instead of a sliding window)."""
         self.append(message)
-        if len(self._messages) > self._max_messages:
-            del self._messages[: len(self._messages) - self._max_messages]
+        messages = self._messages
+        if sum(estimate_tokens(m) for m in messages) <= self._budget:
+            return message
+        start, total = len(messages), 0
+        while start > 0 and total + estimate_tokens(messages[start - 1]) <= self._budget // 2:
+            start -= 1
+            total += estimate_tokens(messages[start])
+        users = [i for i, m in enumerate(messages) if m.role == "user"]
+        start = min([i for i in users if i >= start] or [len(messages)])  # begin with a question
+        del messages[: min(start, users[-1] if users else start)]  # always keep the last exchange
         return message
 
     def replace(self, entry: ChatMessage | None, text: str) -> ChatMessage | None:
@@ -105,3 +114,9 @@ class History:
         if entry is None:
             return None
         return next((i for i, m in enumerate(self._messages) if m is entry), None)
+
+
+def estimate_tokens(message: ChatMessage) -> int:
+    """Tokens ``message`` takes in a prompt, overestimated (3 characters a token, plus the chat
+    template's markers), so a budget never overflows the model's context window."""
+    return 6 + len(message.content) // 3

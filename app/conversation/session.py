@@ -51,7 +51,7 @@ class Session:
         """``bound_session_id``: the connection's token allows only this session."""
         self._out = Outbox()
         self._handshake = Handshake(output_format, session_id, bound_session_id)
-        self._history = History(reply.max_history_turns)
+        self._history = History(reply.history_tokens)
         self._intake = AudioIntake(endpoint)
         self._vad = vad
         self._gate = SpeechGate(endpoint)

@@ -1,24 +1,37 @@
-"""llama-cpp-python adapter: a small pool of contexts with conversation affinity."""
+"""llama-cpp-python adapter: a small pool of contexts with conversation affinity.
+
+Each context keeps what it evaluated last in its KV cache, and a conversation returns to the
+same context, so a new turn evaluates only its new tokens. The prompt is rendered here with the
+model's own chat template, which lets a context *shift* its cache when the history drops its
+oldest exchanges (see kv_shift.py) instead of evaluating the whole history again.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from app.stages.base import ChatMessage
 from app.stages.errors import stage_errors
+from app.stages.kv_shift import plan_shift
 
 log = logging.getLogger(__name__)
+
+AFFINITY_WAIT_S = 0.3
+"""How long a conversation waits for its own context (which holds its prefix) before it takes
+another one: evaluating a whole history again elsewhere costs seconds."""
 
 
 class _Context:
     """One llama.cpp context. Not thread-safe: used by one generation at a time."""
 
     def __init__(self, index: int, model_path: Path, threads: int, n_ctx: int) -> None:
-        from llama_cpp import Llama
+        from llama_cpp import Llama, llama_chat_format
 
         self.index = index
         self.lock = threading.Lock()
@@ -26,30 +39,69 @@ class _Context:
             model_path=str(model_path),
             n_ctx=n_ctx,
             n_threads=threads,
-            n_threads_batch=threads,  # the same count: switching pool sizes per call stalled here
+            n_threads_batch=threads,
             n_batch=256,
             verbose=False,
         )
+        self.threads = threads
+        template = self.llama.metadata.get("tokenizer.chat_template")
+        token_text = self.llama._model.token_get_text
+        self.formatter = None if template is None else llama_chat_format.Jinja2ChatFormatter(
+            template=template, eos_token=token_text(self.llama.token_eos()),
+            bos_token=token_text(self.llama.token_bos()))
+
+    def use_threads(self, threads: int) -> None:
+        """Set the threads of the next decode calls (prompt and generation alike)."""
+        if threads != self.threads:
+            self.llama._ctx.set_n_threads(threads, threads)
+            self.threads = threads
+
+    def prompt(self, messages: Sequence[ChatMessage]) -> tuple[list[int], list[str]]:
+        """The prompt's tokens, with the generation prompt, and the template's stop strings."""
+        assert self.formatter is not None
+        rendered = self.formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
+        tokens = self.llama.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special,
+                                     special=True)
+        stop = rendered.stop if isinstance(rendered.stop, list) else [rendered.stop] if rendered.stop else []
+        return tokens, stop
+
+    def shift_for(self, tokens: Sequence[int]) -> int:
+        """Shift the KV cache so it starts like ``tokens`` if that saves evaluation; tokens saved."""
+        llama = self.llama
+        cached = llama._input_ids[: llama.n_tokens].tolist()
+        plan = plan_shift(cached, tokens)
+        if plan is None:
+            return 0
+        end = llama.n_tokens
+        ctx = llama._ctx
+        if not ctx.kv_cache_seq_rm(0, plan.start, plan.start + plan.count):
+            return 0
+        ctx.kv_cache_seq_shift(0, plan.start + plan.count, end, -plan.count)
+        llama._input_ids[plan.start : end - plan.count] = llama._input_ids[plan.start + plan.count : end]
+        llama.n_tokens = end - plan.count
+        return plan.matched
 
 
 class LlamaChat:
     """Streams chat completions from a GGUF model.
 
-    llama-cpp-python reuses the longest common token prefix with whatever its context last
-    evaluated, so the system prompt and the conversation so far stay in the KV cache between
-    turns as long as the same conversation returns to the same context. With several contexts
-    we route each conversation to the one it used last (affinity), and only take another one
-    when that is busy.
+    With several contexts each conversation goes to the one it used last (affinity), waiting a
+    moment for it before taking another. A generation that runs alone uses ``threads_alone``
+    threads (both cores), and drops to ``threads`` as soon as another one runs beside it.
     """
 
-    def __init__(self, model_path: Path, *, instances: int = 2, threads: int = 2, n_ctx: int = 2048,
-                 max_tokens: int = 80, temperature: float = 0.3) -> None:
+    def __init__(self, model_path: Path, *, instances: int = 2, threads: int = 1, threads_alone: int | None = None,
+                 n_ctx: int = 2048, max_tokens: int = 80, temperature: float = 0.3) -> None:
         with stage_errors("llm", f"cannot load GGUF model {model_path}"):
             self._contexts = [_Context(i, model_path, threads, n_ctx) for i in range(max(1, instances))]
+        self._threads = threads
+        self._threads_alone = threads_alone or threads
         self._max_tokens = max_tokens
         self._temperature = temperature
         self._pick_lock = threading.Lock()
         self._affinity: OrderedDict[str, int] = OrderedDict()
+        self._active = 0
+        """Generations running now, over all contexts."""
 
     def warm_up(self, system_prompt: str) -> None:
         """Evaluate the system prompt in every context, so no user pays the cold first token."""
@@ -63,16 +115,22 @@ class LlamaChat:
         self, messages: Sequence[ChatMessage], *, cancel: threading.Event, affinity: str
     ) -> Iterator[str]:
         ctx = self._acquire(affinity)
+        with self._pick_lock:
+            self._active += 1
         try:
             yield from self._generate(ctx, messages, cancel, max_tokens=self._max_tokens)
         finally:
+            with self._pick_lock:
+                self._active -= 1
             ctx.lock.release()
 
     def _acquire(self, affinity: str) -> _Context:
         with self._pick_lock:
             preferred = self._affinity.get(affinity)
-            order = sorted(self._contexts, key=lambda c: c.index != preferred)
-            chosen = next((c for c in order if c.lock.acquire(blocking=False)), None)
+        order = sorted(self._contexts, key=lambda c: c.index != preferred)
+        chosen = order[0] if order[0].lock.acquire(timeout=AFFINITY_WAIT_S if preferred is not None else 0) else None
+        if chosen is None:
+            chosen = next((c for c in order[1:] if c.lock.acquire(blocking=False)), None)
         if chosen is None:
             # All busy: queue on the conversation's own context, keeping its prefix cache.
             chosen = order[0]
@@ -85,22 +143,43 @@ class LlamaChat:
                 self._affinity.popitem(last=False)
         return chosen
 
+    def _threads_now(self) -> int:
+        with self._pick_lock:
+            return self._threads_alone if self._active <= 1 else self._threads
+
     def _generate(self, ctx: _Context, messages: Sequence[ChatMessage], cancel: threading.Event,
                   *, max_tokens: int) -> Iterator[str]:
         with stage_errors("llm", f"generation failed in context {ctx.index}"):
-            stream = ctx.llama.create_chat_completion(
-                messages=[{"role": m.role, "content": m.content} for m in messages],
-                max_tokens=max_tokens,
-                temperature=self._temperature,
-                repeat_penalty=1.1,  # SmolLM-class models loop ("They're amazing. They're amazing.")
-                stream=True,
-            )
+            ctx.use_threads(self._threads_now())
+            if ctx.formatter is None:
+                stream = self._chat_stream(ctx, messages, max_tokens)
+            else:
+                tokens, stop = ctx.prompt(messages)
+                started = time.monotonic()
+                saved = ctx.shift_for(tokens)
+                if saved:
+                    log.debug("context %d: KV cache shifted, %d tokens kept (%.1f ms)", ctx.index, saved,
+                              1000 * (time.monotonic() - started))
+                stream = ctx.llama.create_completion(
+                    prompt=tokens, max_tokens=max_tokens, temperature=self._temperature, stop=stop,
+                    repeat_penalty=1.1,  # SmolLM-class models loop ("They're amazing. They're amazing.")
+                    stream=True,
+                )
             try:
                 for chunk in stream:
                     if cancel.is_set():
                         break
-                    delta = chunk["choices"][0]["delta"].get("content")
+                    choice = chunk["choices"][0]
+                    delta = choice["text"] if "text" in choice else choice["delta"].get("content")
                     if delta:
                         yield delta
+                    ctx.use_threads(self._threads_now())  # another generation may have started or ended
             finally:
                 stream.close()
+
+    def _chat_stream(self, ctx: _Context, messages: Sequence[ChatMessage], max_tokens: int) -> Iterator[Any]:
+        """A model without a chat template in its file: llama-cpp-python's own chat formats."""
+        return ctx.llama.create_chat_completion(
+            messages=[{"role": m.role, "content": m.content} for m in messages],
+            max_tokens=max_tokens, temperature=self._temperature, repeat_penalty=1.1, stream=True,
+        )

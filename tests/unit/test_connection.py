@@ -174,7 +174,7 @@ def test_stage_failure_is_reported_and_the_session_goes_on(make_node: Callable[.
         (error,) = await served.ws.wait_for_message(p.Error)
         assert error.code == "stage_failed" and not error.fatal and error.turn_id == 1
         await served.ws.wait_for_message(p.TurnTiming)
-        served.ws.feed(*silent_frames(20))  # a gap, so the next speech is not a continuation
+        served.ws.feed(*silent_frames(80))  # over continuation_ms (+ pre-roll): the next speech is a new turn
         await served.utterance()
         await served.ws.wait_for_message(p.TurnTiming, count=2)
         assert [a.turn_id for a in served.ws.audio()] == [2]

@@ -487,3 +487,18 @@ def test_speech_after_a_turn_that_adds_no_words_leaves_its_reply_alone() -> None
     assert [m.text for m in done if isinstance(m, p.ReplyDone)] == ["Sure, I will. Tomorrow?"]
     assert session.history == [ChatMessage("user", "Remind me to call my sister."),
                                ChatMessage("assistant", "Sure, I will. Tomorrow?")]
+
+
+def test_history_shrinks_rarely_and_in_one_step() -> None:
+    from app.conversation.history import History, estimate_tokens
+
+    history = History(budget_tokens=200)
+    sizes = []
+    for i in range(30):
+        history.append(ChatMessage("user", f"Question number {i} about something?"))
+        history.add_reply(ChatMessage("assistant", "An answer of a few words, a sentence long."))
+        sizes.append(len(history))
+    drops = [i for i in range(1, 30) if sizes[i] < sizes[i - 1]]
+    assert 2 <= len(drops) <= 8  # a shrink every few turns, not every turn
+    assert sum(estimate_tokens(m) for m in history.snapshot()) <= 200
+    assert history.snapshot()[0].role == "user" and history.snapshot()[-1].role == "assistant"

@@ -18,8 +18,12 @@ Rules:
 - ``endpoint_wait_acoustic_ms``: from the acoustic end to the client receiving the answering
   turn's ``speech_stopped`` (the server's commit as the client sees it; network included).
 - Identity: ``end_to_end_ms = vad_tail_ms + endpoint_wait_ms + server_first_audio_ms +
-  network_other_ms``, where ``vad_tail_ms`` is the acoustic end to the webrtcvad end (webrtcvad's
-  hangover; negative when webrtcvad stops before a quiet trailing sound does).
+  network_other_ms``. ``vad_tail_ms`` is stream time from the acoustic end to where the server's
+  VAD put the end of speech (``speech_stopped.at_ms``): its hangover and gate, negative when the
+  server's VAD stops before a quiet trailing sound does. ``network_other_ms`` is what is left:
+  transport both ways and client-side scheduling. Without an acoustic end (old callers) there is
+  no ``vad_tail_ms`` and ``network_other_ms`` is ``end_to_end_vad_ms`` minus the server's stages,
+  so it also holds the disagreement between the client's webrtcvad end and the server's.
 """
 
 from __future__ import annotations
@@ -149,12 +153,13 @@ def _ms(later: float | None, earlier: float | None) -> float | None:
 
 
 def attribute(events: list[Event], speech_end_t: float | None, speech_end_stream_ms: float | None = None, *,
-              acoustic_end_t: float | None = None) -> ClipOutcome:
+              acoustic_end_t: float | None = None, acoustic_end_stream_ms: float | None = None) -> ClipOutcome:
     """Account one clip (see the module docstring for the rules).
 
     ``speech_end_t``: client monotonic time (s) at which the frame holding the last voiced sample
     was sent; ``speech_end_stream_ms``: where that frame ends in the session's audio stream (ms);
-    ``acoustic_end_t``: when the clip's sound stopped (s; None: use ``speech_end_t``).
+    ``acoustic_end_t``: when the clip's sound stopped (s; None: use ``speech_end_t``);
+    ``acoustic_end_stream_ms``: where it is in the stream (ms).
     """
     committed = committed_turns(events)
     transcripts = _transcripts(events)
@@ -177,14 +182,16 @@ def attribute(events: list[Event], speech_end_t: float | None, speech_end_stream
             stages = dict(e.stages)
         elif e.kind == REPLY_DONE:
             reply_text, interrupted = e.text, e.interrupted
-    if e2e_vad is not None and "endpoint_wait_ms" in stages and "server_first_audio_ms" in stages:
-        # What the server's own stages do not cover: transport both ways, client-side scheduling,
-        # and any disagreement between our VAD's end of speech and the server's.
-        stages["network_other_ms"] = round(e2e_vad - stages["endpoint_wait_ms"] - stages["server_first_audio_ms"], 2)
-        if acoustic_end_t is not None and speech_end_t is not None:
-            stages["vad_tail_ms"] = round(e2e - e2e_vad, 2) if e2e is not None else _ms(speech_end_t, clock)
     server_end = next((e.at_ms for e in events if e.kind == SPEECH_STOPPED and e.turn_id == turn and turn is not None),
                       None)
+    if server_end is not None and acoustic_end_t is not None and acoustic_end_stream_ms is not None:
+        stages["vad_tail_ms"] = round(server_end - acoustic_end_stream_ms, 2)
+    if e2e is not None and "endpoint_wait_ms" in stages and "server_first_audio_ms" in stages:
+        # What the server's own stages do not cover: transport both ways, client-side scheduling (and,
+        # without an acoustic end, the disagreement between our VAD's end of speech and the server's).
+        base = e2e - stages["vad_tail_ms"] if "vad_tail_ms" in stages else e2e_vad
+        if base is not None:
+            stages["network_other_ms"] = round(base - stages["endpoint_wait_ms"] - stages["server_first_audio_ms"], 2)
     vad_offset = None
     if server_end is not None and speech_end_stream_ms is not None:
         vad_offset = round(server_end - speech_end_stream_ms, 1)
@@ -222,7 +229,7 @@ def breakdown(end_to_end_ms: float, stages: dict[str, Any]) -> dict[str, float]:
     returned as ``hidden`` (drawn as an overlay, not stacked). Post-commit server time the chain does
     not explain, plus ``network_other_ms``, is ``network_other``. Negative leftovers (clock or VAD
     disagreement) are clamped to 0, so the sum can exceed e2e by that amount. ``vad_tail`` (acoustic
-    end to webrtcvad end) is the bottom segment.
+    end to the server's end of speech) is the bottom segment.
     """
     tail = max(0.0, float(stages.get("vad_tail_ms", 0.0)))
     endpoint = max(0.0, float(stages.get("endpoint_wait_ms", 0.0)))

@@ -10,7 +10,7 @@ from client.benchmark.runner import TurnRecord
 from client.benchmark.stats import summarize
 
 LABELS = {
-    "vad_tail": "acoustic end to webrtcvad end",
+    "vad_tail": "acoustic end to the server's VAD end",
     "endpoint_wait": "endpoint wait",
     "stt": "STT",
     "llm_first_clause": "LLM to first clause",

@@ -48,6 +48,7 @@ def mode_summary(records: Sequence[TurnRecord], sessions: Sequence[dict[str, Any
         "answered": len(answered),
         "unmeasured": len(records) - len(measured),
         "end_to_end_vad": summarize(r.end_to_end_vad_ms for r in measured),
+        "answered_before_acoustic_end": sum(1 for r in measured if (r.end_to_end_ms or 0.0) < 0),
         "endpoint_wait_acoustic_ms": summarize(r.endpoint_wait_acoustic_ms for r in answered),
         "stages": {k: summarize(r.stages.get(k) for r in measured) for k in stage_keys(measured)},
         "vad_offset_ms": summarize(r.vad_offset_ms for r in measured),
@@ -203,6 +204,10 @@ def summary_text(summaries: dict[str, dict[str, Any]], budget_ms: float) -> str:
                      f"WER overall {_pct(s['wer'])}")
         if s["wer_per_clip"]:
             lines.append(f"[{m}] WER per clip: " + ", ".join(f"{c} {_pct(w)}" for c, w in s["wer_per_clip"].items()))
+        if s.get("answered_before_acoustic_end"):
+            lines.append(f"[{m}] warning: {s['answered_before_acoustic_end']} turns started replying before their "
+                         "clip's acoustic end (negative e2e): those clips have a background within 35 dB of the "
+                         "speech, or the server cut the sentence short")
         if s.get("sessions"):
             lines.append(f"[{m}] " + longrun_text(s))
         if s.get("by_voice"):
@@ -216,7 +221,7 @@ def summary_text(summaries: dict[str, dict[str, Any]], budget_ms: float) -> str:
     primary = summaries[modes[0]]
     if primary["n"]:
         verdict = "within" if primary["p50_ms"] <= budget_ms else "OVER"
-        lines.append(f"budget: {modes[0]} end-to-end p50 {primary['p50_ms']:.0f} ms, "
+        lines.append(f"budget: {modes[0]} end-to-end p50 (from the acoustic end) {primary['p50_ms']:.0f} ms, "
                      f"{verdict} the {budget_ms:.0f} ms budget")
     else:
         lines.append("budget: no turn could be measured")

@@ -225,9 +225,13 @@ class BenchSession:
         sent = {name: m.result() for name, m in marks.items() if m.done() and m.exception() is None}
         speech_end_t, end_index = sent.get("vad_end", (None, None))
         speech_end_stream_ms = (end_index + 1) * FRAME_S * 1000.0 if end_index is not None else None
-        acoustic_end_t = sent["acoustic_end"][0] - clip.acoustic_end_tail_s if "acoustic_end" in sent else None
+        acoustic_end_t = acoustic_end_stream_ms = None
+        if "acoustic_end" in sent:
+            acoustic_end_t = sent["acoustic_end"][0] - clip.acoustic_end_tail_s
+            acoustic_end_stream_ms = ((sent["acoustic_end"][1] + 1) * FRAME_S - clip.acoustic_end_tail_s) * 1000.0
         onset_t = sent["onset"][0] - clip.onset_tail_s if "onset" in sent else None
-        outcome = attribute(self.events[first:], speech_end_t, speech_end_stream_ms, acoustic_end_t=acoustic_end_t)
+        outcome = attribute(self.events[first:], speech_end_t, speech_end_stream_ms, acoustic_end_t=acoustic_end_t,
+                            acoustic_end_stream_ms=acoustic_end_stream_ms)
         return PlayedClip(outcome, speech_end_t, timed_out, self._closed, acoustic_end_t=acoustic_end_t,
                           onset_t=onset_t, first_event=first)
 

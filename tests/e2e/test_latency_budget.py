@@ -54,10 +54,13 @@ def test_benchmark_spawns_measures_and_reports(jfk: Path, tmp_path: Path) -> Non
             assert turn["stages"][key] >= 0, key
         assert turn["transcript"].strip() and turn["reply_text"].strip()
         assert turn["wer"] >= 0.0 and turn["reference"]
-        # The accounting identity the report relies on.
+        # The accounting identity the report relies on (the clock starts at the acoustic end).
         s = turn["stages"]
         assert turn["end_to_end_ms"] == pytest.approx(
-            s["endpoint_wait_ms"] + s["server_first_audio_ms"] + s["network_other_ms"], abs=0.05)
+            s["vad_tail_ms"] + s["endpoint_wait_ms"] + s["server_first_audio_ms"] + s["network_other_ms"], abs=0.05)
+        assert 0 < turn["end_to_end_vad_ms"] < 60_000 and 0 < turn["acoustic_end_s"] <= turn["clip_s"]
+        assert 0 < turn["endpoint_wait_acoustic_ms"] <= turn["end_to_end_ms"] + 1.0
+        assert turn["reply_interrupted"] is False
     assert "ask not what your country can do for you" in " ".join(
         "".join(c for c in turns[0]["transcript"].lower() if c.isalpha() or c == " ").split())
 
@@ -71,6 +74,15 @@ def test_benchmark_spawns_measures_and_reports(jfk: Path, tmp_path: Path) -> Non
         stage = summary["stages"][key]
         assert stage["n"] == 2 and 0 <= stage["p50_ms"] <= stage["p95_ms"] <= stage["max_ms"]
     assert np.isfinite([t["end_to_end_ms"] for t in turns]).all()
+    assert summary["end_to_end_vad"]["n"] == 2 and summary["endpoint_wait_acoustic_ms"]["n"] == 2
+    # Long-session counts: one session, its history fetched at the end.
+    assert summary["sessions"] == 1 and summary["history_sessions"] == 1
+    assert summary["history_cut"] >= 0 and summary["history_repeats"] >= 0 and summary["replies_shortened"] >= 0
+    assert set(summary["ghost_turns"]) == {"opened", "committed"} and summary["same_reply_as_previous"] >= 0
+    assert summary["first_token_trend"]["first10"]["n"] == 2
+    assert summary["per_session"][0]["history"]["assistant"] >= 1
+    assert set(summary["by_voice"]) == {"human", "file"} and summary["by_set"]["files"]["clips"] == 2
+    assert "END TO END (webrtcvad)" in completed.stdout and "ghost turns" in completed.stdout
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

@@ -51,12 +51,14 @@ def turn(turn_id: int, t0: float, text: str = "hello", reply: str = "Hi there.",
 
 def test_headline_runs_from_the_acoustic_end_and_the_vad_figure_stays() -> None:
     events = turn(3, t0=9.0)  # commit received at 10.0, first audio at 10.3
-    out = attribute(events, speech_end_t=9.9, speech_end_stream_ms=9000.0, acoustic_end_t=9.82)
+    # The server put the end of speech at 9000 ms of the stream, 80 ms after the acoustic end.
+    out = attribute(events, speech_end_t=9.9, speech_end_stream_ms=8980.0, acoustic_end_t=9.82,
+                    acoustic_end_stream_ms=8920.0)
     assert out.end_to_end_ms == pytest.approx(480.0) and out.end_to_end_vad_ms == pytest.approx(400.0)
-    assert out.endpoint_wait_acoustic_ms == pytest.approx(180.0)
+    assert out.endpoint_wait_acoustic_ms == pytest.approx(180.0) and out.vad_offset_ms == pytest.approx(20.0)
     s = out.stages
     assert s["vad_tail_ms"] == pytest.approx(80.0)
-    assert s["network_other_ms"] == pytest.approx(400.0 - 240.0 - 130.0)
+    assert s["network_other_ms"] == pytest.approx(480.0 - 80.0 - 240.0 - 130.0)
     # The identity the report relies on.
     assert out.end_to_end_ms == pytest.approx(s["vad_tail_ms"] + s["endpoint_wait_ms"] + s["server_first_audio_ms"]
                                               + s["network_other_ms"])
@@ -66,16 +68,19 @@ def test_headline_runs_from_the_acoustic_end_and_the_vad_figure_stays() -> None:
                                   "network_other")) == pytest.approx(480.0)
 
 
-def test_webrtcvad_ending_before_the_sound_gives_a_negative_tail() -> None:
-    out = attribute(turn(1, t0=0.0), speech_end_t=0.95, acoustic_end_t=1.0)
+def test_a_server_vad_ending_before_the_sound_gives_a_negative_tail() -> None:
+    events = turn(1, t0=2.0)  # the server's end of speech: 2000 ms of the stream
+    out = attribute(events, speech_end_t=2.95, acoustic_end_t=3.0, acoustic_end_stream_ms=2050.0)
     assert out.end_to_end_ms == pytest.approx(300.0) and out.end_to_end_vad_ms == pytest.approx(350.0)
     assert out.stages["vad_tail_ms"] == pytest.approx(-50.0) and out.endpoint_wait_acoustic_ms == pytest.approx(0.0)
+    assert out.stages["network_other_ms"] == pytest.approx(300.0 + 50.0 - 240.0 - 130.0)
 
 
 def test_without_an_acoustic_end_both_clocks_are_the_vad_one() -> None:
     out = attribute(turn(1, t0=0.0), speech_end_t=1.1)
     assert out.end_to_end_ms == out.end_to_end_vad_ms == pytest.approx(200.0)
     assert "vad_tail_ms" not in out.stages
+    assert out.stages["network_other_ms"] == pytest.approx(200.0 - 240.0 - 130.0)
 
 
 def test_merged_clip_waits_for_the_commit_that_stood() -> None:

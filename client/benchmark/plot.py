@@ -50,8 +50,9 @@ def _panel(ax, records: Sequence[TurnRecord], mode: str, budget_ms: float, tags:
                hatch="///", edgecolor="#333333", linewidth=0.5,
                label="STT/LLM/TTS done during the endpoint wait\n(speculative; placed at the commit)")
     for x, r in zip(xs, measured, strict=True):
-        ax.text(x, r.end_to_end_ms or 0.0, f"{r.end_to_end_ms:.0f}" + ("\nsplit" if r.split else ""),
-                ha="center", va="bottom", fontsize=7)
+        e2e = r.end_to_end_ms or 0.0
+        note = "\nsplit" if r.split else "\nbefore the end" if e2e < 0 else ""  # replied while the clip still sounded
+        ax.text(x, max(0.0, e2e), f"{e2e:.0f}{note}", ha="center", va="bottom", fontsize=7)
     ax.axhline(budget_ms, color="black", linestyle="--", linewidth=1, label=f"budget {budget_ms:.0f} ms")
     ax.set_xticks(list(xs), [_label(r, tags) for r in measured], rotation=35, ha="right", fontsize=8)
     ax.set_ylabel("ms from acoustic end of speech to first reply audio")

@@ -29,6 +29,15 @@ class EndpointSettings:
     """Silence that ends a turn that looks unfinished ("and", "so", a comma, a rising voice)."""
     turn_threshold: float = 0.5
     """Smart Turn probability above which the voice says the turn is finished."""
+    words_threshold: float = 1e-5
+    """The language model's P(the message ends after these words) above which the words say the
+    turn is finished (0 disables the words' verdict). Model-specific: calibrated for the default
+    model on the endpointing set's tune half."""
+    words_done_ms: int = 320
+    """Silence that ends a turn whose words are finished while the voice says more is coming
+    (the turn model misjudges some voices)."""
+    words_open_ms: int = 900
+    """Silence that ends a punctuated turn whose words read unfinished ("Could you tell me.")."""
     resume_ms: int = 60
     """Voiced audio during the silence that counts as the user resuming (cancels the speculation)."""
     naive_silence_ms: int = 700

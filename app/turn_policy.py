@@ -88,23 +88,33 @@ def echo_overlap(transcript: str, reply: str) -> float:
     return best / len(said)
 
 
-def end_silence_ms(endpoint: EndpointSettings, transcript: str | None, p_complete: float | None) -> int:
-    """Silence (ms) that ends the turn, from how the words read and how the voice sounds
-    (None: not known yet). Both "finished": short; they disagree: longer; neither: longest."""
+def end_silence_ms(endpoint: EndpointSettings, transcript: str | None, p_complete: float | None,
+                   p_words: float | None = None, *, words_pending: bool = False) -> int:
+    """Silence (ms) that ends the turn, from how the words read and how the voice sounds.
+
+    ``transcript`` None: not transcribed yet. ``p_complete``: the turn model's verdict on the
+    voice; ``p_words``: the language model's on the words (None: not known, and
+    ``words_pending`` says whether it is coming: it is read before the reply's first token).
+    Punctuation rules first (a comma or a trailing "and" is never a short end); then the
+    words' verdict leads, since the voice model fails on some voices (P near 0 for finished
+    questions) and a synthetic or read first half can sound final; the voice shortens or
+    lengthens the wait around it.
+    """
     if transcript is None:
         return endpoint.incomplete_ms
     if is_noise_transcript(transcript):
         return endpoint.complete_ms  # nothing was said: close the non-turn quickly
-    text_done = looks_complete(transcript)
-    if p_complete is None:
-        # Waiting for the turn model (it answers in tens of ms), or there is none.
-        return endpoint.uncertain_ms if text_done else endpoint.incomplete_ms
-    voice_done = p_complete >= endpoint.turn_threshold
-    if text_done and voice_done:
-        return endpoint.complete_ms
-    if text_done or voice_done:
-        return endpoint.uncertain_ms
-    return endpoint.incomplete_ms
+    voice_done = None if p_complete is None else p_complete >= endpoint.turn_threshold
+    if not looks_complete(transcript):
+        return endpoint.uncertain_ms if voice_done else endpoint.incomplete_ms
+    words_done = None if p_words is None else p_words >= endpoint.words_threshold
+    if words_done is None:
+        if words_pending:
+            return endpoint.uncertain_ms  # shortened as soon as the words' verdict arrives
+        return endpoint.complete_ms if voice_done else endpoint.uncertain_ms
+    if words_done:
+        return endpoint.complete_ms if voice_done is not False else endpoint.words_done_ms
+    return endpoint.words_open_ms if voice_done is not False else endpoint.incomplete_ms
 
 
 def adds_words(before: str | None, after: str) -> bool:

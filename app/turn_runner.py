@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
+from dataclasses import dataclass
 
 from app.audio import INPUT_FORMAT
 from app.chat import ChatMessage
@@ -26,6 +27,7 @@ from app.conversation.effects import (
     TurnFailed,
     TurnFinished,
     TurnPredicted,
+    WordsPredicted,
 )
 from app.conversation.errors import describe
 from app.engine import Engine, lower_priority
@@ -103,8 +105,10 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
         result = await engine.run(engine.stt.transcribe, start.audio, window_s=window)
         stages["stt_ms"] = _ms(t)
         text = result.text
-        sink.deliver(Transcribed(start.turn_id, text))
-        if not text or is_noise_transcript(text):
+        noise = not text or is_noise_transcript(text)
+        pending = not (start.naive or noise) and engine.llm.estimates_end_of_turn
+        sink.deliver(Transcribed(start.turn_id, text, words_pending=pending))
+        if noise:
             return stages
         if not start.naive and engine.turn is not None:
             # The voice's verdict only moves the endpoint, so it runs beside the LLM: one thread
@@ -170,8 +174,12 @@ async def _streamed_reply(turn_id: int, messages: Sequence[ChatMessage], engine:
     # reply is still ready long before the first clause finishes playing.
     speaker = asyncio.create_task(speak(), name=f"tts-{turn_id}")
     try:
-        async with aclosing(stream_llm(engine, messages, affinity, gate)) as deltas:
+        async with aclosing(stream_llm(engine, messages, affinity, gate, estimate=True)) as deltas:
             async for delta in deltas:
+                if isinstance(delta, EndOfTurnEstimate):
+                    stages["words_p_end"] = delta.p_end
+                    sink.deliver(WordsPredicted(turn_id, delta.p_end))
+                    continue
                 stages.setdefault("llm_first_token_ms", _ms(t_llm))
                 stages["reply_tokens"] = stages.get("reply_tokens", 0) + 1
                 sink.deliver(ReplyText(turn_id, delta))
@@ -203,6 +211,7 @@ async def _naive_reply(turn_id: int, messages: Sequence[ChatMessage], engine: En
         async for delta in deltas:
             stages.setdefault("llm_first_token_ms", _ms(t_llm))
             stages["reply_tokens"] = stages.get("reply_tokens", 0) + 1
+            assert isinstance(delta, str)  # no estimate asked for
             parts.append(delta)
     stages["llm_total_ms"] = stages["first_clause_ms"] = _ms(t_llm)
     text = "".join(parts)
@@ -215,8 +224,16 @@ async def _naive_reply(turn_id: int, messages: Sequence[ChatMessage], engine: En
         sink.deliver(ReplySpeech(turn_id, spoken, pcm))
 
 
+@dataclass(frozen=True, slots=True)
+class EndOfTurnEstimate:
+    """The language model's P(the user's message is complete), from before its first token."""
+
+    p_end: float
+
+
 async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: str,
-                     gate: TurnGate | None = None) -> AsyncIterator[str]:
+                     gate: TurnGate | None = None, *,
+                     estimate: bool = False) -> AsyncIterator[str | EndOfTurnEstimate]:
     """Bridge the LLM's blocking token iterator (run in its own thread) to async deltas.
 
     Leaving the loop early (cancellation, an error downstream) sets the cancel flag, and the
@@ -236,7 +253,8 @@ async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: 
     def generate() -> None:
         demoted = False
         try:
-            for delta in engine.llm.stream_reply(messages, cancel=cancel, affinity=affinity):
+            on_estimate = (lambda p: put(EndOfTurnEstimate(p))) if estimate else None
+            for delta in engine.llm.stream_reply(messages, cancel=cancel, affinity=affinity, end_of_turn=on_estimate):
                 put(delta)
                 if gate is not None:
                     gate.wait(cancel)
@@ -255,7 +273,7 @@ async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: 
         while (item := await queue.get()) is not _END:
             if isinstance(item, BaseException):
                 raise item
-            assert isinstance(item, str)
+            assert isinstance(item, str | EndOfTurnEstimate)
             yield item
     finally:
         cancel.set()

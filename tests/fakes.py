@@ -96,14 +96,22 @@ class LlmCall:
 class FakeLlm:
     """``ChatModel`` yielding ``handler(messages)``'s deltas, stopping early once ``cancel`` is set."""
 
-    def __init__(self, handler: LlmHandler) -> None:
+    def __init__(self, handler: LlmHandler, p_end: float | None = None) -> None:
         self._handler = handler
+        self.p_end = p_end
+        """P(end of turn) reported before the first delta when asked (None: never reported)."""
         self.calls: list[LlmCall] = []
 
+    @property
+    def estimates_end_of_turn(self) -> bool:
+        return self.p_end is not None
+
     def stream_reply(self, messages: Sequence[ChatMessage], *, cancel: threading.Event,
-                     affinity: str) -> Iterator[str]:
+                     affinity: str, end_of_turn: Callable[[float], None] | None = None) -> Iterator[str]:
         call = LlmCall(tuple(messages), affinity, cancel)
         self.calls.append(call)
+        if end_of_turn is not None and self.p_end is not None:
+            end_of_turn(self.p_end)
         try:
             for delta in self._handler(messages):
                 if cancel.is_set():
@@ -147,13 +155,13 @@ class FakeTurn:
 
 def fake_engine(*, stt: SttHandler = _default_stt, llm: LlmHandler = _default_llm, tts: TtsHandler = _default_tts,
                 turn: TurnHandler | None = None, sample_rate: int = OUTPUT_RATE,
-                info: dict[str, Any] | None = None) -> Engine:
+                info: dict[str, Any] | None = None, p_end: float | None = None) -> Engine:
     """A real ``Engine`` (its executors included) over handler functions; close it after use.
 
     ``engine.stt``, ``engine.llm``, ``engine.tts`` and ``engine.turn`` are the Fake* adapters
-    above, which record their calls.
+    above, which record their calls. ``p_end``: the LLM's end-of-turn estimate (None: it gives none).
     """
-    return Engine(stt=FakeStt(stt), llm=FakeLlm(llm), tts=FakeTts(tts, sample_rate),
+    return Engine(stt=FakeStt(stt), llm=FakeLlm(llm, p_end), tts=FakeTts(tts, sample_rate),
                   turn=FakeTurn(turn) if turn is not None else None,
                   info=info if info is not None else {"manifest_version": "fake", "models": {}},
                   bulk_nice=0)  # never renice the test process's threads

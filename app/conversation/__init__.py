@@ -23,6 +23,7 @@ from app.conversation.effects import (
     TurnFailed,
     TurnFinished,
     TurnPredicted,
+    WordsPredicted,
 )
 from app.conversation.handshake import Phase
 from app.conversation.session import Session
@@ -31,5 +32,5 @@ from app.conversation.turn import TurnState
 __all__ = [
     "CancelTurn", "CloseConnection", "DeleteSession", "Effect", "LoadSession", "Outbox", "Phase", "ReplySpeech",
     "ReplyText", "SaveSession", "Send", "SendAudio", "Session", "StartTurn", "Transcribed", "TurnEvent",
-    "TurnEventSink", "TurnFailed", "TurnFinished", "TurnPredicted", "TurnState",
+    "TurnEventSink", "TurnFailed", "TurnFinished", "TurnPredicted", "TurnState", "WordsPredicted",
 ]

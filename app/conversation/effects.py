@@ -87,6 +87,8 @@ Effect = Send | SendAudio | StartTurn | CancelTurn | LoadSession | SaveSession |
 class Transcribed:
     turn_id: int
     text: str
+    words_pending: bool = False
+    """A ``WordsPredicted`` for this turn follows (the language model will judge the words)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,13 @@ class TurnPredicted:
     turn_id: int
     p_complete: float
     """The turn model's P(the user has finished)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WordsPredicted:
+    turn_id: int
+    p_end: float
+    """The language model's P(the user's message ends after these words)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +138,7 @@ class TurnFailed:
     message: str
 
 
-TurnEvent = Transcribed | TurnPredicted | ReplyText | ReplySpeech | TurnFinished | TurnFailed
+TurnEvent = Transcribed | TurnPredicted | WordsPredicted | ReplyText | ReplySpeech | TurnFinished | TurnFailed
 
 
 class TurnEventSink(Protocol):

@@ -50,6 +50,11 @@ class Turn:
     generation: Generation = Generation.RUNNING
     transcript: str | None = None
     p_complete: float | None = None
+    """The turn model's P(finished), from the voice."""
+    p_words: float | None = None
+    """The language model's P(finished), from the words."""
+    words_pending: bool = False
+    """``p_words`` is on its way."""
     held: list[Effect] = field(default_factory=list)
     """Output of a speculative turn, released in order at commit."""
     reply_text: str = ""

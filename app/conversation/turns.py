@@ -28,6 +28,7 @@ from app.conversation.effects import (
     TurnEvent,
     TurnFailed,
     TurnPredicted,
+    WordsPredicted,
 )
 from app.conversation.history import History
 from app.conversation.listening import ignore_reason
@@ -120,14 +121,18 @@ class Turns:
             return  # a stale event of a turn we already dropped
         if isinstance(event, Transcribed):
             turn.transcript = event.text
+            turn.words_pending = event.words_pending
             if not self._continuation.transcribed(turn):
                 self._stop_generating(turn)  # adds nothing to the turn it follows: no reply to make
             if turn.state is TurnState.COMMITTED:
                 self._accept_transcript(turn)
             else:
                 self._update_end_silence(turn, now)
-        elif isinstance(event, TurnPredicted):
-            turn.p_complete = event.p_complete
+        elif isinstance(event, TurnPredicted | WordsPredicted):
+            if isinstance(event, TurnPredicted):
+                turn.p_complete = event.p_complete
+            else:
+                turn.p_words, turn.words_pending = event.p_end, False
             if turn.state is TurnState.SPECULATIVE:
                 self._update_end_silence(turn, now)
         elif isinstance(event, ReplyText):
@@ -149,7 +154,9 @@ class Turns:
     def _update_end_silence(self, turn: Turn, now: float) -> None:
         """Predictive endpointing: how the words read and how the voice sounds set the pause."""
         heard = "" if _adds_nothing(turn) else turn.transcript  # nothing new: end the non-turn quickly
-        for event in self.segmenter.set_end_silence(end_silence_ms(self._endpoint, heard, turn.p_complete)):
+        silence_ms = end_silence_ms(self._endpoint, heard, turn.p_complete, turn.p_words,
+                                    words_pending=turn.words_pending)
+        for event in self.segmenter.set_end_silence(silence_ms):
             self.on_segment(event, now)
 
     def _accept_transcript(self, turn: Turn) -> None:

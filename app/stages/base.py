@@ -7,7 +7,7 @@ threads by the turn runner, never on the event loop.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -53,13 +53,22 @@ class TurnDetector(Protocol):
 
 
 class ChatModel(Protocol):
+    @property
+    def estimates_end_of_turn(self) -> bool:
+        """Whether ``stream_reply`` calls its ``end_of_turn`` callback."""
+        ...
+
     def stream_reply(
-        self, messages: Sequence[ChatMessage], *, cancel: threading.Event, affinity: str
+        self, messages: Sequence[ChatMessage], *, cancel: threading.Event, affinity: str,
+        end_of_turn: Callable[[float], None] | None = None,
     ) -> Iterator[str]:
         """Yield reply text deltas; stop early once ``cancel`` is set.
 
         ``affinity`` names the conversation, so an implementation with several contexts can keep
-        each conversation's prefix evaluated in the same one.
+        each conversation's prefix evaluated in the same one. ``end_of_turn``, if given, is called
+        once before the first delta with P(the user's last message is complete) as the model reads
+        it: its probability of ending the message right after the words (final punctuation, which
+        the transcriber only guesses, removed). An implementation that cannot tell never calls it.
         """
         ...
 

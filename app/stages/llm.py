@@ -12,16 +12,19 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from app.stages.base import ChatMessage
 from app.stages.errors import stage_errors
-from app.stages.kv_shift import plan_shift
+from app.stages.kv_shift import common_prefix, plan_shift
 
 log = logging.getLogger(__name__)
 
+_GUESSED_PUNCTUATION = " .?!"
 AFFINITY_WAIT_S = 0.3
 """How long a conversation waits for its own context (which holds its prefix) before it takes
 another one: evaluating a whole history again elsewhere costs seconds."""
@@ -57,13 +60,36 @@ class _Context:
             self.threads = threads
 
     def prompt(self, messages: Sequence[ChatMessage]) -> tuple[list[int], list[str]]:
-        """The prompt's tokens, with the generation prompt, and the template's stop strings."""
+        """The prompt's tokens, with the generation prompt, and the template's stop strings.
+
+        Users' final punctuation is left out, always: the transcriber only guesses it, and the
+        end-of-turn estimate must read the words alone; doing it for every user message keeps
+        the prompt of the next turn a prefix match of this one."""
         assert self.formatter is not None
-        rendered = self.formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
+        rendered = self.formatter(messages=[
+            {"role": m.role, "content": m.content.rstrip(_GUESSED_PUNCTUATION) if m.role == "user" else m.content}
+            for m in messages])
         tokens = self.llama.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special,
                                      special=True)
         stop = rendered.stop if isinstance(rendered.stop, list) else [rendered.stop] if rendered.stop else []
         return tokens, stop
+
+    def end_of_turn(self, tokens: Sequence[int]) -> float | None:
+        """Evaluate ``tokens`` up to the end of the last user message; P(the model ends the
+        message there), or None when the prompt has no such end. The evaluated prefix stays in
+        the cache, so the completion that follows evaluates only the rest."""
+        llama = self.llama
+        eos = llama.token_eos()
+        ends = [i for i, t in enumerate(tokens) if t == eos]
+        if not ends:
+            return None
+        end = ends[-1]
+        cached = llama._input_ids[: llama.n_tokens].tolist()
+        llama.n_tokens = min(common_prefix(cached, tokens[:end]), end - 1)  # re-evaluate at least one token
+        llama.eval(tokens[llama.n_tokens : end])
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)
+        weights = np.exp(logits - logits.max())
+        return float(weights[eos] / weights.sum())
 
     def shift_for(self, tokens: Sequence[int]) -> int:
         """Shift the KV cache so it starts like ``tokens`` if that saves evaluation; tokens saved."""
@@ -103,6 +129,11 @@ class LlamaChat:
         self._active = 0
         """Generations running now, over all contexts."""
 
+    @property
+    def estimates_end_of_turn(self) -> bool:
+        """True when the model file has a chat template (the estimate needs the prompt's tokens)."""
+        return all(ctx.formatter is not None for ctx in self._contexts)
+
     def warm_up(self, system_prompt: str) -> None:
         """Evaluate the system prompt in every context, so no user pays the cold first token."""
         messages = [ChatMessage("system", system_prompt), ChatMessage("user", "Hi")]
@@ -112,13 +143,14 @@ class LlamaChat:
                     pass
 
     def stream_reply(
-        self, messages: Sequence[ChatMessage], *, cancel: threading.Event, affinity: str
+        self, messages: Sequence[ChatMessage], *, cancel: threading.Event, affinity: str,
+        end_of_turn: Callable[[float], None] | None = None,
     ) -> Iterator[str]:
         ctx = self._acquire(affinity)
         with self._pick_lock:
             self._active += 1
         try:
-            yield from self._generate(ctx, messages, cancel, max_tokens=self._max_tokens)
+            yield from self._generate(ctx, messages, cancel, max_tokens=self._max_tokens, end_of_turn=end_of_turn)
         finally:
             with self._pick_lock:
                 self._active -= 1
@@ -148,7 +180,7 @@ class LlamaChat:
             return self._threads_alone if self._active <= 1 else self._threads
 
     def _generate(self, ctx: _Context, messages: Sequence[ChatMessage], cancel: threading.Event,
-                  *, max_tokens: int) -> Iterator[str]:
+                  *, max_tokens: int, end_of_turn: Callable[[float], None] | None = None) -> Iterator[str]:
         with stage_errors("llm", f"generation failed in context {ctx.index}"):
             ctx.use_threads(self._threads_now())
             if ctx.formatter is None:
@@ -160,6 +192,8 @@ class LlamaChat:
                 if saved:
                     log.debug("context %d: KV cache shifted, %d tokens kept (%.1f ms)", ctx.index, saved,
                               1000 * (time.monotonic() - started))
+                if end_of_turn is not None and (p_end := ctx.end_of_turn(tokens)) is not None:
+                    end_of_turn(p_end)
                 stream = ctx.llama.create_completion(
                     prompt=tokens, max_tokens=max_tokens, temperature=self._temperature, stop=stop,
                     repeat_penalty=1.1,  # SmolLM-class models loop ("They're amazing. They're amazing.")

@@ -204,6 +204,22 @@ def test_end_silence_combines_words_and_voice(transcript: str | None, p_complete
     assert end_silence_ms(endpoint, transcript, p_complete) == expected
 
 
+@pytest.mark.parametrize(
+    ("p_complete", "p_words", "pending", "expected"),
+    [
+        (0.9, None, True, 800),  # the words' verdict is on its way: do not end yet
+        (0.9, 1e-3, False, 240),  # both finished
+        (0.0, 1e-3, False, 320),  # words finished, the voice model misjudges this voice
+        (0.9, 1e-8, False, 900),  # "Could you tell me." read (or synthesized) as if final
+        (0.0, 1e-8, False, 1000),  # both say more is coming
+    ],
+)
+def test_the_words_verdict_leads(p_complete: float, p_words: float | None, pending: bool, expected: int) -> None:
+    endpoint = EndpointSettings(complete_ms=240, uncertain_ms=800, incomplete_ms=1000, words_done_ms=320,
+                                words_open_ms=900, words_threshold=1e-5)
+    assert end_silence_ms(endpoint, "Could you tell me.", p_complete, p_words, words_pending=pending) == expected
+
+
 def test_turn_model_verdict_can_end_the_pause_at_once() -> None:
     session = new_session(complete_ms=240, uncertain_ms=800)
     hello(session)

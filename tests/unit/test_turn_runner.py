@@ -22,6 +22,7 @@ from app.conversation import (
     TurnFailed,
     TurnFinished,
     TurnPredicted,
+    WordsPredicted,
 )
 from app.engine import Engine
 from app.stages.base import StageError
@@ -322,3 +323,15 @@ def test_gate_cancel_frees_a_waiting_thread() -> None:
     cancel.set()
     thread.join(1)
     assert not thread.is_alive()
+
+
+def test_the_words_verdict_comes_before_the_reply_when_the_model_gives_one(
+        make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(llm=lambda messages: DELTAS, p_end=0.02)
+    events = run(engine, start())
+    assert events[0] == Transcribed(1, "What time is it?", words_pending=True)
+    order = kinds(events)
+    assert order.index("WordsPredicted") < order.index("ReplyText")
+    assert [e.p_end for e in events if isinstance(e, WordsPredicted)] == [0.02]
+    assert events[-1].stages["words_p_end"] == 0.02
+

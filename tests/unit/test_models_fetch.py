@@ -41,6 +41,10 @@ from app.models.store import stamp_path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+PROV = {"upstream": "org/model (Org)", "upstream_license": "MIT", "packaged_by": "test fixture"}
+"""The provenance keys every [[model]] needs."""
+
+
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -109,7 +113,7 @@ class Store:
         for d, (role, name) in ROLE_OF.items():
             files = [entry(dest, overrides.get(dest, data)) for dest, data in CONTENTS.items()
                      if dest.startswith(d + "/")]
-            models.append({"role": role, "name": name, "version": "1", "license": "MIT",
+            models.append({"role": role, "name": name, "version": "1", "license": "MIT", **PROV,
                            "source": {"kind": "local", "path": "src"}, "files": files})
         if defaults is None:
             defaults = {role: name for role, name in ROLE_OF.values()}
@@ -229,7 +233,7 @@ def test_hash_mismatch_raises_and_keeps_previous_good_file(store: Store) -> None
 def test_unpinned_is_refused_without_flag(store: Store, copy_calls: list[str]) -> None:
     data = os.urandom(500)
     (store.src / "big.gguf").write_bytes(data)
-    store.write(extra=[{"role": "llm", "name": "big", "version": "2", "license": "MIT",
+    store.write(extra=[{"role": "llm", "name": "big", "version": "2", "license": "MIT", **PROV,
                         "source": {"kind": "local", "path": "src"},
                         "files": [entry("llm/big/big.gguf", data, pinned=False)]}])
     with pytest.raises(UnpinnedError, match=r"llm/big/big\.gguf.*--allow-unpinned"):
@@ -328,7 +332,7 @@ def wheel_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Store,
     gguf = CONTENTS["llm/small/m.gguf"]
     wheel = make_wheel(tmp_path / "fakepkg-1.0-py3-none-any.whl",
                        {"fakepkg/__init__.py": b"", "fakepkg/data/m.gguf": gguf})
-    models = [{"role": "llm", "name": "wheel-llm", "version": "1", "license": "MIT",
+    models = [{"role": "llm", "name": "wheel-llm", "version": "1", "license": "MIT", **PROV,
                "source": {"kind": "pypi-wheel", "package": "fakepkg", "version": "1.0"},
                "files": [entry("llm/wheel/m.gguf", gguf, path="fakepkg/data/m.gguf")]}]
     store.write(extra=models)
@@ -430,7 +434,7 @@ def hf_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
 
 
 def hf_manifest(store: Store, data: bytes, *, pinned: bool = True) -> None:
-    store.write(extra=[{"role": "stt", "name": "hf-stt", "version": "1", "license": "MIT",
+    store.write(extra=[{"role": "stt", "name": "hf-stt", "version": "1", "license": "MIT", **PROV,
                         "source": {"kind": "huggingface", "repo": "org/whisper", "revision": "main"},
                         "files": [entry("stt/hf/model.bin", data, pinned=pinned, path="ct2/model.bin")]}])
 
@@ -544,7 +548,7 @@ def test_cli_model_error_is_one_line_exit_1(store: Store, capsys: pytest.Capture
 def test_cli_unpinned_flag(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
     data = b"not yet pinned"
     (store.src / "u.gguf").write_bytes(data)
-    store.write(extra=[{"role": "llm", "name": "u", "version": "0", "license": "MIT",
+    store.write(extra=[{"role": "llm", "name": "u", "version": "0", "license": "MIT", **PROV,
                         "source": {"kind": "local", "path": "src"},
                         "files": [entry("llm/u/u.gguf", data, pinned=False)]}])
     assert _cli(store, "fetch", "--model", "u") == 1

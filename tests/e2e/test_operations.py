@@ -7,6 +7,7 @@ import json
 import re
 import signal
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -154,33 +155,34 @@ def test_rollout_and_rollback_during_a_live_session_and_a_corrupt_rollout_is_ref
     models = _models_copy(tmp_path)
     manifest = models / "manifest.toml"
     original = manifest.read_text()
+    version = tomllib.loads(original)["version"]
     node = start_server(tmp_path / "node.log", "--models", str(models), "--store", "memory://")
     try:
         async def live_session() -> None:
             from client.connection import ClientSession
 
             session = await ClientSession.open(node.url)
-            assert _manifest_version(node) == "2026.11.0"
+            assert _manifest_version(node) == version
             # Roll out a new manifest version while this session is open.
-            manifest.write_text(original.replace('version = "2026.11.0"', 'version = "2026.11.1"', 1))
+            manifest.write_text(original.replace(f'version = "{version}"', f'version = "{version}.1"', 1))
             node.process.send_signal(signal.SIGHUP)
-            assert await asyncio.to_thread(_wait_for, lambda: _manifest_version(node) == "2026.11.1")
+            assert await asyncio.to_thread(_wait_for, lambda: _manifest_version(node) == f"{version}.1")
             # Corrupt rollout: the voice file the manifest names has the wrong bytes.
             bad = models / "tts" / "joe-bad"
             bad.mkdir()
             (bad / "en_US-joe-medium.onnx").write_bytes(b"not a voice" * 1000)
             (bad / "en_US-joe-medium.onnx.json").write_bytes((models / "tts" / "en_US-joe-medium" /
                                                               "en_US-joe-medium.onnx.json").read_bytes())
-            corrupt = original.replace('version = "2026.11.0"', 'version = "2026.11.2"', 1)
+            corrupt = original.replace(f'version = "{version}"', f'version = "{version}.2"', 1)
             corrupt = corrupt.replace('dest = "tts/en_US-joe-medium/', 'dest = "tts/joe-bad/')
             manifest.write_text(corrupt)
             node.process.send_signal(signal.SIGHUP)
             assert await asyncio.to_thread(_wait_for, lambda: "model rollout refused" in node.log())
-            assert _manifest_version(node) == "2026.11.1"  # still serving the good version
+            assert _manifest_version(node) == f"{version}.1"  # still serving the good version
             # Roll back.
             manifest.write_text(original)
             node.process.send_signal(signal.SIGHUP)
-            assert await asyncio.to_thread(_wait_for, lambda: _manifest_version(node) == "2026.11.0")
+            assert await asyncio.to_thread(_wait_for, lambda: _manifest_version(node) == version)
             # The session opened before all this still works.
             await session.send(p.GetHistory())
             reply = p.decode_server_message(await asyncio.wait_for(session.ws.recv(), timeout=10))

@@ -29,10 +29,13 @@ class EndpointSettings:
     """Silence that ends a turn that looks unfinished ("and", "so", a comma, a rising voice)."""
     turn_threshold: float = 0.5
     """Smart Turn probability above which the voice says the turn is finished."""
-    words_threshold: float = 1e-5
+    words_threshold: float = 3e-5
     """The language model's P(the message ends after these words) above which the words say the
-    turn is finished (0 disables the words' verdict). Model-specific: calibrated for the default
-    model on the endpointing set's tune half."""
+    turn is finished (0 disables the words' verdict). Model-specific: for SmolLM2-135M on the
+    endpointing set's tune half (voices-tune), first halves heard in the pause gave 5e-9..6e-4
+    where they were unfinished ("Could you tell me", "So, um, what do you think") and 0.01-0.4
+    where they were whole sentences themselves ("I need a recipe for dinner"); whole requests
+    gave 1e-5..0.6, under 3e-5 mostly when Whisper garbled them."""
     words_done_ms: int = 320
     """Silence that ends a turn whose words are finished while the voice says more is coming
     (the turn model misjudges some voices)."""

@@ -133,6 +133,7 @@ class Turns:
                 turn.p_complete = event.p_complete
             else:
                 turn.p_words, turn.words_pending = event.p_end, False
+                log.debug("turn %d: words %r end with P %.2g", turn.id, turn.transcript, event.p_end)
             if turn.state is TurnState.SPECULATIVE:
                 self._update_end_silence(turn, now)
         elif isinstance(event, ReplyText):

@@ -62,7 +62,7 @@ class EndpointSettings:
     """Binary frames per second a client may send on average (20 ms frames are 50/s)."""
     vad_aggressiveness: int = 2
     """webrtcvad mode, 0 (least) to 3 (most aggressive at rejecting non-speech)."""
-    gate_onset_db: float = 9.0
+    gate_onset_db: float = 6.0
     """Speech starts only on a voiced frame this much louder than the noise floor (dB)."""
     gate_hold_db: float = 3.0
     """Once started, speech goes on while voiced frames stay this much above the floor (dB)."""

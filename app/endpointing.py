@@ -130,7 +130,11 @@ class Segmenter:
                 self._silence += 1
                 if self._silence >= self._speculate_frames:
                     if self._voiced_frames < self._min_frames:
+                        # Too short for an utterance, but maybe the soft start of one: its audio
+                        # stays in the pre-roll, so speech that follows keeps its first syllables.
+                        chunks = self._chunks
                         self._reset()
+                        self._preroll.extend(chunks)
                         return [Discard()]
                     self.phase = Phase.TRAILING
                     self._run = 0

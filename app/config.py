@@ -14,7 +14,7 @@ class EndpointSettings:
 
     start_ms: int = 60
     """Voiced audio needed, consecutively, before speech counts as started (filters clicks)."""
-    preroll_ms: int = 300
+    preroll_ms: int = 400
     """Audio kept from before the speech onset so the first syllable is not clipped."""
     speculate_ms: int = 80
     """Silence after speech at which a speculative turn (STT, LLM, first TTS clause) starts."""

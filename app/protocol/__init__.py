@@ -26,6 +26,7 @@ from app.protocol.message import (
 from app.protocol.messages import (
     CLIENT_MESSAGES,
     SERVER_MESSAGES,
+    CancelTimer,
     Commit,
     Error,
     Forget,
@@ -41,6 +42,8 @@ from app.protocol.messages import (
     Reset,
     SpeechStarted,
     SpeechStopped,
+    TimerFired,
+    Timers,
     Transcript,
     TurnTiming,
 )
@@ -63,6 +66,7 @@ __all__ = [
     "REPLY_AUDIO_MAGIC",
     "SERVER_MESSAGES",
     "_FIELD_TYPES",
+    "CancelTimer",
     "CloseCode",
     "Commit",
     "Error",
@@ -84,6 +88,8 @@ __all__ = [
     "Reset",
     "SpeechStarted",
     "SpeechStopped",
+    "TimerFired",
+    "Timers",
     "Transcript",
     "TurnTiming",
     "build_message",

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.protocol.codes import PROTOCOL_VERSION, ErrorCode
 from app.protocol.message import Message, omittable
 
 # --------------------------------------------------------------------------- client -> server
+
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
 
 @dataclass(frozen=True, slots=True)
 class Hello(Message):
@@ -22,10 +31,14 @@ class Hello(Message):
     client: str = omittable("")
     session_id: str | None = omittable(None)
     """Resume this earlier session (its history), on this node or another one."""
+    timezone: str = omittable("")
+    """The user's IANA time zone ("Europe/Paris"), for the clock and calendar; "" = the node's."""
 
     def __post_init__(self) -> None:
         if self.pipeline not in ("fast", "naive"):
             raise ValueError(f"pipeline must be 'fast' or 'naive', not {self.pipeline!r}")
+        if self.timezone and not _is_time_zone(self.timezone):
+            raise ValueError(f"timezone must be an IANA name such as 'Europe/Paris', not {self.timezone!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +80,14 @@ class GetHistory(Message):
     """Ask for the conversation history the assistant answers from."""
 
     type: ClassVar[str] = "get_history"
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer(Message):
+    """Cancel one of the session's timers or reminders (``id`` from a ``timers`` message)."""
+
+    type: ClassVar[str] = "cancel_timer"
+    id: str = ""
 
 
 # --------------------------------------------------------------------------- server -> client
@@ -171,6 +192,32 @@ class TurnTiming(Message):
 
 
 @dataclass(frozen=True, slots=True)
+class Timers(Message):
+    """The session's pending timers and reminders, sent after ``ready`` and on every change.
+
+    Each item: ``id``, ``kind`` ("timer" or "reminder"), ``label`` (what it is for, may be
+    empty), ``due_ms`` (Unix time in ms when it fires) and ``duration_ms`` (as set)."""
+
+    type: ClassVar[str] = "timers"
+    timers: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired(Message):
+    """A timer or reminder came due; its spoken alert follows as turn ``turn_id``."""
+
+    type: ClassVar[str] = "timer_fired"
+    id: str = ""
+    kind: str = "timer"
+    label: str = ""
+    text: str = ""
+    """The alert as spoken ("Your 10 second timer is done.")."""
+    turn_id: int = 0
+    late_ms: float = omittable(0.0)
+    """How long after ``due_ms`` it fired (non-zero when the session was away, e.g. reconnecting)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Error(Message):
     """Something went wrong; ``fatal`` errors are followed by a close frame."""
 
@@ -183,11 +230,13 @@ class Error(Message):
     """With ``busy``: when to try again (or try another node)."""
 
 
-CLIENT_MESSAGES: dict[str, type[Message]] = {m.type: m for m in (Hello, Interrupt, Commit, Reset, Forget, GetHistory)}
+CLIENT_MESSAGES: dict[str, type[Message]] = {
+    m.type: m for m in (Hello, Interrupt, Commit, Reset, Forget, GetHistory, CancelTimer)
+}
 SERVER_MESSAGES: dict[str, type[Message]] = {
     m.type: m
     for m in (
         Ready, History, Forgotten, SpeechStarted, SpeechStopped, Transcript, ReplyDelta, ReplyDone, Interrupted,
-        TurnTiming, Error,
+        TurnTiming, Timers, TimerFired, Error,
     )
 }

@@ -12,6 +12,7 @@ from app import protocol as p
 SAMPLES = [
     p.Hello(), p.Hello(pipeline="naive", client="x", session_id="abcdefghijklmnop"),
     p.Interrupt(turn_id=3, played_ms=120.5), p.Commit(), p.Reset(), p.Forget(), p.GetHistory(),
+    p.Hello(timezone="Europe/Paris"), p.CancelTimer(id="t1"),
 ]
 SERVER_SAMPLES = [
     p.Ready(session_id="abc", input={"sample_rate": 16000}, output={"sample_rate": 22050}, resumed=True),
@@ -19,7 +20,10 @@ SERVER_SAMPLES = [
     p.SpeechStarted(at_ms=10.0), p.SpeechStopped(at_ms=1200.0, turn_id=2), p.Transcript(turn_id=1, text="hi"),
     p.ReplyDelta(turn_id=1, text="Sure"), p.ReplyDone(turn_id=1, text="Sure.", audio_ms=800.0, truncated=True),
     p.Interrupted(turn_id=1, heard_text="Sure", played_ms=300.0),
-    p.TurnTiming(turn_id=1, stages={"stt_ms": 40.0}), p.Error(code="bad_json", message="x", turn_id=None),
+    p.TurnTiming(turn_id=1, stages={"stt_ms": 40.0}),
+    p.Timers(timers=[{"id": "t1", "kind": "timer", "label": "", "due_ms": 1.0e12, "duration_ms": 10000.0}]),
+    p.TimerFired(id="t1", label="tea", text="Your tea timer is done.", turn_id=4, late_ms=1500.0),
+    p.Error(code="bad_json", message="x", turn_id=None),
     p.Error(code="busy", message="full", fatal=True, retry_after_ms=5000),
 ]
 
@@ -32,6 +36,12 @@ def test_client_messages_round_trip(message: p.Message) -> None:
 @pytest.mark.parametrize("message", SERVER_SAMPLES, ids=lambda m: m.type)
 def test_server_messages_round_trip(message: p.Message) -> None:
     assert p.decode_server_message(message.encode()) == message
+
+
+def test_an_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(p.ProtocolError):
+        p.decode_client_message(json.dumps({"type": "hello", "protocol": 1, "sample_rate": 16000,
+                                            "timezone": "Mars/Olympus_Mons"}))
 
 
 def test_every_message_type_is_covered_by_a_round_trip() -> None:

@@ -1,0 +1,96 @@
+"""Unit conversion: "Convert 5 miles to kilometers", "How many feet in a mile?", "What is 100 F in Celsius?"."""
+
+from __future__ import annotations
+
+import re
+
+from app.tools.numbers import NUMBER_RE, format_number, is_exact, parse_number, say_number
+from app.tools.text import Utterance
+from app.tools.types import ToolAnswer, ToolContext
+from app.tools.unit_table import TEMPERATURE_NAMES, UNITS, Unit, find_unit
+
+_QTY = rf"(?P<qty>{NUMBER_RE})"
+_FROM = r"(?P<src>[a-z' ]+?)"
+_TO = r"(?P<dst>[a-z' ]+?)"
+_ASK = (
+    r"(?:(?:please )?(?:convert|change|turn|translate) |what is |what are |how much is |how much are |how many is "
+    r"|how long is |how far is |how heavy is |how hot is |how cold is |how fast is |how big is )?"
+)
+_FORMS = tuple(
+    (re.compile(pattern), there)
+    for pattern, there in (
+        (rf"{_ASK}{_QTY} {_FROM} (?:to|in|into|as|in terms of|converted to|expressed in) (?:the )?{_TO}", False),
+        (rf"how many {_TO} (?:are |is )?(?:there )?(?:in|make|make up|are in|to|per) {_QTY} {_FROM}", True),
+        (rf"how many {_TO} (?:is|are|in|equals|equal|makes|make) {_QTY} {_FROM}", False),
+        (rf"{_QTY} {_FROM} (?:is|are|equals|in) how many {_TO}", False),
+        (rf"how much is {_QTY} {_FROM} in {_TO}", False),
+    )
+)
+
+
+def _temperature_pair(src: str, dst: str) -> tuple[Unit, Unit] | None:
+    """Both scales of a temperature question where one side says only "degrees": it is the other common scale."""
+    other = {"degrees Fahrenheit": "celsius", "degrees Celsius": "fahrenheit", "kelvin": "celsius"}
+    if src in TEMPERATURE_NAMES and dst not in TEMPERATURE_NAMES:
+        to = find_unit(dst)
+        return (UNITS[other[to.plural]], to) if to and to.dimension == "temperature" else None
+    if dst in TEMPERATURE_NAMES and src not in TEMPERATURE_NAMES:
+        frm = find_unit(src)
+        return (frm, UNITS[other[frm.plural]]) if frm and frm.dimension == "temperature" else None
+    return None
+
+
+def _units(src: str, dst: str) -> tuple[Unit, Unit] | None:
+    """The two units of the question, or None when either is no unit or they measure different things."""
+    pair = _temperature_pair(src, dst)
+    if pair is not None:
+        return pair
+    frm, to = find_unit(src), find_unit(dst)
+    if frm is None or to is None:
+        return None
+    # "how many ounces in a cup": ounces of volume are meant.
+    if frm.dimension != to.dimension and "ounce" in (frm.singular, to.singular):
+        frm = UNITS["fluid ounce"] if frm.singular == "ounce" else frm
+        to = UNITS["fluid ounce"] if to.singular == "ounce" else to
+    return (frm, to) if frm.dimension == to.dimension and frm != to else None
+
+
+def convert(value: float, frm: Unit, to: Unit) -> float:
+    """``value`` ``frm`` units in ``to`` units."""
+    return (value * frm.factor + frm.offset - to.offset) / to.factor
+
+
+def _shown(value: float) -> tuple[str, bool]:
+    """(the value as said, exactly?): two decimals from 1 up, four significant digits below."""
+    text = say_number(value, decimals=2 if abs(value) >= 1 else 4)
+    return text, is_exact(value, format_number(value, decimals=2 if abs(value) >= 1 else 4))
+
+
+def _article(unit: Unit) -> str:
+    return "an" if unit.singular[0] in "aeiou" or unit.singular.startswith("hour") else "a"
+
+
+def answer_units(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
+    """The conversion asked for, or None when the words are no conversion between two known units."""
+    del context  # conversions need neither time nor timers
+    for pattern, there in _FORMS:
+        match = pattern.fullmatch(utterance.text)
+        if match is None:
+            continue
+        units = _units(match["src"], match["dst"])
+        qty = 1.0 if match["qty"] in ("a", "an") else parse_number(match["qty"])
+        if units is None or qty is None:
+            continue
+        frm, to = units
+        if there and frm.dimension == "temperature":
+            continue  # "how many degrees are in a degree" means nothing
+        result = convert(qty, frm, to)
+        shown, exact = _shown(result)
+        about = "" if exact else "about "
+        if there:
+            amount = f"{_article(frm)} {frm.singular}" if qty == 1 else f"{say_number(qty)} {frm.name(qty)}"
+            verb = "is" if exact and result == 1 else "are"
+            return ToolAnswer("units", f"There {verb} {about}{shown} {to.name(result)} in {amount}.")
+        sentence = f"{say_number(qty)} {frm.name(qty)} is {about}{shown} {to.name(result)}."
+        return ToolAnswer("units", sentence[0].upper() + sentence[1:])
+    return None

@@ -48,6 +48,7 @@ _UNITS = {
     "USD": "US dollar", "EUR": "euro", "GBP": "pound", "k": "thousand", "h": "hour",
 }
 _INVARIABLE = {"hertz", "kilohertz", "megahertz", "gigahertz", "thousand"}
+_DURATION = re.compile(r"(?<![\w.,])(\d+)\s?(h|m)\s?(\d+)\s?(m|s)(?:in)?\b")
 _SCALE_SUFFIX = re.compile(r"(?<![\w.,])(" + NUM + r")(M|B|bn|T)(?![\w])")
 _FEET_INCHES = re.compile(r"(?<![\w.,])(\d{1,2})['\u2032]\s?(\d{1,2})(?:\"|''|\u2033)")
 _UNIT = re.compile(
@@ -118,6 +119,7 @@ def measures(text: str) -> str:
         text = _PERCENT.sub(lambda m: f"{say(m[1])} percent", text)
     if "°" in text:
         text = _DEGREES.sub(_degrees, text)
+    text = _DURATION.sub(_duration, text)
     text = _SCALE_SUFFIX.sub(lambda m: f"{say(m[1])} {_SCALE_WORDS[m[2]] if m[2] != 'T' else 'trillion'}", text)
     text = _FEET_INCHES.sub(lambda m: f"{number_words(int(m[1]))} foot {number_words(int(m[2]))}", text)
     return _UNIT.sub(_unit, text)
@@ -126,6 +128,17 @@ def measures(text: str) -> str:
 def _degrees(match: re.Match[str]) -> str:
     scale = {"C": " Celsius", "F": " Fahrenheit"}.get(match[2] or "", "")
     return f"{say(match[1])} degree{'' if match[1] == '1' else 's'}{scale}"
+
+
+def _duration(match: re.Match[str]) -> str:
+    """``1h 30m`` -> ``"one hour thirty minutes"``, ``2m 5s`` -> ``"two minutes five seconds"``."""
+    names = {"h": "hour", "m": "minute", "s": "second"}
+    if (match[2], match[4]) not in (("h", "m"), ("m", "s")):
+        return match[0]
+    return " ".join(
+        f"{number_words(int(count))} {names[unit]}{'' if count == '1' else 's'}"
+        for count, unit in ((match[1], match[2]), (match[3], match[4]))
+    )
 
 
 def _unit(match: re.Match[str]) -> str:

@@ -73,7 +73,7 @@ def _phone(match: re.Match[str]) -> str:
         return spoken
     if match.re is _PHONES[3]:
         first, second = spoken.split("-")
-        if first.endswith("0") and second.endswith("00"):  # "200-1000" is a range, not a number to dial
+        if first.endswith("0") and int(first) < int(second):  # "200-1000" is a range, not a number to dial
             return spoken
     groups = [digit_words(group) for group in re.split(r"[^\d]+", spoken) if group]
     return ("plus " if spoken.startswith("+") else "") + ", ".join(groups)

@@ -63,7 +63,7 @@ def strip_markup(text: str) -> str:
         text = _STRIKE.sub(r"\1", text)
         text = _EM_STAR.sub(r"\1", text)
         text = _EM_UNDERSCORE.sub(r"\1", text)
-    return _CODE.sub(r"\1", text)
+    return _LINE_MARKER.sub("", _CODE.sub(r"\1", text))  # "**1.** Mix" is a list marker once the stars are gone
 
 
 def _has_line_marker(text: str) -> bool:

@@ -29,6 +29,16 @@ def cannot(*invented: str) -> Rule:
     return Rule(any_of=REFUSAL, none_of=invented)
 
 
+CONFIRM = ("timers?", "set", "started", "starting", "remind", "reminder", "okay", "ok", "sure", "will", "got it",
+           "done", "alright", "all right", "no problem", "countdown")
+"""Words a timer's confirmation uses; one of them must be there besides the duration."""
+
+
+def timer(seconds: float, *label: str) -> Rule:
+    """A timer or reminder request: confirmed (a :data:`CONFIRM` word or the ``label``) with its duration."""
+    return Rule(timer_s=seconds, any_of=(*CONFIRM, *label))
+
+
 def year(y: int) -> str:
     """A year as digits or read in two halves ("19 69", from "nineteen sixty-nine")."""
     return f"{y}|{str(y)[:2]} {str(y)[2:]}"
@@ -92,16 +102,16 @@ TIME_DATE = (
     ("year_now", "What year is it?", Rule(expect="year")),
 )
 TIMERS = (
-    ("timer_10s", "Set a timer for ten seconds.", Rule(timer_s=10)),
-    ("timer_15s", "Set a timer for fifteen seconds.", Rule(timer_s=15)),
-    ("timer_20s", "Start a twenty second timer.", Rule(timer_s=20)),
-    ("remind_oven", "Remind me in fifteen seconds to check the oven.", Rule(timer_s=15, any_of=("oven", "remind"))),
-    ("remind_stretch", "Remind me in ten seconds to stretch.", Rule(timer_s=10, any_of=("stretch", "remind"))),
-    ("timer_45m", "Set a timer for forty five minutes.", Rule(timer_s=2700)),
-    ("timer_hour", "Set a timer for one hour.", Rule(timer_s=3600)),
-    ("timer_90m", "Set a timer for an hour and a half.", Rule(timer_s=5400)),
-    ("remind_mom", "Remind me in thirty minutes to call mom.", Rule(timer_s=1800, any_of=("mom", "call", "remind"))),
-    ("timer_90s", "Set a timer for one minute and thirty seconds.", Rule(timer_s=90)),
+    ("timer_10s", "Set a timer for ten seconds.", timer(10)),
+    ("timer_15s", "Set a timer for fifteen seconds.", timer(15)),
+    ("timer_20s", "Start a twenty second timer.", timer(20)),
+    ("remind_oven", "Remind me in fifteen seconds to check the oven.", timer(15, "oven")),
+    ("remind_stretch", "Remind me in ten seconds to stretch.", timer(10, "stretch")),
+    ("timer_45m", "Set a timer for forty five minutes.", timer(2700)),
+    ("timer_hour", "Set a timer for one hour.", timer(3600)),
+    ("timer_90m", "Set a timer for an hour and a half.", timer(5400)),
+    ("remind_mom", "Remind me in thirty minutes to call mom.", timer(1800, "mom", "call")),
+    ("timer_90s", "Set a timer for one minute and thirty seconds.", timer(90)),
 )
 CANNOT_KNOW = (
     ("weather_paris", "What's the weather like in Paris today?", cannot(*INVENTED_WEATHER)),
@@ -159,10 +169,10 @@ DIALOGUES = (
         ("small_talk", "Hi, I'm Bob, nice to meet you.", Rule(any_of=("bob", "meet", *_ACK))),
         ("follow_ups", "Do you remember my name?", Rule(all_of=("bob",))))),
     ("timer_left", "tune", 0, (
-        ("timers", "Set a timer for two minutes.", Rule(timer_s=120)),
+        ("timers", "Set a timer for two minutes.", timer(120)),
         ("follow_ups", LEFT_ON_TIMER, Rule(duration_in=(15, 120))))),
     ("timer_short", "holdout", 0, (
-        ("timers", "Set a timer for twenty seconds.", Rule(timer_s=20)),
+        ("timers", "Set a timer for twenty seconds.", timer(20)),
         ("follow_ups", LEFT_ON_TIMER, Rule(either=(Rule(duration_in=(1, 20)), Rule(any_of=(
             "done", "finished", "went off", "(is|its) up", "expired", "no (active |running )?timers?"))))))),
     ("color", "tune", 5, (

@@ -88,7 +88,7 @@ def row(r: ItemResult) -> list[str]:
 
 def item_table(results: Sequence[ItemResult]) -> str:
     """The per-item plain-text table."""
-    lines = ["  ".join(name.ljust(w) for name, w in COLUMNS)]
+    lines = ["  ".join(name.ljust(w) for name, w in COLUMNS).rstrip()]
     lines += ["  ".join(_cell(v, w).ljust(w) for v, (_, w) in zip(row(r), COLUMNS, strict=True)).rstrip()
               for r in results]
     return "\n".join(lines)

@@ -17,6 +17,8 @@ is right when every condition that is set holds:
   "time@Asia/Tokyo" (that hour:minute within +-2 min), "weekday", "weekday+1", "date", "month", "year";
 - ``either``: at least one of these sub-rules holds (for "it says X, or else it says Y").
 
+Whatever the rule, a reply that only repeats the question (or its transcript) is wrong.
+
 ``timer_s`` also marks a timer request: timers of at most :data:`FIRE_CHECK_MAX_S` seconds are
 expected to fire (a ``timer_fired`` message within the duration + :data:`FIRE_GRACE_S`); that is a
 separate sub-score, see :mod:`client.quality.report`.
@@ -28,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from client.benchmark.stats import normalize_text
 from client.quality.expect import check_expectation, durations
 from client.quality.normalize import normalize, numbers_in
 
@@ -112,10 +115,16 @@ def failures(rule: Rule, text: str, now: datetime, zone: str) -> list[str]:
     return out
 
 
-def score(rule: Rule, reply: str, now: datetime, zone: str) -> Verdict:
-    """Score a raw reply; ``now`` (aware) is when it was answered, ``zone`` the session's IANA time zone."""
+def score(rule: Rule, reply: str, now: datetime, zone: str, *, echo_of: tuple[str, ...] = ()) -> Verdict:
+    """Score a raw reply; ``now`` (aware) is when it was answered, ``zone`` the session's IANA time zone.
+
+    A reply that only repeats ``echo_of`` (the question, what was heard) is wrong whatever it says:
+    "Set a timer for 10 seconds." parroted back names the duration but sets nothing.
+    """
     if not reply.strip():
         return Verdict(False, ("no reply",))
+    if normalize_text(reply) in {normalize_text(e) for e in echo_of if e.strip()}:
+        return Verdict(False, ("echoes the question",))
     why = failures(rule, normalize(reply), now, zone)
     return Verdict(not why, tuple(why))
 

@@ -43,6 +43,8 @@ class ItemResult:
     rule: str
     transcript: str = ""
     reply: str = ""
+    turn_id: int | None = None
+    """The server's turn that answered (None: no turn with words)."""
     end_to_end_ms: float | None = None
     """Acoustic end of the question to the first reply audio, in ms."""
     tool: str = ""
@@ -68,16 +70,17 @@ def tool_of(stages: dict[str, Any]) -> str:
 
 
 def result_of(item: Item, *, mode: str, session: int, zone: str, scored: bool, reply: str = "",
-              transcript: str = "", end_to_end_ms: float | None = None, stages: dict[str, Any] | None = None,
-              error: str | None = None, now: datetime | None = None) -> ItemResult:
+              transcript: str = "", turn_id: int | None = None, end_to_end_ms: float | None = None,
+              stages: dict[str, Any] | None = None, error: str | None = None,
+              now: datetime | None = None) -> ItemResult:
     """Score one asked item; ``now`` (default: the moment of the call) is the clock of time and date rules."""
     now = now or datetime.now(UTC)
-    verdict = score(item.rule, reply, now, zone)
+    verdict = score(item.rule, reply, now, zone, echo_of=(item.text, transcript))
     stages = stages or {}
     return ItemResult(
         id=item.id, category=item.category, half=item.half, mode=mode, session=session, voice=item.voice,
         question=item.text, dialogue=item.dialogue, scored=scored, right=verdict.right, reasons=list(verdict.reasons),
-        rule=item.rule.describe(), transcript=transcript, reply=reply, end_to_end_ms=end_to_end_ms,
+        rule=item.rule.describe(), transcript=transcript, reply=reply, turn_id=turn_id, end_to_end_ms=end_to_end_ms,
         tool=tool_of(stages), stages=stages, error=error, timer_check="not fired" if item.rule.fire_check else None,
         answered_at=now.isoformat(timespec="seconds"),
     )
@@ -88,7 +91,7 @@ def played_result(item: Item, record: TurnRecord, *, zone: str, scored: bool,
     """Score a played item from the benchmark's record of it; ``delta_text`` stands in when no
     ``reply_done`` came; ``raw_stages`` adds the stages that are not numbers (``tool``)."""
     return result_of(item, mode=record.mode, session=record.session, zone=zone, scored=scored,
-                     reply=record.reply_text or delta_text, transcript=record.transcript,
+                     reply=record.reply_text or delta_text, transcript=record.transcript, turn_id=record.turn_id,
                      end_to_end_ms=record.end_to_end_ms, stages={**record.stages, **(raw_stages or {})},
                      error=record.error)
 

@@ -155,6 +155,8 @@ def test_facts_arithmetic_conversions(item: str, reply: str, ok: bool) -> None:
     ("timer_10s", "Timer set for 10 seconds.", True),
     ("timer_10s", "Timer set for 10 minutes.", False),
     ("timer_10s", "Okay, timer set.", False),
+    ("timer_20s", "You're at 20 seconds.", False),  # the duration alone is no confirmation
+    ("timer_20s", "Twenty seconds, starting now.", True),
     ("timer_90s", "Your timer is set for one minute and thirty seconds.", True),
     ("timer_90s", "Set a timer for 90 seconds.", True),
     ("timer_90m", "An hour and a half, starting now.", True),
@@ -233,6 +235,15 @@ def test_rule_conditions_combine() -> None:
     either = Rule(either=(Rule(all_of=("x",)), Rule(all_of=("y",))))
     assert score(either, "y", NOW, ZONE).right and not score(either, "z", NOW, ZONE).right
     assert "either(" in either.describe() and "all_of=['a', 'b']" in rule.describe()
+
+
+def test_an_echo_of_the_question_is_wrong() -> None:
+    rule = BANK["timer_10s"]
+    heard = "Shat a timer for 10 seconds."
+    assert score(rule, "Shat a timer for 10 seconds.", NOW, ZONE, echo_of=("Set a timer.", heard)).reasons == (
+        "echoes the question",)
+    assert score(rule, "Set a timer for ten seconds", NOW, ZONE, echo_of=("Set a timer for ten seconds.",)).reasons
+    assert score(rule, "Okay, timer set for 10 seconds.", NOW, ZONE, echo_of=(heard,)).right
 
 
 def test_unknown_expectation_is_an_error() -> None:

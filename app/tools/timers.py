@@ -55,7 +55,8 @@ _DAY = r"(?:today|tomorrow|tonight|this morning|this evening|this afternoon|tomo
        r"|tomorrow evening|tomorrow night)"
 _IN = rf"(?:in|for|after) (?P<dur>{DURATION_RE})(?: from now)?"
 _AT = rf"(?:(?P<day1>{_DAY}) )?(?:at|for|by|around) (?P<time>{CLOCK_RE})(?: (?P<day2>{_DAY}))?"
-_ABOUT = r"(?P<conn>to|about|that|of|for) (?P<label>.+)"
+# Lazy: "to call the bank tomorrow at 3" leaves "tomorrow" to the time, not to the label.
+_ABOUT = r"(?P<conn>to|about|that|of|for) (?P<label>.+?)"
 _REMINDER_FORMS = tuple(
     re.compile(pattern)
     for pattern in (

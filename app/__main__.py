@@ -13,7 +13,9 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from app.config import EndpointSettings, ModelSettings, ServerSettings
+from app.local_zone import node_time_zone
 from app.logs import configure
+from app.protocol import is_time_zone
 
 log = logging.getLogger("app")
 
@@ -27,6 +29,9 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument("--models", type=Path, default=defaults.models.models_dir,
                         help="models directory holding manifest.toml and the weights (default %(default)s)")
     parser.add_argument("--manifest", type=Path, default=None, help="manifest file (default <models>/manifest.toml)")
+    parser.add_argument("--profile", default=defaults.models.profile, metavar="NAME",
+                        help="model profile from the manifest: default, or quality (larger models, slower; "
+                             "see the README)")
     parser.add_argument("--log-level", default=defaults.log_level,
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
     parser.add_argument("--llm-instances", type=int, default=None,
@@ -38,6 +43,8 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                         help="browser origin allowed to connect, e.g. https://app.example.com "
                              "(repeatable; default: the server's own host only; '*' allows any)")
+    parser.add_argument("--timezone", default=None, metavar="IANA",
+                        help="time zone for users who do not send theirs, e.g. Europe/Paris (default: this machine's)")
     parser.add_argument("--max-sessions", type=int, default=defaults.max_sessions,
                         help="sessions admitted at once; more get a 'busy' error (default %(default)s)")
     parser.add_argument("--drain-timeout", type=float, default=defaults.drain_timeout_s,
@@ -64,6 +71,9 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
         endpoint = _tuned(EndpointSettings(), args.endpoint)
     except ValueError as exc:
         parser.error(str(exc))
+    timezone = node_time_zone() if args.timezone is None else args.timezone
+    if timezone and not is_time_zone(timezone):
+        parser.error(f"--timezone {timezone!r} is not an IANA time zone name such as Europe/Paris")
     if (args.certfile is None) != (args.keyfile is None):
         parser.error("--certfile and --keyfile go together")
     tokens = [t.strip() for t in os.environ.get("EDGE_VOICE_API_TOKENS", "").split(",") if t.strip()]
@@ -80,10 +90,11 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
                          "(--api-token-file, EDGE_VOICE_API_TOKENS or EDGE_VOICE_TOKEN_SECRET) or pass --insecure")
         print(f"WARNING: serving {args.host} with NO authentication (--insecure): anyone who can reach "
               "this port can use the assistant", file=sys.stderr)
-    models = ModelSettings(models_dir=args.models, manifest_path=args.manifest,
+    models = ModelSettings(models_dir=args.models, manifest_path=args.manifest, profile=args.profile,
                            llm_instances=args.llm_instances or args.max_sessions, llm_threads=args.llm_threads,
                            llm_threads_alone=args.llm_threads_alone)
     return replace(defaults, endpoint=endpoint, host=args.host, port=args.port, log_level=args.log_level,
+                   timezone=timezone,
                    log_format=args.log_format, models=models,
                    allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,
                    drain_timeout_s=args.drain_timeout, store_url=args.store, session_ttl_s=args.session_ttl,

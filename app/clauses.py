@@ -10,15 +10,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from app.spoken import strip_markup
+
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s")
 _CLAUSE_END = re.compile(r"[,;:—–]\s|\s[-–—]\s")
-_MARKDOWN = re.compile(r"[*_`#>]+")
+_LIST_NUMBER = re.compile(r"(?:^|\n)\s*\d{1,3}[.)]$")
 _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.", "no.")
 
 
 def speakable(text: str) -> str:
-    """Strip markdown symbols and squash whitespace so TTS does not read them out."""
-    return " ".join(_MARKDOWN.sub("", text).split())
+    """Strip markdown (emphasis, headings, list markers, links) and squash whitespace: the text
+    shown and kept in the history is what is spoken (``app.spoken.for_speech`` then words it)."""
+    return " ".join(strip_markup(text).split())
+
+
+def _ends_sentence(text: str) -> bool:
+    words = text.rstrip("\"')]").split()
+    return bool(words) and words[-1][-1] in ".!?" and words[-1].lower() not in _ABBREVIATIONS
 
 
 class ClauseSplitter:
@@ -30,6 +38,9 @@ class ClauseSplitter:
         self._min_words = min_words
         self._buffer = ""
         self._pieces = 0
+        self._last_piece = ""
+        self.said_a_sentence = False
+        """Some piece cut so far ended a sentence."""
 
     def push(self, delta: str) -> Iterator[str]:
         """Add generated text; yield every piece that is now complete."""
@@ -38,16 +49,27 @@ class ClauseSplitter:
             piece, self._buffer = self._buffer[:cut], self._buffer[cut:].lstrip()
             piece = speakable(piece)
             if piece:
-                self._pieces += 1
-                yield piece
+                yield self._counted(piece)
 
-    def flush(self) -> Iterator[str]:
-        """Yield whatever is left at the end of the reply."""
+    @property
+    def at_sentence_end(self) -> bool:
+        """The text so far ends with a whole sentence (a good place to stop a long reply)."""
+        pending = self._buffer.strip()
+        return _ends_sentence(pending) if pending else _ends_sentence(self._last_piece)
+
+    def flush(self, *, drop_unfinished: bool = False) -> Iterator[str]:
+        """Yield whatever is left at the end of the reply; ``drop_unfinished``: not if it stops
+        mid-sentence (a reply cut by the token limit ends at its last full sentence instead)."""
         piece = speakable(self._buffer)
         self._buffer = ""
-        if piece:
-            self._pieces += 1
-            yield piece
+        if piece and not (drop_unfinished and not _ends_sentence(piece)):
+            yield self._counted(piece)
+
+    def _counted(self, piece: str) -> str:
+        self._pieces += 1
+        self._last_piece = piece
+        self.said_a_sentence = self.said_a_sentence or _ends_sentence(piece)
+        return piece
 
     def _find_cut(self) -> int | None:
         text = self._buffer
@@ -55,6 +77,8 @@ class ClauseSplitter:
             words_before = text[: match.start() + 1].split()
             if words_before and words_before[-1].lower() in _ABBREVIATIONS:
                 continue
+            if _LIST_NUMBER.search(text[: match.start() + 1]):
+                continue  # "2. Bake ..." starts a list item; it does not end a sentence
             return match.end()
         min_words = 1 if self._pieces == 0 else self._min_words
         for match in _CLAUSE_END.finditer(text):

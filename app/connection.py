@@ -29,6 +29,7 @@ from app.conversation import (
     StartTurn,
     TurnEvent,
     TurnFailed,
+    WakeAt,
 )
 from app.conversation.errors import describe
 from app.logs import SessionLog
@@ -71,6 +72,7 @@ class Connection:
             endpoint=settings.endpoint,
             reply=settings.reply,
             bound_session_id=bound_session_id,
+            node_timezone=settings.timezone,
         )
         self.log = SessionLog(log, {"session": self.session.id[:8]})
         self._outgoing = SendQueue(MAX_OUTGOING)
@@ -79,6 +81,8 @@ class Connection:
         self._turns: dict[int, asyncio.Task[None]] = {}
         self._persistence = SessionPersistence(node.store, self.session.id)
         self._loading: asyncio.Task[None] | None = None
+        self._wake: asyncio.TimerHandle | None = None
+        """The one pending wake-up of the session (its next timer)."""
 
     async def run(self) -> None:
         """Serve the connection until either side closes it."""
@@ -103,6 +107,7 @@ class Connection:
             await self._finish(sender)
 
     async def _finish(self, sender: asyncio.Task[None]) -> None:
+        self._set_wake(None)
         # Taken before the session closes: its CancelTurn effects untrack the tasks they cancel.
         tasks = list(self._turns.values())
         self._apply(self.session.close())
@@ -147,11 +152,29 @@ class Connection:
                 self._loading = asyncio.create_task(self._resume(effect.session_id), name="session-load")
             elif isinstance(effect, SaveSession | DeleteSession):
                 self._persistence.submit(effect)
+            elif isinstance(effect, WakeAt):
+                self._set_wake(effect.at_s)
+
+    def _set_wake(self, at_s: float | None) -> None:
+        """Wake the session at Unix time ``at_s`` (replacing any earlier wake-up), or never."""
+        if self._wake is not None:
+            self._wake.cancel()
+            self._wake = None
+        if at_s is not None:
+            delay = max(0.0, at_s - time.time())
+            self._wake = asyncio.get_running_loop().call_later(delay, self._on_wake)
+
+    def _on_wake(self) -> None:
+        self._wake = None
+        self._apply(self.session.wake(time.time(), time.monotonic()))
 
     async def _resume(self, session_id: str) -> None:
-        history = await self._persistence.load(session_id)
+        record = await self._persistence.load(session_id)
         self.log = SessionLog(log, {"session": session_id[:8]})
-        self._apply(self.session.resumed(history))
+        if record is None:
+            self._apply(self.session.resumed(None))
+        else:
+            self._apply(self.session.resumed(record.history, record.timers))
 
     def _time_out(self, *, too_long: bool) -> None:
         if too_long:
@@ -214,8 +237,9 @@ class Connection:
     def _start_turn(self, start: StartTurn) -> None:
         # The engine is read per turn: after a model rollout new turns use the new models while
         # turns in flight finish on the old ones.
+        tools = None if start.say is not None else self.session.tool_context(time.time())
         task = asyncio.create_task(
-            run_turn(start, self._node.engine, self._settings.reply, self, affinity=self.session.id),
+            run_turn(start, self._node.engine, self._settings.reply, self, affinity=self.session.id, tools=tools),
             name=f"turn-{self.session.id[:8]}-{start.turn_id}",
         )
         self._turns[start.turn_id] = task

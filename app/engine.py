@@ -59,7 +59,7 @@ class Engine:
         from app.stages.turn_detector import SmartTurn
 
         ms = settings.models
-        manifest = load_manifest(ms.manifest)
+        manifest = load_manifest(ms.manifest).with_profile(ms.profile)
         if rehash:
             problems = verify(manifest, ms.models_dir)
             if problems:
@@ -73,7 +73,7 @@ class Engine:
             threads=ms.llm_threads,
             threads_alone=ms.llm_threads_alone,
             n_ctx=ms.llm_context_tokens,
-            max_tokens=settings.reply.max_reply_tokens,
+            max_tokens=settings.reply.max_reply_tokens + settings.reply.sentence_overrun_tokens,
             temperature=settings.reply.temperature,
         )
         tts = PiperTts(resolved.tts_model_path, resolved.tts_config_path, threads=ms.tts_threads)

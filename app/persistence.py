@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 
-from app.chat import ChatMessage
 from app.conversation.effects import DeleteSession, SaveSession
 from app.store import SessionRecord, SessionStore, StaleWrite, StoreError
 
@@ -26,15 +24,15 @@ class SessionPersistence:
         self._queue: asyncio.Queue[SaveSession | DeleteSession | None] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
 
-    async def load(self, session_id: str) -> Sequence[ChatMessage] | None:
-        """The stored history of ``session_id``, or None if unknown or expired."""
+    async def load(self, session_id: str) -> SessionRecord | None:
+        """The stored record of ``session_id``, or None if unknown or expired."""
         try:
             record = await asyncio.to_thread(self._store.load, session_id)
         except StoreError as exc:
             log.warning("session store failed on load: %s", type(exc).__name__)
             return None
         self._record = record if record is not None else SessionRecord(session_id)
-        return None if record is None else record.history
+        return record
 
     def submit(self, change: SaveSession | DeleteSession) -> None:
         """Queue a write; writes of this session happen in order."""
@@ -63,7 +61,7 @@ class SessionPersistence:
                 log.warning("session store write failed: %s", type(exc).__name__)
 
     async def _save(self, change: SaveSession) -> None:
-        record = self._record.next_version(history=change.history)
+        record = self._record.next_version(history=change.history, timers=change.timers)
         try:
             await asyncio.to_thread(self._store.save, record)
         except StaleWrite:
@@ -71,6 +69,6 @@ class SessionPersistence:
             # node holds the live conversation, so write it on top of the newer version.
             stored = await asyncio.to_thread(self._store.load, change.session_id)
             base = stored if stored is not None else SessionRecord(change.session_id)
-            record = base.next_version(history=change.history)
+            record = base.next_version(history=change.history, timers=change.timers)
             await asyncio.to_thread(self._store.save, record)
         self._record = record

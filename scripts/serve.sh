@@ -3,5 +3,13 @@
 #   scripts/serve.sh [--host 0.0.0.0] [--port 8765] [--log-level DEBUG] ...   (see: python -m app --help)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# --profile NAME also decides which models set-up fetches.
+args=("$@")
+for i in "${!args[@]}"; do
+  case "${args[$i]}" in
+    --profile) export EDGE_VOICE_PROFILE="${args[$((i + 1))]:-default}" ;;
+    --profile=*) export EDGE_VOICE_PROFILE="${args[$i]#--profile=}" ;;
+  esac
+done
 scripts/setup.sh >&2
 exec .venv/bin/python -m app "$@"

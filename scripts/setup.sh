@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up: the .venv, the project and its dependencies, and the default models.
 # Quick the second time: pip runs only when pyproject.toml changed; models are checked by stamp.
-#   EDGE_VOICE_EXTRAS=dev scripts/setup.sh   also installs the test tools
+#   EDGE_VOICE_EXTRAS=dev scripts/setup.sh        also installs the test tools
+#   EDGE_VOICE_PROFILE=quality scripts/setup.sh   fetches the models of that manifest profile
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +30,4 @@ if [[ ! -f "$stamp" ]]; then
   echo "python environment ready in $((SECONDS - started)) s"
 fi
 
-.venv/bin/python -m app.models fetch
+.venv/bin/python -m app.models fetch --profile "${EDGE_VOICE_PROFILE:-default}"

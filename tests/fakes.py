@@ -3,7 +3,7 @@
 ``fake_engine`` builds a real :class:`app.engine.Engine` whose stages are small adapters around
 handler functions, the way httpx's ``MockTransport(handler)`` turns a function into a transport::
 
-    engine = fake_engine(stt=lambda audio, window_s: "What time is it?",
+    engine = fake_engine(stt=lambda audio, window_s: "Tell me about the sun.",
                          llm=lambda messages: ["It ", "is ", "noon."],
                          tts=lambda text: np.zeros(2205, np.int16))
 
@@ -47,7 +47,7 @@ OUTPUT_RATE = 22_050
 
 
 def _default_stt(audio: np.ndarray, window_s: float | None) -> str:
-    return "What time is it?"
+    return "Tell me about the sun."
 
 
 def _default_llm(messages: Sequence[ChatMessage]) -> list[str]:

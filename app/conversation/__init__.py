@@ -17,12 +17,14 @@ from app.conversation.effects import (
     Send,
     SendAudio,
     StartTurn,
+    ToolUsed,
     Transcribed,
     TurnEvent,
     TurnEventSink,
     TurnFailed,
     TurnFinished,
     TurnPredicted,
+    WakeAt,
     WordsPredicted,
 )
 from app.conversation.handshake import Phase
@@ -31,6 +33,7 @@ from app.conversation.turn import TurnState
 
 __all__ = [
     "CancelTurn", "CloseConnection", "DeleteSession", "Effect", "LoadSession", "Outbox", "Phase", "ReplySpeech",
-    "ReplyText", "SaveSession", "Send", "SendAudio", "Session", "StartTurn", "Transcribed", "TurnEvent",
-    "TurnEventSink", "TurnFailed", "TurnFinished", "TurnPredicted", "TurnState", "WordsPredicted",
+    "ReplyText", "SaveSession", "Send", "SendAudio", "Session", "StartTurn", "ToolUsed", "Transcribed",
+    "TurnEvent", "TurnEventSink", "TurnFailed", "TurnFinished", "TurnPredicted", "TurnState", "WakeAt",
+    "WordsPredicted",
 ]

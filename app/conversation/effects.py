@@ -19,6 +19,7 @@ import numpy as np
 
 from app import protocol as p
 from app.chat import ChatMessage
+from app.tools import TimerAction
 
 # ------------------------------------------------------------------ effects (session -> connection)
 
@@ -44,6 +45,8 @@ class StartTurn:
     """Run the naive cascade (30 s STT window, whole reply before TTS)."""
     transcript: str | None = None
     """Already known (a turn answered again): skip speech-to-text."""
+    say: str | None = None
+    """Speak exactly this, without listening or thinking (a timer's alert)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,15 @@ class SaveSession:
 
     session_id: str
     history: tuple[ChatMessage, ...]
+    timers: tuple[dict[str, float | str], ...] = ()
+    """The pending timers, each ``Timer.to_dict()``."""
+
+
+@dataclass(frozen=True, slots=True)
+class WakeAt:
+    """Call ``Session.wake`` at Unix time ``at_s`` (the next timer); None: no wake-up needed."""
+
+    at_s: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +89,8 @@ class CloseConnection:
     reason: str
 
 
-Effect = Send | SendAudio | StartTurn | CancelTurn | LoadSession | SaveSession | DeleteSession | CloseConnection
+Effect = (Send | SendAudio | StartTurn | CancelTurn | LoadSession | SaveSession | DeleteSession | CloseConnection
+          | WakeAt)
 
 
 # ------------------------------------------------------------------ turn events (runner -> session)
@@ -103,6 +116,16 @@ class WordsPredicted:
     turn_id: int
     p_end: float
     """The language model's P(the user's message ends after these words)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolUsed:
+    """A local tool answered the turn; ``action`` (a timer to set or cancel) applies once the
+    turn is answered, never for a speculation the user talked over."""
+
+    turn_id: int
+    tool: str
+    action: TimerAction | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +161,8 @@ class TurnFailed:
     message: str
 
 
-TurnEvent = Transcribed | TurnPredicted | WordsPredicted | ReplyText | ReplySpeech | TurnFinished | TurnFailed
+TurnEvent = (Transcribed | TurnPredicted | WordsPredicted | ToolUsed | ReplyText | ReplySpeech | TurnFinished
+             | TurnFailed)
 
 
 class TurnEventSink(Protocol):

@@ -16,21 +16,24 @@ and to hold the client to real-time pace; every turn-taking decision counts samp
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from app import protocol as p
 from app.audio import AudioFormat
 from app.chat import ChatMessage
 from app.config import EndpointSettings, ReplySettings
+from app.conversation.alerts import Alerts
 from app.conversation.effects import CloseConnection, DeleteSession, Effect, LoadSession, Outbox, SaveSession, TurnEvent
 from app.conversation.errors import describe
 from app.conversation.handshake import Handshake, Phase
 from app.conversation.history import History
 from app.conversation.intake import AudioIntake
+from app.conversation.timers import SessionTimers
 from app.conversation.turns import Turns
 from app.endpointing import Segmenter
 from app.speech_gate import SpeechGate
 from app.stages.base import VoiceActivityDetector
+from app.tools import Timer, ToolContext
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +50,10 @@ class Session:
         reply: ReplySettings,
         session_id: str | None = None,
         bound_session_id: str | None = None,
+        node_timezone: str = "",
     ) -> None:
-        """``bound_session_id``: the connection's token allows only this session."""
+        """``bound_session_id``: the connection's token allows only this session; ``node_timezone``:
+        the clock's zone for a user whose ``hello`` names none."""
         self._out = Outbox()
         self._handshake = Handshake(output_format, session_id, bound_session_id)
         self._history = History(reply.history_tokens)
@@ -57,8 +62,13 @@ class Session:
         self._gate = SpeechGate(endpoint)
         self._endpoint = endpoint
         self._segmenter = Segmenter(endpoint)
-        self._turns = Turns(self._out, self._history, self._segmenter, endpoint=endpoint, reply=reply,
+        self._timers = SessionTimers(self._out)
+        self._turns = Turns(self._out, self._history, self._segmenter, self._timers, endpoint=endpoint, reply=reply,
                             output=output_format)
+        self._alerts = Alerts(self._turns, self._timers, self._out)
+        self._timezone = ""
+        """The user's IANA time zone from ``hello`` ("" = the node's)."""
+        self._node_timezone = node_timezone
 
     @property
     def id(self) -> str:
@@ -73,6 +83,15 @@ class Session:
     def pipeline(self) -> str:
         """"fast" or "naive", as the client's ``hello`` chose."""
         return self._handshake.pipeline
+
+    def tool_context(self, now_s: float) -> ToolContext:
+        """What the local tools of a turn may read, at Unix time ``now_s``."""
+        return self._timers.context(now_s, self._timezone, self._node_timezone)
+
+    @property
+    def timers(self) -> tuple[Timer, ...]:
+        """The pending timers and reminders, soonest first."""
+        return self._timers.pending
 
     @property
     def history(self) -> list[ChatMessage]:
@@ -89,9 +108,15 @@ class Session:
         """Handle one client binary frame of 16 kHz PCM16 mono received at ``now`` (s)."""
         return self._guarded(self._on_audio, data, now)
 
-    def resumed(self, history: Sequence[ChatMessage] | None) -> list[Effect]:
-        """The store's answer to ``LoadSession``: the stored history, or None if unknown/expired."""
-        return self._guarded(self._on_resumed, history)
+    def resumed(self, history: Sequence[ChatMessage] | None,
+                timers: Sequence[Mapping[str, object]] = ()) -> list[Effect]:
+        """The store's answer to ``LoadSession``: the stored history (None if unknown or expired)
+        and pending timers."""
+        return self._guarded(self._on_resumed, history, timers)
+
+    def wake(self, now_s: float, now: float) -> list[Effect]:
+        """The time a ``WakeAt`` asked for has come (Unix ``now_s``, monotonic ``now``): ring what is due."""
+        return self._guarded(self._alerts.wake, now_s, now)
 
     def turn_event(self, event: TurnEvent, now: float) -> list[Effect]:
         """Feed something a running turn produced, at ``now`` (s)."""
@@ -119,8 +144,10 @@ class Session:
                 self._handshake.phase = Phase.CLOSED
                 self._turns.cancel_all()
                 self._out.put(CloseConnection(failure.close_code, failure.code))
-        if self.phase is Phase.OPEN and (unsaved := self._history.take_unsaved()) is not None:
-            self._out.put(SaveSession(self.id, unsaved))
+        if self.phase is Phase.OPEN:
+            history, timers = self._history.take_unsaved(), self._timers.take_unsaved()
+            if history is not None or timers is not None:
+                self._out.put(SaveSession(self.id, self._history.snapshot(), self._timers.stored()))
         return self._out.drain()
 
     # -------------------------------------------------------------- handlers
@@ -136,6 +163,7 @@ class Session:
             voiced = self._gate.passes(frame, self._vad.is_speech(frame))
             for event in self._segmenter.push(frame, voiced):
                 self._turns.on_segment(event, now)
+        self._alerts.speak_when_quiet(now)
 
     def _on_text(self, text: str | bytes, now: float) -> None:
         message = p.decode_client_message(text)
@@ -156,8 +184,12 @@ class Session:
         elif isinstance(message, p.Forget):
             self._turns.cancel_all()
             self._history.forget()  # deleted, not saved empty
+            self._timers.clear(save=False)
+            self._alerts.clear()
             self._out.put(DeleteSession(self.id))
             self._out.send(p.Forgotten(session_id=self.id))
+        elif isinstance(message, p.CancelTimer):
+            self._timers.cancel(message.id)
         elif isinstance(message, p.GetHistory):
             self._out.send(p.History(messages=[{"role": m.role, "content": m.content}
                                                for m in self._history.snapshot()]))
@@ -166,6 +198,7 @@ class Session:
 
     def _hello(self, hello: p.Hello) -> None:
         load = self._handshake.hello(hello)
+        self._timezone = hello.timezone
         if hello.pipeline == "naive":
             self._segmenter = Segmenter(self._endpoint, fixed_silence_ms=self._endpoint.naive_silence_ms)
             self._turns.segmenter = self._segmenter
@@ -175,16 +208,19 @@ class Session:
         else:
             self._open(resumed=False)
 
-    def _on_resumed(self, history: Sequence[ChatMessage] | None) -> None:
+    def _on_resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]]) -> None:
         if self.phase is not Phase.RESUMING:
             return
         resumed = self._handshake.resumed(history is not None)
         if resumed and history is not None:
             self._history.load(history)
-            log.info("session resumed with %d messages", len(self._history))
+            self._timers.load(timers)
+            log.info("session resumed with %d messages, %d timers", len(self._history), len(self._timers))
         self._open(resumed=resumed)
 
     def _open(self, *, resumed: bool) -> None:
         if not resumed:
             self._history.touch()  # store the new session now, so its id can be resumed at once
         self._out.send(self._handshake.open(resumed=resumed))
+        if self._timers.pending:
+            self._timers.announce()  # after 'ready'; ones that came due while away ring at once

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.chat import ChatMessage
-from app.conversation.effects import Effect, TurnFinished
+from app.conversation.effects import Effect, ToolUsed, TurnFinished
 from app.conversation.reply_audio import ReplyAudio
+from app.turn_policy import adds_words
 
 
 class TurnState(enum.Enum):
@@ -75,11 +76,21 @@ class Turn:
     """The turn this one continues: the user paused, was answered, and went on talking."""
     replaces: int | None = None
     """The turn id this one answers again (after a suspension that came to nothing)."""
+    tool: ToolUsed | None = None
+    """A local tool answered it; its action applies once the turn is committed."""
+    alert: bool = False
+    """The node's own turn (a timer's alert): no user words, and no place in the history."""
 
     @property
     def generating(self) -> bool:
         """True while its runner still produces output (so it must be cancelled to stop)."""
         return self.generation is Generation.RUNNING
+
+    @property
+    def adds_nothing(self) -> bool:
+        """A possible continuation whose words only repeat the turn it follows (noise after it)."""
+        return self.continues is not None and self.transcript is not None and not adds_words(
+            self.continues.transcript, self.transcript)
 
     @property
     def live(self) -> bool:

@@ -16,26 +16,16 @@ from app import protocol as p
 from app.audio import INPUT_FORMAT, AudioFormat
 from app.chat import ChatMessage
 from app.config import EndpointSettings, ReplySettings
+from app.conversation import effects as fx
 from app.conversation.continuation import Continuation
-from app.conversation.effects import (
-    CancelTurn,
-    Outbox,
-    ReplySpeech,
-    ReplyText,
-    Send,
-    SendAudio,
-    Transcribed,
-    TurnEvent,
-    TurnFailed,
-    TurnPredicted,
-    WordsPredicted,
-)
 from app.conversation.history import History
 from app.conversation.listening import ignore_reason
 from app.conversation.reply_audio import ReplyAudio
+from app.conversation.timers import SessionTimers
 from app.conversation.turn import Generation, Turn, TurnState
 from app.endpointing import Discard, EndOfTurn, Pause, Resume, Segmenter, SegmentEvent, SpeechStart
-from app.turn_policy import adds_words, end_silence_ms
+from app.endpointing import Phase as SpeechPhase
+from app.turn_policy import end_silence_ms
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +33,11 @@ log = logging.getLogger(__name__)
 class Turns:
     """Every turn of one session that may still produce or change something."""
 
-    def __init__(self, outbox: Outbox, history: History, segmenter: Segmenter, *, endpoint: EndpointSettings,
-                 reply: ReplySettings, output: AudioFormat) -> None:
+    def __init__(self, outbox: fx.Outbox, history: History, segmenter: Segmenter, timers: SessionTimers, *,
+                 endpoint: EndpointSettings, reply: ReplySettings, output: AudioFormat) -> None:
         self._out = outbox
         self._history = history
+        self._timers = timers
         self.segmenter = segmenter
         """Replaced by the session for the naive pipeline; its position is the stream clock."""
         self._endpoint = endpoint
@@ -96,6 +87,7 @@ class Turns:
                                    message=f"utterances are cut at {limit_s:.0f} s; answering what was said"))
         turn.state = TurnState.COMMITTED
         turn.committed_at = now
+        self._apply_tool(turn)
         turn.endpoint_wait_ms = INPUT_FORMAT.samples_to_ms(event.at - event.voiced_end)
         self._out.send(p.SpeechStopped(at_ms=INPUT_FORMAT.samples_to_ms(event.voiced_end), turn_id=turn.id))
         if turn.transcript is not None:
@@ -114,12 +106,12 @@ class Turns:
 
     # -------------------------------------------------------------- the runner's side
 
-    def on_event(self, event: TurnEvent, now: float) -> None:
+    def on_event(self, event: fx.TurnEvent, now: float) -> None:
         """React to something a running turn produced."""
         turn = self._turns.get(event.turn_id)
         if turn is None or turn.state is TurnState.CANCELLED:
             return  # a stale event of a turn we already dropped
-        if isinstance(event, Transcribed):
+        if isinstance(event, fx.Transcribed):
             turn.transcript = event.text
             turn.words_pending = event.words_pending
             if not self._continuation.transcribed(turn):
@@ -128,24 +120,27 @@ class Turns:
                 self._accept_transcript(turn)
             else:
                 self._update_end_silence(turn, now)
-        elif isinstance(event, TurnPredicted | WordsPredicted):
-            if isinstance(event, TurnPredicted):
+        elif isinstance(event, fx.TurnPredicted | fx.WordsPredicted):
+            if isinstance(event, fx.TurnPredicted):
                 turn.p_complete = event.p_complete
             else:
                 turn.p_words, turn.words_pending = event.p_end, False
                 log.debug("turn %d: words %r end with P %.2g", turn.id, turn.transcript, event.p_end)
             if turn.state is TurnState.SPECULATIVE:
                 self._update_end_silence(turn, now)
-        elif isinstance(event, ReplyText):
+        elif isinstance(event, fx.ToolUsed):
+            turn.tool = event
+            self._apply_tool(turn)
+        elif isinstance(event, fx.ReplyText):
             turn.reply_text += event.text
-            self._emit(turn, Send(p.ReplyDelta(turn_id=turn.id, text=event.text)), now)
-        elif isinstance(event, ReplySpeech):
+            self._emit(turn, fx.Send(p.ReplyDelta(turn_id=turn.id, text=event.text)), now)
+        elif isinstance(event, fx.ReplySpeech):
             for frame in turn.reply.speak(event.text, event.pcm):
-                self._emit(turn, SendAudio(frame), now)
-        elif isinstance(event, TurnFailed):
+                self._emit(turn, fx.SendAudio(frame), now)
+        elif isinstance(event, fx.TurnFailed):
             turn.generation = Generation.FAILED
             log.warning("turn %d failed: %s", turn.id, event.code)
-            self._emit(turn, Send(p.Error(code=event.code, message=event.message, turn_id=turn.id)), now)
+            self._emit(turn, fx.Send(p.Error(code=event.code, message=event.message, turn_id=turn.id)), now)
             self._maybe_finish(turn)
         else:
             turn.generation = Generation.FINISHED
@@ -154,16 +149,24 @@ class Turns:
 
     def _update_end_silence(self, turn: Turn, now: float) -> None:
         """Predictive endpointing: how the words read and how the voice sounds set the pause."""
-        heard = "" if _adds_nothing(turn) else turn.transcript  # nothing new: end the non-turn quickly
+        heard = "" if turn.adds_nothing else turn.transcript  # nothing new: end the non-turn quickly
         silence_ms = end_silence_ms(self._endpoint, heard, turn.p_complete, turn.p_words,
                                     words_pending=turn.words_pending)
         for event in self.segmenter.set_end_silence(silence_ms):
             self.on_segment(event, now)
 
+    def _apply_tool(self, turn: Turn) -> None:
+        """A committed turn's timer action takes effect (once): it stands even if the user then
+        talks over the confirmation, as it would with a person who heard the request."""
+        tool = turn.tool
+        if turn.state is TurnState.COMMITTED and tool is not None and tool.action is not None:
+            turn.tool = fx.ToolUsed(tool.turn_id, tool.tool)
+            self._timers.apply(tool.action)
+
     def _accept_transcript(self, turn: Turn) -> None:
         text = turn.transcript or ""
         reason = ignore_reason(turn, text, self._last_reply, self._endpoint)
-        if reason is None and _adds_nothing(turn):
+        if reason is None and turn.adds_nothing:
             reason = "no words beyond the turn it follows"
         if reason is not None:
             log.info("turn %d ignored: %s", turn.id, reason)
@@ -187,11 +190,11 @@ class Turns:
         turn.user_message = self._history.append(ChatMessage("user", text))
         self._continuation.answered(turn)
 
-    def _emit(self, turn: Turn, effect: Send | SendAudio, now: float) -> None:
+    def _emit(self, turn: Turn, effect: fx.Send | fx.SendAudio, now: float) -> None:
         if turn.state is TurnState.SPECULATIVE:
             turn.held.append(effect)
             return
-        if isinstance(effect, SendAudio) and turn.first_audio_at is None:
+        if isinstance(effect, fx.SendAudio) and turn.first_audio_at is None:
             turn.first_audio_at = now
             turn.audio_start_pos = self.segmenter.position
             self._last_reply = turn
@@ -203,7 +206,7 @@ class Turns:
             return
         turn.state = TurnState.ANSWERED
         reply_text = turn.reply_text.strip()
-        if turn.generation is not Generation.FAILED and reply_text:
+        if turn.generation is not Generation.FAILED and reply_text and not turn.alert:
             turn.assistant_message = self._history.add_reply(ChatMessage("assistant", reply_text))
         finished = turn.finished
         stages = dict(finished.stages) if finished is not None else {}
@@ -229,7 +232,7 @@ class Turns:
     def stop(self, turn: Turn, *, interrupted: bool, heard: str | None = None, silent: bool = False) -> None:
         """End ``turn`` early; history keeps ``heard`` (or what was generated) as the reply."""
         if turn.generating:
-            self._out.put(CancelTurn(turn.id))
+            self._out.put(fx.CancelTurn(turn.id))
         text = (heard if heard is not None else turn.reply_text).strip()
         if self._history.contains(turn.assistant_message):
             turn.assistant_message = self._history.replace(turn.assistant_message, text)
@@ -246,9 +249,19 @@ class Turns:
         self._current = None
         for turn in self._turns.values():
             if turn.generating:
-                self._out.put(CancelTurn(turn.id))
+                self._out.put(fx.CancelTurn(turn.id))
             turn.state = TurnState.CANCELLED
         self._turns.clear()
+
+    # -------------------------------------------------------------- for alerts.py
+
+    @property
+    def quiet(self) -> bool:
+        """Nobody is talking: the user is silent, and no reply is being made or still playing."""
+        if self._current is not None or self.segmenter.phase is not SpeechPhase.IDLE:
+            return False
+        position, rate = self.segmenter.position, INPUT_FORMAT.sample_rate
+        return not any(t.generating or (t.playing_until(rate) or 0) > position for t in self._turns.values())
 
     # -------------------------------------------------------------- for continuation.py
 
@@ -269,21 +282,16 @@ class Turns:
     def suspend(self, turn: Turn) -> None:
         """Stop generating ``turn``'s reply for now (the user goes on talking)."""
         turn.generation = Generation.SUSPENDED
-        self._out.put(CancelTurn(turn.id))
+        self._out.put(fx.CancelTurn(turn.id))
 
     def _stop_generating(self, turn: Turn) -> None:
         if turn.generating:
             turn.generation = Generation.FINISHED
-            self._out.put(CancelTurn(turn.id))
+            self._out.put(fx.CancelTurn(turn.id))
 
     def _drop(self, turn: Turn) -> None:
         turn.state = TurnState.CANCELLED
         self._turns.pop(turn.id, None)
         if turn.generating:
-            self._out.put(CancelTurn(turn.id))
+            self._out.put(fx.CancelTurn(turn.id))
 
-
-def _adds_nothing(turn: Turn) -> bool:
-    """A possible continuation whose words only repeat the turn it follows (noise after it)."""
-    return turn.continues is not None and turn.transcript is not None and not adds_words(
-        turn.continues.transcript, turn.transcript)

@@ -32,6 +32,8 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument("--models-dir", type=Path, default=d(DEFAULT_MODELS_DIR),
                        help=f"where model files go (default: {DEFAULT_MODELS_DIR})")
         p.add_argument("-v", "--verbose", action="store_true", default=d(False), help="log what is being done")
+        p.add_argument("--profile", default=d("default"), metavar="NAME",
+                       help="use this [profiles.NAME] of the manifest as the defaults (e.g. quality)")
 
     parser = argparse.ArgumentParser(prog="python -m app.models", description="Fetch, verify and list models.")
     add_common(parser, suppress=False)
@@ -69,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
-        manifest = load_manifest(args.manifest)
+        manifest = load_manifest(args.manifest).with_profile(args.profile)
         names: list[str] | None = None
         if getattr(args, "all", False):
             names = [m.name for m in manifest.models]

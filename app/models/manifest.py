@@ -56,7 +56,7 @@ def load_manifest(path: str | Path) -> Manifest:
 def parse_manifest(data: Mapping[str, Any], *, base_dir: Path, path: Path | None = None) -> Manifest:
     """Validate already-decoded TOML data (see :func:`load_manifest`)."""
     where = str(path) if path else "manifest"
-    _check_keys(data, where, required={"version", "defaults", "model"}, optional=set())
+    _check_keys(data, where, required={"version", "defaults", "model"}, optional={"profiles"})
     version = _str(data, "version", where)
 
     raw_models = data["model"]
@@ -65,25 +65,37 @@ def parse_manifest(data: Mapping[str, Any], *, base_dir: Path, path: Path | None
     models = tuple(_parse_model(m, i, base_dir) for i, m in enumerate(raw_models))
     _check_unique(models)
 
-    raw_defaults = data["defaults"]
-    if not isinstance(raw_defaults, dict):
-        raise ManifestError(f"{where}: [defaults] must be a table of role = \"model name\"")
     by_name = {m.name: m for m in models}
-    defaults: dict[str, str] = {}
-    for role, name in raw_defaults.items():
-        if role not in ROLES:
-            raise ManifestError(f"[defaults]: unknown role {role!r} (expected one of {', '.join(ROLES)})")
-        if not isinstance(name, str) or name not in by_name:
-            raise ManifestError(f"[defaults].{role} = {name!r} names no [[model]] entry")
-        if by_name[name].role != role:
-            raise ManifestError(
-                f"[defaults].{role} = {name!r} but that model has role {by_name[name].role!r}"
-            )
-        defaults[role] = name
+    defaults = _role_table(data["defaults"], "defaults", where, by_name)
     missing = [r for r in REQUIRED_DEFAULT_ROLES if r not in defaults]
     if missing:
         raise ManifestError(f"[defaults]: no default model for role(s) {', '.join(missing)}")
-    return Manifest(version=version, defaults=MappingProxyType(defaults), models=models, path=path)
+    raw_profiles = data.get("profiles", {})
+    if not isinstance(raw_profiles, dict):
+        raise ManifestError(f"{where}: [profiles] must hold tables such as [profiles.quality]")
+    profiles = {}
+    for profile, table in raw_profiles.items():
+        if not NAME_RE.fullmatch(profile) or profile == "default":
+            raise ManifestError(f"[profiles]: bad profile name {profile!r}")
+        profiles[profile] = MappingProxyType(_role_table(table, f"profiles.{profile}", where, by_name))
+    return Manifest(version=version, defaults=MappingProxyType(defaults), models=models, path=path,
+                    profiles=MappingProxyType(profiles))
+
+
+def _role_table(raw: Any, table: str, where: str, by_name: Mapping[str, ModelSpec]) -> dict[str, str]:
+    """A ``[defaults]``-like table: role = "model name", each naming a model of that role."""
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where}: [{table}] must be a table of role = \"model name\"")
+    roles: dict[str, str] = {}
+    for role, name in raw.items():
+        if role not in ROLES:
+            raise ManifestError(f"[{table}]: unknown role {role!r} (expected one of {', '.join(ROLES)})")
+        if not isinstance(name, str) or name not in by_name:
+            raise ManifestError(f"[{table}].{role} = {name!r} names no [[model]] entry")
+        if by_name[name].role != role:
+            raise ManifestError(f"[{table}].{role} = {name!r} but that model has role {by_name[name].role!r}")
+        roles[role] = name
+    return roles
 
 
 def _parse_model(raw: Any, index: int, base_dir: Path) -> ModelSpec:

@@ -116,4 +116,6 @@ def _fetch_cmd(manifest: Manifest, models_dir: Path) -> str:
         cmd += f" --manifest {manifest.path}"
     if models_dir != DEFAULT_MODELS_DIR:
         cmd += f" --models-dir {models_dir}"
+    if manifest.profile != "default":
+        cmd += f" --profile {manifest.profile}"
     return cmd + " fetch"

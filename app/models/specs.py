@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from .errors import UnknownModelError
@@ -152,6 +152,20 @@ class Manifest:
     defaults: Mapping[str, str]
     models: tuple[ModelSpec, ...]
     path: Path | None = None
+    profiles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Named alternatives to the defaults (``[profiles.quality]``): role -> model name, each
+    overriding the default of its role."""
+    profile: str = "default"
+    """The profile whose models ``defaults`` now names."""
+
+    def with_profile(self, profile: str | None) -> Manifest:
+        """This manifest with ``profile``'s models as the defaults (None or "default": unchanged)."""
+        if profile in (None, "default"):
+            return self
+        if profile not in self.profiles:
+            known = ", ".join(["default", *self.profiles])
+            raise UnknownModelError(f"unknown profile {profile!r} (known: {known})")
+        return replace(self, defaults={**self.defaults, **self.profiles[profile]}, profile=profile)
 
     def model(self, name: str) -> ModelSpec:
         for m in self.models:

@@ -46,6 +46,7 @@ from app.protocol.messages import (
     Timers,
     Transcript,
     TurnTiming,
+    is_time_zone,
 )
 from app.protocol.wire import (
     _FIELD_TYPES,
@@ -97,5 +98,6 @@ __all__ = [
     "decode_client_message",
     "decode_server_message",
     "field_table",
+    "is_time_zone",
     "omittable",
 ]

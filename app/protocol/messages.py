@@ -11,7 +11,8 @@ from app.protocol.message import Message, omittable
 
 # --------------------------------------------------------------------------- client -> server
 
-def _is_time_zone(name: str) -> bool:
+def is_time_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone this machine knows ("Europe/Paris")."""
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -37,7 +38,7 @@ class Hello(Message):
     def __post_init__(self) -> None:
         if self.pipeline not in ("fast", "naive"):
             raise ValueError(f"pipeline must be 'fast' or 'naive', not {self.pipeline!r}")
-        if self.timezone and not _is_time_zone(self.timezone):
+        if self.timezone and not is_time_zone(self.timezone):
             raise ValueError(f"timezone must be an IANA name such as 'Europe/Paris', not {self.timezone!r}")
 
 

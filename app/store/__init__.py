@@ -21,12 +21,11 @@ from app.store.base import (
     StaleWrite,
     StoreError,
     StoreUnavailable,
-    decode_record,
-    encode_record,
     new_session_id,
     short_id,
     validate_session_id,
 )
+from app.store.codec import decode_record, encode_record
 from app.store.memory import MemoryStore
 from app.store.resilient import ResilientStore
 from app.store.sqlite import SqliteStore

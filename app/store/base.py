@@ -15,7 +15,6 @@ session can therefore never overwrite each other's newer history with an older o
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import secrets
@@ -23,7 +22,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Protocol
 
 from app.chat import ChatMessage
 
@@ -33,8 +32,10 @@ SettingValue = str | int | float | bool
 ROLES = frozenset({"system", "user", "assistant"})
 """Roles a stored chat message may have."""
 
-RECORD_FORMAT = 1
-"""Version of the JSON layout written by ``encode_record``."""
+RECORD_FORMAT = 2
+"""Version of the JSON layout written by ``encode_record`` (2 added ``timers``; 1 is still read)."""
+MAX_TIMERS = 20
+"""Pending timers a record may hold."""
 
 SESSION_ID_MIN = 16
 SESSION_ID_MAX = 128
@@ -113,6 +114,8 @@ class SessionRecord:
     """Wall-clock time of the save, unix seconds."""
     version: int = 0
     """Number of saves so far; 0 means never saved. A save must carry a higher version."""
+    timers: tuple[Mapping[str, SettingValue], ...] = ()
+    """The session's pending timers and reminders, each a flat JSON object (see app.tools.Timer)."""
 
     def __post_init__(self) -> None:
         validate_session_id(self.session_id)
@@ -126,18 +129,23 @@ class SessionRecord:
         for key, value in settings.items():
             if not isinstance(key, str) or not _is_setting_value(value):
                 raise ValueError(f"setting {key!r} must map a str to a str, int, finite float or bool")
-        if not _is_number(self.updated_at) or not math.isfinite(self.updated_at):
+        if not is_number(self.updated_at) or not math.isfinite(self.updated_at):
             raise ValueError("updated_at must be a finite number")
         if not isinstance(self.version, int) or isinstance(self.version, bool) or self.version < 0:
             raise ValueError("version must be an int >= 0")
+        timers = tuple(MappingProxyType(_flat_object(t, "timer")) for t in self.timers)
+        if len(timers) > MAX_TIMERS:
+            raise ValueError(f"at most {MAX_TIMERS} timers")
         object.__setattr__(self, "history", history)
         object.__setattr__(self, "settings", MappingProxyType(settings))
+        object.__setattr__(self, "timers", timers)
 
     def next_version(
         self,
         *,
         history: Iterable[ChatMessage] | None = None,
         settings: Mapping[str, SettingValue] | None = None,
+        timers: Iterable[Mapping[str, SettingValue]] | None = None,
         now: float | None = None,
     ) -> SessionRecord:
         """The record to save next: version + 1, ``updated_at`` = now, and the given changes."""
@@ -147,10 +155,21 @@ class SessionRecord:
             settings=self.settings if settings is None else settings,
             updated_at=time.time() if now is None else now,
             version=self.version + 1,
+            timers=self.timers if timers is None else tuple(timers),
         )
 
 
-def _is_number(value: object) -> bool:
+def _flat_object(value: object, what: str) -> dict[str, SettingValue]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"a {what} must be an object")
+    flat = dict(value)
+    for key, item in flat.items():
+        if not isinstance(key, str) or not _is_setting_value(item):
+            raise ValueError(f"{what} field {key!r} must map a str to a str, int, finite float or bool")
+    return flat
+
+
+def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -166,78 +185,6 @@ def check_saveable(record: SessionRecord) -> None:
         raise TypeError(f"expected a SessionRecord, not {type(record).__name__}")
     if record.version < 1:
         raise ValueError("save a record with version >= 1 (use record.next_version(...))")
-
-
-# ------------------------------------------------------------------ JSON form
-
-
-def encode_record(record: SessionRecord) -> str:
-    """The record as compact ASCII JSON (non-ASCII text is escaped, so any str round-trips)."""
-    return json.dumps(
-        {
-            "format": RECORD_FORMAT,
-            "session_id": record.session_id,
-            "version": record.version,
-            "updated_at": record.updated_at,
-            "settings": dict(record.settings),
-            "history": [{"role": m.role, "content": m.content} for m in record.history],
-        },
-        separators=(",", ":"),
-        allow_nan=False,
-    )
-
-
-def decode_record(data: str | bytes, *, session_id: str | None = None) -> SessionRecord:
-    """Parse ``encode_record`` output; raise ``CorruptRecord`` on anything else.
-
-    ``session_id``, if given, must match the id inside (the key the data was stored under)."""
-    try:
-        obj = json.loads(data, parse_constant=_reject_constant)
-    except (ValueError, TypeError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise CorruptRecord(f"not JSON: {type(exc).__name__}") from None
-    if not isinstance(obj, dict):
-        raise CorruptRecord("not a JSON object")
-    expected = {"format", "session_id", "version", "updated_at", "settings", "history"}
-    if set(obj) != expected:
-        raise CorruptRecord(f"unexpected fields: {sorted(set(obj) ^ expected)}")
-    if obj["format"] != RECORD_FORMAT or isinstance(obj["format"], bool):
-        raise CorruptRecord(f"unknown record format {obj['format']!r}")
-    if session_id is not None and obj["session_id"] != session_id:
-        raise CorruptRecord("stored session id does not match its key")
-    version = obj["version"]
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise CorruptRecord("version is not an integer")
-    if not _is_number(obj["updated_at"]):
-        raise CorruptRecord("updated_at is not a number")
-    if not isinstance(obj["settings"], dict):
-        raise CorruptRecord("settings is not an object")
-    history = obj["history"]
-    if not isinstance(history, list):
-        raise CorruptRecord("history is not a list")
-    messages: list[ChatMessage] = []
-    for item in history:
-        if (
-            not isinstance(item, dict)
-            or set(item) != {"role", "content"}
-            or not isinstance(item["role"], str)
-            or not isinstance(item["content"], str)
-        ):
-            raise CorruptRecord("history item is not {role: str, content: str}")
-        messages.append(ChatMessage(item["role"], item["content"]))
-    try:
-        return SessionRecord(
-            session_id=obj["session_id"],
-            history=tuple(messages),
-            settings=obj["settings"],
-            updated_at=float(obj["updated_at"]),
-            version=version,
-        )
-    except (ValueError, TypeError) as exc:  # InvalidSessionId is a ValueError
-        raise CorruptRecord(f"invalid record: {type(exc).__name__}") from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
 
 
 # ------------------------------------------------------------------ the interface

@@ -10,10 +10,9 @@ from app.store.base import (
     SessionRecord,
     StaleWrite,
     check_saveable,
-    decode_record,
-    encode_record,
     validate_session_id,
 )
+from app.store.codec import decode_record, encode_record
 
 PURGE_INTERVAL_S = 60.0
 

@@ -22,11 +22,10 @@ from app.store.base import (
     StoreError,
     StoreUnavailable,
     check_saveable,
-    decode_record,
-    encode_record,
     short_id,
     validate_session_id,
 )
+from app.store.codec import decode_record, encode_record
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ LAYERS = {
     "app.stages": "stages",
     "app.store": "store",
     "app.models": "models",
-    "app.engine": "runtime", "app.faults": "runtime", "app.turn_runner": "runtime",
+    "app.engine": "runtime", "app.faults": "runtime", "app.turn_runner": "runtime", "app.token_stream": "runtime",
     "app": "io",
 }
 MAY_IMPORT = {

@@ -25,6 +25,8 @@ from app.stages.base import StageError
 from tests.fakes import FakeWebSocket, fake_engine, fake_node, silent_frames, voiced_frames
 
 DELTAS = ["Sure, ", "it ", "is ", "noon ", "now. ", "The ", "sun ", "is ", "high."]
+REPLY = "Sure, it is noon now. The sun is high."
+"""DELTAS as the client reads them: a clause at a time, joined by single spaces."""
 
 
 @pytest.fixture
@@ -116,14 +118,14 @@ def test_committed_utterance_is_answered_in_order(make_node: Callable[..., Node]
         assert middle[0] == "reply_delta" and set(middle) == {"reply_delta", "audio"}
 
         (transcript,) = served.ws.of(p.Transcript)
-        assert transcript.text == "What time is it?" and transcript.replaces_turn is None
+        assert transcript.text == "Tell me about the sun." and transcript.replaces_turn is None
         turn_id = transcript.turn_id
-        assert "".join(d.text for d in served.ws.of(p.ReplyDelta)) == "".join(DELTAS)
+        assert "".join(d.text for d in served.ws.of(p.ReplyDelta)) == REPLY
         audio = served.ws.audio()
         assert [a.seq for a in audio] == list(range(9))  # three clauses, three 100 ms frames each
         assert all(a.turn_id == turn_id and len(a.pcm) == 2 * 2205 for a in audio)
         (done,) = served.ws.of(p.ReplyDone)
-        assert done.text == "".join(DELTAS) and not done.interrupted and not done.truncated
+        assert done.text == REPLY and not done.interrupted and not done.truncated
         assert done.audio_ms == pytest.approx(900.0)
         (timing,) = served.ws.of(p.TurnTiming)
         for key in ("endpoint_wait_ms", "stt_ms", "llm_first_token_ms", "first_clause_ms", "tts_first_audio_ms",
@@ -131,10 +133,10 @@ def test_committed_utterance_is_answered_in_order(make_node: Callable[..., Node]
             assert key in timing.stages, key
         # STT heard the utterance (pre-roll included), the LLM got its words.
         assert node.engine.stt.calls[0].audio.shape[0] >= 25 * 320
-        assert node.engine.llm.calls[0].messages[-1] == ChatMessage("user", "What time is it?")
+        assert node.engine.llm.calls[0].messages[-1] == ChatMessage("user", "Tell me about the sun.")
         await served.end()
         assert [(m.role, m.content) for m in node.store.load(served.conn.session.id).history] == [
-            ("user", "What time is it?"), ("assistant", "".join(DELTAS))]
+            ("user", "Tell me about the sun."), ("assistant", REPLY)]
 
     run(test)
 
@@ -323,7 +325,7 @@ def test_dropped_client_mid_reply_cancels_the_turn_and_saves(make_node: Callable
         assert await asyncio.to_thread(call.finished.wait, 2), "generation went on after the client left"
         record = node.store.load(served.conn.session.id)
         assert record is not None
-        assert ChatMessage("user", "What time is it?") in record.history
+        assert ChatMessage("user", "Tell me about the sun.") in record.history
 
     run(test)
 
@@ -355,7 +357,7 @@ def test_interrupt_cancels_the_turn_and_keeps_the_heard_words(make_node: Callabl
         await served.ws.wait_for(lambda ws: not served.conn.busy)
         served.ws.feed(p.GetHistory())
         (history,) = await served.ws.wait_for_message(p.History)
-        assert history.messages == [{"role": "user", "content": "What time is it?"},
+        assert history.messages == [{"role": "user", "content": "Tell me about the sun."},
                                     {"role": "assistant", "content": "Sure,"}]
         await served.end()
 

@@ -247,7 +247,7 @@ def test_load_manifest_reports_missing_and_invalid_files(tmp_path: Path) -> None
 
 EXPECTED_DEFAULT_DIRS = {
     "stt": "stt/tiny.en",
-    "llm": "llm/smollm2-135m-instruct-q4_1",
+    "llm": "llm/qwen2.5-coder-0.5b-instruct-q4_k_m",
     "tts": "tts/en_US-joe-medium",
     "turn": "turn/smart-turn-v3.2",
 }
@@ -259,7 +259,7 @@ def test_real_manifest_defaults_are_pinned_pypi_wheels() -> None:
     assert set(m.defaults) == set(EXPECTED_DEFAULT_DIRS)
     for model in m.default_models():
         assert model.dest_dir == EXPECTED_DEFAULT_DIRS[model.role]
-        assert isinstance(model.source, PypiWheelSpec), model.name
+        assert isinstance(model.source, PypiWheelSpec | PypiWheelPartsSpec), model.name
         assert model.license
         for f in model.files:
             assert re.fullmatch(r"[0-9a-f]{64}", f.sha256), f.dest
@@ -462,12 +462,46 @@ NEW_PART_MODELS = {
 }
 
 
+def test_real_manifest_profiles() -> None:
+    m = load_manifest(DEFAULT_MANIFEST)
+    assert m.defaults["llm"] == "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    quality = m.with_profile("quality")
+    assert quality.profile == "quality" and quality.defaults["llm"] == "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    assert quality.defaults["stt"] == "whisper-base" and quality.defaults["tts"] == m.defaults["tts"]
+    assert m.with_profile("default") is m and m.with_profile(None) is m
+    with pytest.raises(UnknownModelError, match="known: default, quality"):
+        m.with_profile("fastest")
+
+
+@pytest.mark.parametrize(
+    ("profiles", "message"),
+    [
+        ({"quality": {"llm": "nope"}}, "names no"),
+        ({"quality": {"wizard": "big"}}, "unknown role"),
+        ({"default": {"llm": "big"}}, "bad profile name"),
+        ({"quality": {"stt": "big"}}, "has role"),
+        ({"quality": "big"}, "must be a table"),
+    ],
+)
+def test_bad_profiles_are_refused(tmp_path: Path, profiles: dict[str, Any], message: str) -> None:
+    doc = _doc()
+    doc["profiles"] = profiles
+    assert message in _error(doc, tmp_path)
+
+
+def test_a_profile_overrides_only_its_roles(tmp_path: Path) -> None:
+    doc = _doc()
+    doc["profiles"] = {"quality": {"llm": "big"}}
+    m = _parse(doc, tmp_path).with_profile("quality")
+    assert m.defaults == {"stt": "s", "llm": "big", "tts": "t", "turn": "k"}
+
+
 @pytest.mark.parametrize("name", sorted(NEW_PART_MODELS))
-def test_real_manifest_multi_part_models_are_pinned_and_not_defaults(name: str) -> None:
+def test_real_manifest_multi_part_models_are_pinned(name: str) -> None:
     role, first, n, version, files = NEW_PART_MODELS[name]
     m = load_manifest(DEFAULT_MANIFEST)
     model = m.model(name)
-    assert model.role == role and not m.is_default(model) and model.pinned
+    assert model.role == role and model.pinned
     assert isinstance(model.source, PypiWheelPartsSpec)
     assert model.source.packages[0] == first and len(model.source.packages) == n
     assert model.source.version == version

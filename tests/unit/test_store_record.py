@@ -113,8 +113,13 @@ def _corrupt_variants() -> list[object]:
         '{"format":1,"session_id":"' + SID + '","version":NaN}',
     ]
     for key, value in [
-        ("format", 2),
+        ("format", 3),
         ("format", True),
+        ("timers", {}),
+        ("timers", ["t1"]),
+        ("timers", [{"id": "t1", "due_s": None}]),
+        ("timers", [{"id": "t1", "nested": {"a": 1}}]),
+        ("timers", [{"id": f"t{i}"} for i in range(21)]),
         ("session_id", "short"),
         ("session_id", None),
         ("version", "1"),
@@ -148,6 +153,31 @@ def _corrupt_variants() -> list[object]:
 def test_corrupt_data_fails_loudly(data: str | bytes) -> None:
     with pytest.raises(CorruptRecord):
         decode_record(data)
+
+
+def test_timers_round_trip() -> None:
+    timer = {"id": "t1", "kind": "timer", "label": "tea", "due_s": 1.8e9, "duration_s": 300.0}
+    record = SessionRecord(SID).next_version(timers=[timer], now=2.0)
+    decoded = decode_record(encode_record(record))
+    assert decoded == record
+    assert dict(decoded.timers[0]) == timer
+    assert decoded.next_version(history=[ChatMessage("user", "hi")]).timers == record.timers
+
+
+def test_a_format_1_record_reads_as_one_without_timers() -> None:
+    old = good()
+    old["format"] = 1
+    del old["timers"]
+    record = decode_record(json.dumps(old))
+    assert record.timers == ()
+    assert record.history == (ChatMessage("user", "hi"),)
+
+
+def test_a_format_2_record_needs_its_timers() -> None:
+    obj = good()
+    del obj["timers"]
+    with pytest.raises(CorruptRecord):
+        decode_record(json.dumps(obj))
 
 
 def test_decode_checks_the_key() -> None:

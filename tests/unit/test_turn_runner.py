@@ -26,7 +26,8 @@ from app.conversation import (
 )
 from app.engine import Engine
 from app.stages.base import StageError
-from app.turn_runner import TurnGate, run_turn
+from app.token_stream import TurnGate
+from app.turn_runner import run_turn
 from tests.fakes import fake_engine
 
 AUDIO = np.zeros(16_000, dtype=np.int16)  # one second of the user's voice
@@ -102,11 +103,12 @@ def test_normal_turn_events_in_order(make_engine: Callable[..., Engine]) -> None
     engine = make_engine(llm=lambda messages: DELTAS, turn=lambda audio: 0.9)
     events = run(engine, start(history=(ChatMessage("user", "Hi."), ChatMessage("assistant", "Hello!"))))
 
-    assert events[0] == Transcribed(1, "What time is it?")
+    assert events[0] == Transcribed(1, "Tell me about the sun.")
     assert isinstance(events[-1], TurnFinished)
     # The turn model runs beside the LLM: its verdict comes once, somewhere before the end.
     assert [e.p_complete for e in events if isinstance(e, TurnPredicted)] == [0.9]
-    assert [e.text for e in events if isinstance(e, ReplyText)] == DELTAS
+    # Text goes out a clause at a time, as it is cut for speech: what is read is what is heard.
+    assert [e.text for e in events if isinstance(e, ReplyText)] == ["Sure,", " it is noon now.", " The sun is high."]
     speech = [e for e in events if isinstance(e, ReplySpeech)]
     assert [e.text for e in speech] == CLAUSES
     assert all(e.pcm.dtype == np.int16 and e.pcm.shape == (2205,) for e in speech)
@@ -131,13 +133,13 @@ def test_normal_turn_events_in_order(make_engine: Callable[..., Engine]) -> None
     assert call.affinity == "conversation-1"
     assert [m.role for m in call.messages] == ["system", "user", "assistant", "user"]
     assert call.messages[0].content == REPLY.system_prompt
-    assert call.messages[-1] == ChatMessage("user", "What time is it?")
+    assert call.messages[-1] == ChatMessage("user", "Tell me about the sun.")
     assert engine.tts.calls == CLAUSES
 
 
 def test_without_turn_model_no_prediction(make_engine: Callable[..., Engine]) -> None:
     events = run(make_engine(), start())
-    assert kinds(events) == ["Transcribed", "ReplyText", "ReplyText", "ReplyText", "ReplySpeech", "TurnFinished"]
+    assert kinds(events) == ["Transcribed", "ReplyText", "ReplySpeech", "TurnFinished"]
     finished = events[-1]
     assert isinstance(finished, TurnFinished)
     assert "turn_model_ms" not in finished.stages and "turn_p_complete" not in finished.stages
@@ -198,10 +200,37 @@ def test_naive_pipeline_speaks_the_whole_reply_once(make_engine: Callable[..., E
 def test_truncated_when_the_reply_reaches_the_token_limit(make_engine: Callable[..., Engine], tokens: int,
                                                           truncated: bool) -> None:
     engine = make_engine(llm=lambda messages: ["word "] * tokens)
-    events = run(engine, start(), ReplySettings(max_reply_tokens=5))
+    events = run(engine, start(), ReplySettings(max_reply_tokens=3, sentence_overrun_tokens=2))
     finished = events[-1]
     assert isinstance(finished, TurnFinished)
     assert finished.truncated is truncated
+
+
+def test_a_long_reply_stops_at_the_first_sentence_end_past_the_soft_limit(
+        make_engine: Callable[..., Engine]) -> None:
+    deltas = ["One ", "two ", "three ", "four. ", "Five ", "six ", "seven. ", "Eight ", "nine."]
+    engine = make_engine(llm=lambda messages: deltas)
+    events = run(engine, start(), ReplySettings(max_reply_tokens=5, sentence_overrun_tokens=10))
+    text = "".join(e.text for e in events if isinstance(e, ReplyText))
+    assert text == "One two three four. Five six seven."
+    assert [e.text for e in events if isinstance(e, ReplySpeech)] == ["One two three", "four.", "Five six seven."]
+    assert not events[-1].truncated  # type: ignore[union-attr]
+    assert engine.llm.calls[0].cancel.is_set()  # generation was stopped there, not run to the end
+
+
+def test_at_the_hard_limit_the_unfinished_sentence_is_left_out(make_engine: Callable[..., Engine]) -> None:
+    deltas = ["It ", "is ", "noon. ", "The ", "sun ", "is ", "very ", "high ", "and ", "the "]
+    engine = make_engine(llm=lambda messages: deltas)
+    events = run(engine, start(), ReplySettings(max_reply_tokens=4, sentence_overrun_tokens=4))
+    text = "".join(e.text for e in events if isinstance(e, ReplyText))
+    assert text == "It is noon."
+    assert events[-1].truncated  # type: ignore[union-attr]
+
+
+def test_one_unfinished_sentence_is_still_said_at_the_hard_limit(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(llm=lambda messages: ["word "] * 8)
+    events = run(engine, start(), ReplySettings(max_reply_tokens=4, sentence_overrun_tokens=4))
+    assert "".join(e.text for e in events if isinstance(e, ReplyText)) == " ".join(["word"] * 8)
 
 
 # ---------------------------------------------------------------- failures
@@ -249,7 +278,7 @@ def test_bug_in_a_stage_is_internal(make_engine: Callable[..., Engine]) -> None:
         raise ValueError("a bug")
 
     events = run(make_engine(llm=llm), start())
-    assert kinds(events) == ["Transcribed", "ReplyText", "TurnFailed"]
+    assert kinds(events) == ["Transcribed", "TurnFailed"]  # "It" never made a clause
     failed = events[-1]
     assert isinstance(failed, TurnFailed) and failed.code == "internal"
 
@@ -267,9 +296,10 @@ def test_cancel_mid_generation_stops_the_llm_thread(make_engine: Callable[..., E
     sink = ListSink()
 
     async def main() -> None:
-        task = asyncio.create_task(run_turn(start(), engine, REPLY, sink, affinity="a"))
+        long_replies = ReplySettings(max_reply_tokens=2000)
+        task = asyncio.create_task(run_turn(start(), engine, long_replies, sink, affinity="a"))
         async with asyncio.timeout(5):
-            while len(sink.of(ReplyText)) < 5:
+            while len(sink.of(ReplyText)) < 1 or len(engine.llm.calls[0].deltas) < 10:
                 await asyncio.sleep(0.005)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -329,7 +359,7 @@ def test_the_words_verdict_comes_before_the_reply_when_the_model_gives_one(
         make_engine: Callable[..., Engine]) -> None:
     engine = make_engine(llm=lambda messages: DELTAS, p_end=0.02)
     events = run(engine, start())
-    assert events[0] == Transcribed(1, "What time is it?", words_pending=True)
+    assert events[0] == Transcribed(1, "Tell me about the sun.", words_pending=True)
     order = kinds(events)
     assert order.index("WordsPredicted") < order.index("ReplyText")
     assert [e.p_end for e in events if isinstance(e, WordsPredicted)] == [0.02]

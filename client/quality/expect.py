@@ -28,8 +28,9 @@ _UNIT_ORDINALS = "|".join(_ORDINALS[:9])
 _AMPM = r"(?:\s*([ap])\.?\s?m\b\.?|\s+(in the morning|in the afternoon|in the evening|at night|tonight))?"
 _CLOCK = [
     re.compile(r"(?<![\d.:])(\d{1,2}):(\d{2})(?!\d)" + _AMPM),
-    re.compile(r"(?<![\d.:])(\d{1,2})\s+(?:oh\s+(\d)|(\d{2}))(?![\d.:])" + _AMPM),
-    re.compile(r"(?<![\d.:])(?<!\d\s)(\d{1,2})(?:\s*([ap])\.?\s?m\b\.?|\s+oclock" + _AMPM + ")"),
+    re.compile(r"(?<![\d.:])(\d{1,2})\s+(?:oh\s+(\d)|(\d{2}))(?!\d)(?![.:]\d)" + _AMPM),
+    # Not the minutes of "3 05 pm" or "3 oh 5 pm".
+    re.compile(r"(?<![\d.:])(?<!\d\s)(?<!oh\s)(\d{1,2})(?:\s*([ap])\.?\s?m\b\.?|\s+oclock" + _AMPM + ")"),
 ]
 _PAST = re.compile(r"\b(half|quarter|\d{1,2})(?: minutes?)? (past|after|to|before|till) (\d{1,2})(?![\d:])" + _AMPM)
 

@@ -53,6 +53,10 @@ def test_numbers_in_reads_decimals_and_negatives_but_not_parts_of_words() -> Non
     ("3 05 pm", (15, 5, True)), ("3 pm", (15, 0, True)), ("3 oclock in the afternoon", (15, 0, True)),
     ("half past 3", (3, 30, False)), ("quarter to 4", (3, 45, False)), ("10 past 3", (3, 10, False)),
     ("12:30 am", (0, 30, True)), ("noon", (12, 0, True)), ("12:10", (0, 10, False)),
+    # As the server's spoken-text rewrite writes them:
+    ("It's three oh five PM.", (15, 5, True)), ("It is fifteen oh five.", (15, 5, True)),
+    ("It's six forty-five.", (6, 45, False)), ("It's zero oh five.", (0, 5, True)),
+    ("It's ten thirty AM in Tokyo.", (10, 30, True)), ("It is nine PM.", (21, 0, True)),
 ])
 def test_clock_times(text: str, expected: tuple[int, int, bool]) -> None:
     assert clock_times(normalize(text)) == [expected]
@@ -217,6 +221,22 @@ def test_cannot_know_says_so_and_invents_nothing(item: str, reply: str, ok: bool
     ("romeo_1", "Fifteen sixty-four.", True),
 ])
 def test_small_talk_and_follow_ups(item: str, reply: str, ok: bool) -> None:
+    assert right(item, reply) is ok
+
+
+@pytest.mark.parametrize(("item", "reply", "ok"), [
+    ("date_today", "Today is December first, twenty twenty-six.", True),
+    ("year_now", "Today is December first, twenty twenty-six.", True),
+    ("power_ten", "two to the power of ten equals one thousand twenty-four", True),
+    ("italy_1", "About two point eight million people.", True),
+    ("pound_kg", "About zero point four five kilograms.", True),
+    ("timer_90m", "Your one hour thirty minutes timer is set.", True),
+    ("price_bitcoin", "I can't check live prices, but it was at thirty thousand dollars.", False),
+    ("hot_outside", "I have no live data. It's minus forty degrees Fahrenheit.", False),
+    ("time_here", "It's three oh five PM.", True),
+])
+def test_replies_in_spoken_form(item: str, reply: str, ok: bool) -> None:
+    # The server may rewrite its replies as spoken words before sending them.
     assert right(item, reply) is ok
 
 

@@ -17,6 +17,7 @@ from app.conversation import (
     ReplySpeech,
     ReplyText,
     StartTurn,
+    ToolUsed,
     Transcribed,
     TurnEvent,
     TurnFailed,
@@ -27,6 +28,7 @@ from app.conversation import (
 from app.engine import Engine
 from app.stages.base import StageError
 from app.token_stream import TurnGate
+from app.tools import SetTimer, ToolContext
 from app.turn_runner import run_turn
 from tests.fakes import fake_engine
 
@@ -365,3 +367,49 @@ def test_the_words_verdict_comes_before_the_reply_when_the_model_gives_one(
     assert [e.p_end for e in events if isinstance(e, WordsPredicted)] == [0.02]
     assert events[-1].stages["words_p_end"] == 0.02
 
+
+
+# ---------------------------------------------------------------- local tools and alerts
+
+
+def run_with_tools(engine: Engine, turn: StartTurn, tools: ToolContext) -> list[TurnEvent]:
+    sink = ListSink()
+
+    async def main() -> None:
+        await asyncio.wait_for(run_turn(turn, engine, REPLY, sink, affinity="c", tools=tools), 10)
+
+    asyncio.run(main())
+    return sink.events
+
+
+def test_a_tool_answers_instead_of_the_model(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(stt=lambda audio, window_s: "Set a timer for ten seconds.", turn=lambda audio: 0.2)
+    events = run_with_tools(engine, start(), ToolContext(now_s=1_800_000_000.0, next_id="t4"))
+    assert engine.llm.calls == []  # the model is never asked
+    assert events[0] == Transcribed(1, "Set a timer for ten seconds.", words_pending=False)
+    [used] = [e for e in events if isinstance(e, ToolUsed)]
+    assert used.tool == "timer" and isinstance(used.action, SetTimer)
+    assert used.action.timer.id == "t4" and used.action.timer.duration_s == 10.0
+    assert abs(used.action.timer.due_s - time.time() - 10.0) < 5  # due from the time the tool ran
+    assert WordsPredicted(1, 1.0) in events  # a whole request: the words say finished
+    text = "".join(e.text for e in events if isinstance(e, ReplyText))
+    assert text == "OK, a 10 second timer, starting now."
+    assert engine.tts.calls and "10" not in " ".join(engine.tts.calls)  # spoken as words: "ten second"
+    finished = events[-1]
+    assert isinstance(finished, TurnFinished)
+    assert "tool_ms" in finished.stages and "llm_first_token_ms" not in finished.stages
+
+
+def test_without_a_matching_tool_the_model_answers(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(llm=lambda messages: DELTAS)
+    events = run_with_tools(engine, start(), ToolContext(now_s=1_800_000_000.0))
+    assert len(engine.llm.calls) == 1 and not [e for e in events if isinstance(e, ToolUsed)]
+    assert "tool_ms" in events[-1].stages  # type: ignore[union-attr]
+
+
+def test_an_alert_is_only_spoken(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine()
+    events = run(engine, StartTurn(7, np.zeros(0, dtype=np.int16), (), naive=False, say="Your tea timer is done."))
+    assert engine.stt.calls == [] and engine.llm.calls == []
+    assert sorted(kinds(events)) == ["ReplySpeech", "ReplySpeech", "ReplyText", "ReplyText", "TurnFinished"]
+    assert "".join(e.text for e in events if isinstance(e, ReplyText)) == "Your tea timer is done."

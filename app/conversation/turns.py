@@ -216,7 +216,8 @@ class Turns:
         self._out.send(p.ReplyDone(turn_id=turn.id, text=reply_text, interrupted=False,
                                    audio_ms=turn.reply.duration_ms,
                                    truncated=finished is not None and finished.truncated))
-        self._out.send(p.TurnTiming(turn_id=turn.id, stages={k: round(v, 1) for k, v in stages.items()}))
+        self._out.send(p.TurnTiming(turn_id=turn.id, stages={k: round(v, 1) for k, v in stages.items()},
+                                    tool=turn.tool.tool if turn.tool is not None else ""))
 
     # -------------------------------------------------------------- barge-in and cancellation
 

@@ -190,6 +190,8 @@ class TurnTiming(Message):
     type: ClassVar[str] = "turn_timing"
     turn_id: int = 0
     stages: dict[str, float] = field(default_factory=dict)
+    tool: str = omittable("")
+    """The local tool that answered ("clock", "timer", ...); "" when the language model did."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,8 @@ def test_a_committed_tool_turn_sets_the_timer_announces_and_saves_it() -> None:
     assert of(effects, WakeAt) == [WakeAt(NOW_S + 300)]
     saves = of(effects, SaveSession)
     assert saves and saves[-1].timers == (tea().to_dict(),)
+    [timing] = [m for m in messages(effects) if isinstance(m, p.TurnTiming)]
+    assert timing.tool == "timer"
 
 
 def test_a_speculation_the_user_talks_over_sets_nothing() -> None:

@@ -32,7 +32,7 @@ _ORDINALS = {w: n for n, w in enumerate(
     "_ _ second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()) if n >= 2}
 _ASK = re.compile(
     r"(?:what is|what are|what does|what do you get for|how much is|how much are|calculate|compute|solve|evaluate"
-    r"|work out|figure out|what would be|what would|what will be)? ?(?P<expr>.+?)"
+    r"|work out|figure out|what would be|what would|what will be|what)? ?(?P<expr>.+?)"
     r"(?: equal| equals| is equal to| make| makes| come to| be| is)?"
 )
 # "add 3 to 4": (opening words, words between the two numbers, the expression they mean).
@@ -193,8 +193,8 @@ def _result(value: float) -> str:
 
 def _evaluate(expression: str) -> ToolAnswer | None:
     tokens = _tokens(expression)
-    if not tokens or all(t.kind == "num" for t in tokens):
-        return None
+    if not tokens or all(t.kind in ("num", "neg") for t in tokens):
+        return None  # "minus one" is a number, not a calculation
     parser = _Parser(tokens)
     try:
         value = parser.expression()

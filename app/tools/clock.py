@@ -44,6 +44,12 @@ _NOT_PLACES = frozenset(
     "the morning|the afternoon|the evening|the world|your opinion|the movie|the film|the show|the game|the book"
     "|the story|real life|the song|the video|binary|roman numerals|military time|words|24 hour time".split("|")
 )
+# An unknown "place" with these words is not a place at all ("the date in the Chinese calendar").
+_NOT_PLACE_WORDS = frozenset(
+    "a an my your his her our their this that these those of and or in on at for to with is are was what how when"
+    " calendar year years format numbers numerals binary words letters military hour hours minutes seconds time"
+    " zone zones real life game movie history past future dream space heaven hell".split()
+)
 _SAID_ZONES = {
     "utc": ("UTC", "UTC"), "gmt": ("UTC", "GMT"), "eastern time": ("America/New_York", "Eastern Time"),
     "pacific time": ("America/Los_Angeles", "Pacific Time"), "central time": ("America/Chicago", "Central Time"),
@@ -75,7 +81,8 @@ def date_text(moment: datetime) -> str:
 
 
 def _place(utterance: Utterance, match: re.Match[str]) -> tuple[ZoneInfo, str] | str | None:
-    """(zone, display) of the place group; a refusal sentence when it is not a known place; None: no place."""
+    """(zone, display) of the place named; a sentence saying why not when its zone is unknown; "" when the
+    words after "in" are no place name at all; None when no place is named."""
     name = match["place"]
     if not name or name in ("here", "this place"):
         return None
@@ -88,8 +95,12 @@ def _place(utterance: Utterance, match: re.Match[str]) -> tuple[ZoneInfo, str] |
     country = multi_zone_country(name)
     if country is not None:
         return f"{country[0].upper()}{country[1:]} has several time zones; which city do you mean?"
+    words = name.removeprefix("the ").split()
+    if len(words) > 3 or any(w in _NOT_PLACE_WORDS or not w.isalpha() for w in words):
+        return ""  # not a place: the model's question
     said = utterance.original(*match.span("place"))
     said = said if said != said.lower() else said.title()
+    said = "the " + said[4:] if said.startswith("The ") else said
     return f"I don't know the time zone of {said}."
 
 
@@ -100,7 +111,7 @@ def _time(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
     here = datetime.fromtimestamp(context.now_s, user_zone(context))
     place = _place(utterance, match)
     if isinstance(place, str):
-        return ToolAnswer("clock", place)
+        return ToolAnswer("clock", place) if place else None
     if place is None:
         return ToolAnswer("clock", f"It's {clock_text(here)}.")
     there = datetime.fromtimestamp(context.now_s, place[0])
@@ -116,7 +127,7 @@ def _date(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
     when = groups.get("when") or groups.get("when1") or "today"
     place = _place(utterance, match)
     if isinstance(place, str):
-        return ToolAnswer("calendar", place)
+        return ToolAnswer("calendar", place) if place else None
     zone, where = (user_zone(context), "") if place is None else (place[0], f"In {place[1]}, ")
     moment = datetime.fromtimestamp(context.now_s, zone)
     if groups.get("and_time"):
@@ -171,7 +182,7 @@ def _zone(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
         return None
     place = _place(utterance, match)
     if place is None or isinstance(place, str):
-        return None if place is None else ToolAnswer("clock", place)
+        return ToolAnswer("clock", place) if place else None
     zone, display = place
     sentence = f"{display} is on {_zone_name(zone)}, {_offset(zone, context.now_s)}."
     return ToolAnswer("clock", sentence[0].upper() + sentence[1:])

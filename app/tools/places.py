@@ -99,6 +99,22 @@ _ALIASES: dict[str, tuple[str, str]] = {
     "morocco": ("Africa/Casablanca", "Morocco"), "ethiopia": ("Africa/Addis_Ababa", "Ethiopia"),
     "ghana": ("Africa/Accra", "Ghana"), "nepal": ("Asia/Kathmandu", "Nepal"),
     "sri lanka": ("Asia/Colombo", "Sri Lanka"),
+    "bahamas": ("America/Nassau", "the Bahamas"),
+    "dominican republic": ("America/Santo_Domingo", "the Dominican Republic"),
+    "cyprus": ("Asia/Nicosia", "Cyprus"), "lebanon": ("Asia/Beirut", "Lebanon"), "jordan": ("Asia/Amman", "Jordan"),
+    "syria": ("Asia/Damascus", "Syria"), "afghanistan": ("Asia/Kabul", "Afghanistan"),
+    "uzbekistan": ("Asia/Tashkent", "Uzbekistan"), "myanmar": ("Asia/Yangon", "Myanmar"),
+    "cambodia": ("Asia/Phnom_Penh", "Cambodia"), "laos": ("Asia/Vientiane", "Laos"),
+    "tanzania": ("Africa/Dar_es_Salaam", "Tanzania"), "uganda": ("Africa/Kampala", "Uganda"),
+    "algeria": ("Africa/Algiers", "Algeria"), "tunisia": ("Africa/Tunis", "Tunisia"),
+    "senegal": ("Africa/Dakar", "Senegal"), "zimbabwe": ("Africa/Harare", "Zimbabwe"),
+    "ecuador": ("America/Guayaquil", "Ecuador"), "bolivia": ("America/La_Paz", "Bolivia"),
+    "uruguay": ("America/Montevideo", "Uruguay"), "paraguay": ("America/Asuncion", "Paraguay"),
+    "serbia": ("Europe/Belgrade", "Serbia"), "croatia": ("Europe/Zagreb", "Croatia"),
+    "bulgaria": ("Europe/Sofia", "Bulgaria"), "slovakia": ("Europe/Bratislava", "Slovakia"),
+    "slovenia": ("Europe/Ljubljana", "Slovenia"), "estonia": ("Europe/Tallinn", "Estonia"),
+    "latvia": ("Europe/Riga", "Latvia"), "lithuania": ("Europe/Vilnius", "Lithuania"),
+    "belarus": ("Europe/Minsk", "Belarus"),
     "puerto rico": ("America/Puerto_Rico", "Puerto Rico"), "new york state": ("America/New_York", "New York State"),
 }
 
@@ -131,7 +147,8 @@ def _table() -> dict[str, tuple[str, str]]:
 
 
 def _lookup(name: str) -> tuple[str, str] | None:
-    for candidate in (name, name.removesuffix(" city")):
+    # "Kansas City" is an alias, "Mexico City" a tz name, "the Faroe Islands" the tz name "Faroe".
+    for candidate in (name, name.removesuffix(" city"), name.removesuffix(" islands"), name.removesuffix(" island")):
         if candidate in _table():
             return _table()[candidate]
     return None

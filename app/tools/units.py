@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+from app.tools.durations import parse_duration
 from app.tools.numbers import NUMBER_RE, format_number, is_exact, parse_number, say_number
 from app.tools.text import Utterance
 from app.tools.types import ToolAnswer, ToolContext
 from app.tools.unit_table import TEMPERATURE_NAMES, UNITS, Unit, find_unit
 
 _QTY = rf"(?P<qty>{NUMBER_RE})"
-_FROM = r"(?P<src>[a-z' ]+?)"
+_FROM = r"(?P<src>[a-z0-9' .]+?)"
 _TO = r"(?P<dst>[a-z' ]+?)"
 _ASK = (
     r"(?:(?:please )?(?:convert|change|turn|translate) |what is |what are |how much is |how much are |how many is "
@@ -70,6 +71,21 @@ def _article(unit: Unit) -> str:
     return "an" if unit.singular[0] in "aeiou" or unit.singular.startswith("hour") else "a"
 
 
+def _compound_duration(match: re.Match[str], there: bool) -> ToolAnswer | None:
+    """ "How many minutes in an hour and a half?": a duration no single unit names, in one that does."""
+    to = find_unit(match["dst"])
+    seconds = parse_duration(f"{match['qty']} {match['src']}")
+    if to is None or to.dimension != "time" or seconds is None or seconds <= 0:
+        return None
+    result = seconds / to.factor
+    shown, exact = _shown(result)
+    amount = f"{'' if exact else 'about '}{shown} {to.name(result)}"
+    said = f"{match['qty']} {match['src']}"
+    if there:
+        return ToolAnswer("units", f"There {'is' if exact and result == 1 else 'are'} {amount} in {said}.")
+    return ToolAnswer("units", f"{said[0].upper()}{said[1:]} is {amount}.")
+
+
 def answer_units(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
     """The conversion asked for, or None when the words are no conversion between two known units."""
     del context  # conversions need neither time nor timers
@@ -80,6 +96,9 @@ def answer_units(utterance: Utterance, context: ToolContext) -> ToolAnswer | Non
         units = _units(match["src"], match["dst"])
         qty = 1.0 if match["qty"] in ("a", "an") else parse_number(match["qty"])
         if units is None or qty is None:
+            found = _compound_duration(match, there)
+            if found is not None:
+                return found
             continue
         frm, to = units
         if there and frm.dimension == "temperature":

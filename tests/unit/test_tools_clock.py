@@ -54,6 +54,8 @@ def test_the_time_here(transcript: str) -> None:
         ("What time is it in Paris, France?", "It's 1:00 PM in Paris, France."),
         ("what time is it in UTC", "It's 12:00 PM in UTC."),
         ("what time is it in Honolulu", "It's 2:00 AM in Honolulu."),
+        ("What time is it in the Faroe Islands?", "It's 12:00 PM in Faroe."),
+        ("what time is it in the bahamas", "It's 7:00 AM in the Bahamas."),
     ],
 )
 def test_the_time_in_a_place(transcript: str, text: str) -> None:
@@ -177,7 +179,8 @@ def test_time_zones(transcript: str, text: str) -> None:
     ["What time does the sun set?", "What time is it in the morning?", "Time.", "What time is the game tonight?",
      "What's the time complexity of quicksort?", "Time flies.", "What is time?", "What's the date of Christmas?",
      "What time do you close?", "What day is Christmas this year?", "I had a great day.", "Have a nice day!",
-     "What time should I go to bed?", "what time is it there"],
+     "What time should I go to bed?", "what time is it there", "What is the date in the Chinese calendar?",
+     "What time is it in 1985?", "What time is it in military time?", "What time is it in your dream?"],
 )
 def test_not_clock_questions(transcript: str) -> None:
     assert reply(transcript) is None

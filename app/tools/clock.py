@@ -27,12 +27,15 @@ _DATES = tuple(
         r"(?:what|which) " + _DAY + r" (?:is it|is|was it|was|will it be|will be|would it be|is it going to be"
         r"|are we|do we have)" + _PLACE + _WHEN,
         r"what (?:is|was) (?P<when1>today|tomorrow|yesterday)",
+        # What is left of "do you know what day it is" and "can you tell me what the date is".
+        r"what " + _DAY + r" (?:it is|it was|it will be|today is|tomorrow is|yesterday was)" + _PLACE + _WHEN,
+        r"what (?:the |today |tomorrow )?date is" + _PLACE + _WHEN,
         r"(?:the )?(?:(?P<when1>today|tomorrow|yesterday) )?date" + _PLACE + _WHEN,
         r"(?P<and_time>(?:what is )?the (?:date and time|time and date))" + _PLACE,
     )
 )
 _YEAR_MONTH = re.compile(
-    r"(?:what|which) (?P<what>year|month) (?:is it|is this|are we in|is it today)"
+    r"(?:what|which) (?P<what>year|month) (?:is it|is this|are we in|is it today|it is|we are in)"
     r"|what is the (?:current )?(?P<what2>year|month)(?: today)?"
 )
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
@@ -83,7 +86,7 @@ def date_text(moment: datetime) -> str:
 def _place(utterance: Utterance, match: re.Match[str]) -> tuple[ZoneInfo, str] | str | None:
     """(zone, display) of the place named; a sentence saying why not when its zone is unknown; "" when the
     words after "in" are no place name at all; None when no place is named."""
-    name = match["place"]
+    name = match.groupdict().get("place")
     if not name or name in ("here", "this place"):
         return None
     if name in _SAID_ZONES:
@@ -121,7 +124,7 @@ def _time(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
 
 def _date(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
     match = next((m for m in (p.fullmatch(utterance.text) for p in _DATES) if m), None)
-    if match is None or match["place"] in _NOT_PLACES:
+    if match is None or match.groupdict().get("place") in _NOT_PLACES:
         return None
     groups = match.groupdict()
     when = groups.get("when") or groups.get("when1") or "today"

@@ -37,7 +37,7 @@ _CURRENCY = (
     r"|aud|chf|inr|cny)"
 )
 _CRYPTO = r"(?:bitcoins?|ethereum|ether|dogecoin|litecoin|solana|crypto|cryptocurrency|btc|eth|xrp)"
-_MARKET = r"(?:the )?(?:stock market|market|stocks|dow|dow jones|nasdaq|s and p(?: 500)?|s p 500|ftse|nikkei|dax)"
+_MARKET = r"(?:the )?(?:stock markets?|markets?|stocks|dow|dow jones|nasdaq|s and p(?: 500)?|s p 500|ftse|nikkei|dax)"
 _RECENT = r"(?: last night| yesterday| today| tonight| this weekend| last weekend| this year| last year| this season)"
 _COMPETITIONS = (
     r"(?:the )?(?:game|match|race|super bowl|world series|world cup|stanley cup|nba finals|finals|champions league"

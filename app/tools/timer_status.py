@@ -44,7 +44,7 @@ _LIST_FORMS = tuple(
 )
 _CANCEL_VERB = (
     r"(?:cancel|stop|delete|remove|clear|turn off|switch off|kill|end|dismiss|abort|disable|get rid of|forget"
-    r"|shut off|silence)"
+    r"|shut off|silence|never mind|forget about)"
 )
 _CANCEL_FORMS = tuple(
     re.compile(p)

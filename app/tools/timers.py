@@ -27,11 +27,12 @@ _VERB = (
     r"|can i have|can i get|we need)(?: up| me| us| on)? )?"
 )
 _ART = r"(?:(?:a|an|the|one|my|another|a new|new) )?"
-_NOUN = r"(?:timer|countdown|alarm)"
+_NOUN = r"(?:timer|countdown|alarm)(?: on)?"
 _GO_OFF = r"(?:(?:for|of|at|in|lasting|to go off in|that goes off in|to ring in|going off in) )?"
 _LABEL = r"[a-z']+(?: [a-z']+){0,3}"
 _NAMED = r"(?:for|called|named|labeled|labelled|titled)"
-_DUR = rf"(?P<dur>{DURATION_RE})(?: from now)?"
+_ROUGHLY = r"(?:(?:like|about|around|roughly|approximately|maybe|just|exactly) )?"
+_DUR = rf"{_ROUGHLY}(?P<dur>{DURATION_RE})(?: from now)?"
 _TIMER_FORMS = tuple(
     re.compile(pattern)
     for pattern in (
@@ -53,7 +54,7 @@ _REMIND = (
 )
 _DAY = r"(?:today|tomorrow|tonight|this morning|this evening|this afternoon|tomorrow morning|tomorrow afternoon" \
        r"|tomorrow evening|tomorrow night)"
-_IN = rf"(?:in|for|after) (?P<dur>{DURATION_RE})(?: from now)?"
+_IN = rf"(?:in|for|after) {_ROUGHLY}(?P<dur>{DURATION_RE})(?: from now)?"
 _AT = rf"(?:(?P<day1>{_DAY}) )?(?:at|for|by|around) (?P<time>{CLOCK_RE})(?: (?P<day2>{_DAY}))?"
 # Lazy: "to call the bank tomorrow at 3" leaves "tomorrow" to the time, not to the label.
 _ABOUT = r"(?P<conn>to|about|that|of|for) (?P<label>.+?)"
@@ -66,8 +67,12 @@ _REMINDER_FORMS = tuple(
         f"{_AT} {_REMIND} {_ABOUT}",
     )
 )
+_REMINDER_ALONE = re.compile(r"(?:set|create|add|make) (?:a |an |me a )?reminder|remind me")
 _PRONOUNS = {"my": "your", "me": "you", "i": "you", "myself": "yourself", "mine": "yours", "am": "are",
              "we": "you", "our": "your", "us": "you", "ourselves": "yourselves"}
+
+
+_ASK_WHEN = ToolAnswer("timer", "When should I remind you? For example, say: remind me in 10 minutes.")
 
 
 def second_person(words: str) -> str:
@@ -191,7 +196,7 @@ def _remind(context: ToolContext, seconds: float | None, at: tuple[float, str] |
 def _set_reminder(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
     match = next((m for m in (form.fullmatch(utterance.text) for form in _REMINDER_FORMS) if m), None)
     if match is None:
-        return None
+        return _ASK_WHEN if _REMINDER_ALONE.fullmatch(utterance.text) else None
     groups = match.groupdict()
     if match["alarm"] and not groups.get("time"):
         return None  # "set an alarm for 5 minutes" is a timer
@@ -211,7 +216,7 @@ def _set_reminder(utterance: Utterance, context: ToolContext) -> ToolAnswer | No
     if seconds is None and at is None:
         if groups.get("dur"):
             return None
-        return ToolAnswer("timer", "When should I remind you? For example, say: remind me in 10 minutes.")
+        return _ASK_WHEN
     return _remind(context, seconds, at, conn, label)
 
 

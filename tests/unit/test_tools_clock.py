@@ -130,6 +130,10 @@ def test_the_node_zone_stands_in_for_an_unsaid_one() -> None:
         ("What was yesterday's date?", "Yesterday was Monday, November 30, 2026."),
         ("What is the date in Tokyo?", "In Tokyo, today is Tuesday, December 1, 2026."),
         ("What's the date and time?", "It's 7:00 AM on Tuesday, December 1, 2026."),
+        ("Do you know what day it is?", "Today is Tuesday, December 1, 2026."),
+        ("Can you tell me what the date is?", "Today is Tuesday, December 1, 2026."),
+        ("What's today?", "Today is Tuesday, December 1, 2026."),
+        ("Tell me the date.", "Today is Tuesday, December 1, 2026."),
     ],
 )
 def test_the_date(transcript: str, text: str) -> None:
@@ -147,7 +151,8 @@ def test_the_date_follows_the_users_zone() -> None:
     ("transcript", "text"),
     [
         ("What year is it?", "It's 2026."), ("what's the year", "It's 2026."), ("What year are we in?", "It's 2026."),
-        ("What month is it?", "It's December."), ("what is the current month", "It's December."),
+        ("What month is it?", "It's December."), ("Do you know what year it is?", "It's 2026."),
+        ("what is the current month", "It's December."),
         ("Is it Tuesday today?", "Yes, today is Tuesday, December 1, 2026."),
         ("Is today Friday?", "No, today is Tuesday, December 1, 2026."),
     ],

@@ -97,6 +97,8 @@ words = st.sampled_from(
 @example("what is 9 to the power of 9 to the power of 9")
 @example("remind me at 24:00 to x")
 @example("what time is it in ''")
+@example("what is today")
+@example("put a timer on")
 def test_the_router_never_breaks_and_speaks_in_sentences(transcript: str) -> None:
     found = answer(transcript, CONTEXT)
     if found is not None:

@@ -78,6 +78,7 @@ def test_list_the_reminders_only() -> None:
         ("Cancel the timer", (TEA,), ("t1",), "OK, I canceled your tea timer."),
         ("Stop the timer.", (TEA,), ("t1",), "OK, I canceled your tea timer."),
         ("Turn the timer off.", (TEN,), ("t2",), "OK, I canceled your 10 minute timer."),
+        ("Never mind the timer.", (TEN,), ("t2",), "OK, I canceled your 10 minute timer."),
         ("cancel my tea timer", (TEA, TEN), ("t1",), "OK, I canceled your tea timer."),
         ("Cancel the timer for the tea.", (TEA, TEN), ("t1",), "OK, I canceled your tea timer."),
         ("Cancel the 10 minute timer.", (TEA, TEN), ("t2",), "OK, I canceled your 10 minute timer."),

@@ -48,6 +48,9 @@ def set_timer(transcript: str, **kwargs: object) -> tuple[str, Timer]:
         ("Set a kitchen timer for 3 minutes.", 180, "", "OK, a 3 minute timer, starting now."),
         ("Set an alarm for 20 minutes.", 1200, "", "OK, a 20 minute timer, starting now."),
         ("Set a timer for a couple of minutes.", 120, "", "OK, a 2 minute timer, starting now."),
+        ("Okay, um, can you set a timer for like 5 minutes?", 300, "", "OK, a 5 minute timer, starting now."),
+        ("Put a timer on for 15 minutes.", 900, "", "OK, a 15 minute timer, starting now."),
+        ("Set a countdown for 30 seconds.", 30, "", "OK, a 30 second timer, starting now."),
         ("Set a timer for 24 hours.", 86_400, "", "OK, a 1 day timer, starting now."),
     ],
 )
@@ -142,6 +145,8 @@ def test_a_reminder_at_a_clock_time_rolls_to_tomorrow_in_the_users_zone() -> Non
         ("Remind me in 2 days to water the plants.", "I can only set timers and reminders up to 24 hours ahead."),
         ("Set a timer.", "How long should the timer be? For example, say: set a timer for 10 minutes."),
         ("Remind me to call mom.", "When should I remind you? For example, say: remind me in 10 minutes."),
+        ("Set a reminder.", "When should I remind you? For example, say: remind me in 10 minutes."),
+        ("Can you remind me?", "When should I remind you? For example, say: remind me in 10 minutes."),
         ("Remind me at 9 AM today to stretch.", "That time has already passed today."),
     ],
 )

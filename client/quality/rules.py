@@ -115,6 +115,11 @@ def failures(rule: Rule, text: str, now: datetime, zone: str) -> list[str]:
     return out
 
 
+def _bare(text: str) -> str:
+    """Words only, numbers as digits: "Set a timer for ten seconds." and "set a timer for 10 seconds" agree."""
+    return normalize_text(normalize(text))
+
+
 def score(rule: Rule, reply: str, now: datetime, zone: str, *, echo_of: tuple[str, ...] = ()) -> Verdict:
     """Score a raw reply; ``now`` (aware) is when it was answered, ``zone`` the session's IANA time zone.
 
@@ -123,7 +128,7 @@ def score(rule: Rule, reply: str, now: datetime, zone: str, *, echo_of: tuple[st
     """
     if not reply.strip():
         return Verdict(False, ("no reply",))
-    if normalize_text(reply) in {normalize_text(e) for e in echo_of if e.strip()}:
+    if _bare(reply) in {_bare(e) for e in echo_of if e.strip()}:
         return Verdict(False, ("echoes the question",))
     why = failures(rule, normalize(reply), now, zone)
     return Verdict(not why, tuple(why))

@@ -263,6 +263,7 @@ def test_an_echo_of_the_question_is_wrong() -> None:
     assert score(rule, "Shat a timer for 10 seconds.", NOW, ZONE, echo_of=("Set a timer.", heard)).reasons == (
         "echoes the question",)
     assert score(rule, "Set a timer for ten seconds", NOW, ZONE, echo_of=("Set a timer for ten seconds.",)).reasons
+    assert score(rule, "Set a timer for 10 seconds.", NOW, ZONE, echo_of=("Set a timer for ten seconds.",)).reasons
     assert score(rule, "Okay, timer set for 10 seconds.", NOW, ZONE, echo_of=(heard,)).right
 
 

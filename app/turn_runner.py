@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 
 from app.audio import INPUT_FORMAT
@@ -32,6 +32,7 @@ from app.conversation.effects import (
 from app.conversation.errors import describe
 from app.engine import Engine
 from app.spoken import for_speech
+from app.stages.base import StageError
 from app.token_stream import EndOfTurnEstimate, TurnGate, stream_llm
 from app.tools import ToolAnswer, ToolContext, answer
 from app.turn_policy import is_noise_transcript
@@ -54,7 +55,7 @@ async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, sink:
     ``tools``: what the local tools may read (None: the model answers everything).
     """
     try:
-        stages = await _run(start, engine, reply, sink, affinity, tools)
+        stages, unevaluated = await _run(start, engine, reply, sink, affinity, tools)
     except Exception as exc:
         failure = describe(exc)
         sink.deliver(TurnFailed(start.turn_id, failure.code, failure.message))
@@ -62,16 +63,25 @@ async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, sink:
     # llama.cpp streams one token per delta: a reply that used every token was cut there.
     truncated = stages.pop("reply_tokens", 0) >= reply.max_reply_tokens + reply.sentence_overrun_tokens
     sink.deliver(TurnFinished(start.turn_id, stages, truncated))
+    if unevaluated:
+        # A tool's exchange was never read by the model: evaluate it now, while the reply plays,
+        # instead of in the user's next wait (bulk priority: never before anyone's first audio).
+        try:
+            await engine.run(engine.llm.prefill, unevaluated, affinity=affinity, bulk=True)
+        except StageError as exc:  # only a speed-up: the next turn evaluates it anyway
+            log.warning("prefill after turn %d failed: %s", start.turn_id, exc)
 
 
 async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: TurnEventSink, affinity: str,
-               tools: ToolContext | None) -> dict[str, float]:
+               tools: ToolContext | None) -> tuple[dict[str, float], tuple[ChatMessage, ...]]:
+    """The turn's stage timings, and the conversation the model has not evaluated (a tool's
+    exchange) or ()."""
     stages: dict[str, float] = {}
     audio_s = start.audio.shape[0] / INPUT_FORMAT.sample_rate
     stages["utterance_ms"] = 1000.0 * audio_s
     if start.say is not None:
         await _speak(start.turn_id, _once(start.say), engine, reply, sink, stages, TurnGate())
-        return stages
+        return stages, ()
     predictor = None
     if start.transcript is not None:
         # Answered again: the words are known, and the endpoint was decided long ago.
@@ -89,31 +99,40 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
         pending = not (start.naive or noise or tool) and engine.llm.estimates_end_of_turn
         sink.deliver(Transcribed(start.turn_id, text, words_pending=pending))
         if noise:
-            return stages
+            return stages, ()
         if tool is not None and not start.naive:
             # A tool matched a whole request: as a verdict on the words, that is "finished".
             sink.deliver(WordsPredicted(start.turn_id, 1.0))
-        if not start.naive and engine.turn is not None:
-            # The voice's verdict only moves the endpoint, so it runs beside the LLM: one thread
-            # each on two cores, while Whisper (two threads) had the machine to itself.
+
+    def predict() -> None:
+        # The voice's verdict only moves the endpoint, and the words' verdict (read before the
+        # first token) leads it; both cores go to the reply's first audio, then the turn model
+        # runs (measured: beside the LLM it slowed the first clause by about 100 ms, while
+        # every wait it can still shorten is longer than the time to first audio).
+        nonlocal predictor
+        if predictor is None and voice:
             predictor = asyncio.create_task(_predict_turn(start, engine, sink, stages))
 
+    voice = not start.naive and start.transcript is None and engine.turn is not None
     messages = (ChatMessage("system", reply.system_prompt), *start.history, ChatMessage("user", text))
     try:
         if tool is not None:
             sink.deliver(ToolUsed(start.turn_id, tool.tool, tool.action))
-            await _speak(start.turn_id, _once(tool.text), engine, reply, sink, stages, TurnGate())
+            await _speak(start.turn_id, _once(tool.text), engine, reply, sink, stages, TurnGate(),
+                         after_first_audio=predict)
         elif start.naive:
             await _naive_reply(start.turn_id, messages, engine, sink, stages, affinity)
         else:
             gate = TurnGate()
             deltas = stream_llm(engine, messages, affinity, gate, estimate=True)
-            await _speak(start.turn_id, deltas, engine, reply, sink, stages, gate, llm=True)
+            await _speak(start.turn_id, deltas, engine, reply, sink, stages, gate, llm=True,
+                         after_first_audio=predict)
+        predict()  # a reply with nothing to say still gets the voice's verdict
         if predictor is not None:
             await predictor
     finally:
         await _cancel(predictor)
-    return stages
+    return stages, (*messages, ChatMessage("assistant", tool.text)) if tool is not None else ()
 
 
 def _use_tool(turn_id: int, text: str, tools: ToolContext | None, sink: TurnEventSink,
@@ -151,7 +170,7 @@ async def _predict_turn(start: StartTurn, engine: Engine, sink: TurnEventSink, s
 
 async def _speak(turn_id: int, deltas: AsyncIterator[str | EndOfTurnEstimate], engine: Engine,
                  reply: ReplySettings, sink: TurnEventSink, stages: dict[str, float], gate: TurnGate, *,
-                 llm: bool = False) -> None:
+                 llm: bool = False, after_first_audio: Callable[[], None] = lambda: None) -> None:
     """Text deltas (the LLM's tokens, or a tool's answer) -> clause splitter -> TTS, with TTS of
     clause n overlapping generation of n+1. Each clause goes out as text when it is cut, so what
     the client reads and the history keeps is what is spoken.
@@ -170,12 +189,13 @@ async def _speak(turn_id: int, deltas: AsyncIterator[str | EndOfTurnEstimate], e
                 assert isinstance(clause, str)
                 t = time.monotonic()
                 pcm = await engine.run(engine.tts.synthesize, for_speech(clause), bulk=not first)
+                sink.deliver(ReplySpeech(turn_id, clause, pcm))
                 if first:
                     stages["tts_first_audio_ms"] = _ms(t)
                     first = False
                     gate.bulk = True
                     gate.release("first-clause")
-                sink.deliver(ReplySpeech(turn_id, clause, pcm))
+                    after_first_audio()
         finally:
             # A failed first clause must not leave generation held: the loop below notices the
             # failure only at the next delta, which a held generation thread never produces.

@@ -101,10 +101,14 @@ class FakeLlm:
         self.p_end = p_end
         """P(end of turn) reported before the first delta when asked (None: never reported)."""
         self.calls: list[LlmCall] = []
+        self.prefills: list[tuple[tuple[ChatMessage, ...], str]] = []
 
     @property
     def estimates_end_of_turn(self) -> bool:
         return self.p_end is not None
+
+    def prefill(self, messages: Sequence[ChatMessage], *, affinity: str) -> None:
+        self.prefills.append((tuple(messages), affinity))
 
     def stream_reply(self, messages: Sequence[ChatMessage], *, cancel: threading.Event,
                      affinity: str, end_of_turn: Callable[[float], None] | None = None) -> Iterator[str]:

@@ -72,6 +72,12 @@ class ChatModel(Protocol):
         """
         ...
 
+    def prefill(self, messages: Sequence[ChatMessage], *, affinity: str) -> None:
+        """Evaluate ``messages`` into the conversation's context ahead of its next turn, if that
+        context is free (else do nothing): a reply the model did not generate itself, such as
+        a tool's, is then no longer evaluated in the user's wait."""
+        ...
+
 
 class SpeechSynthesizer(Protocol):
     @property

@@ -107,6 +107,15 @@ class _Context:
         weights = np.exp(logits - logits.max())
         return float(weights[self.end_tokens].sum() / weights.sum())
 
+    def extend(self, tokens: Sequence[int]) -> int:
+        """Evaluate ``tokens`` past the part already in the cache; how many were evaluated."""
+        llama = self.llama
+        cached = llama._input_ids[: llama.n_tokens].tolist()
+        llama.n_tokens = min(common_prefix(cached, tokens), len(tokens) - 1)
+        todo = tokens[llama.n_tokens :]
+        llama.eval(todo)
+        return len(todo)
+
     def shift_for(self, tokens: Sequence[int]) -> int:
         """Shift the KV cache so it starts like ``tokens`` if that saves evaluation; tokens saved."""
         llama = self.llama
@@ -172,6 +181,26 @@ class LlamaChat:
                 self._active -= 1
             ctx.lock.release()
 
+    def prefill(self, messages: Sequence[ChatMessage], *, affinity: str) -> None:
+        with self._pick_lock:
+            preferred = self._affinity.get(affinity)
+        if preferred is None:
+            return
+        ctx = self._contexts[preferred]
+        if ctx.formatter is None or not ctx.lock.acquire(blocking=False):
+            return  # busy with a turn: that turn evaluates what it needs itself
+        try:
+            with stage_errors("llm", f"prefill failed in context {ctx.index}"):
+                started = time.monotonic()
+                ctx.use_threads(self._threads_now())
+                tokens, _ = ctx.prompt(messages)
+                ctx.shift_for(tokens)
+                evaluated = ctx.extend(tokens)
+                log.debug("context %d: prefilled %d tokens in %.0f ms", ctx.index, evaluated,
+                          1000 * (time.monotonic() - started))
+        finally:
+            ctx.lock.release()
+
     def _acquire(self, affinity: str) -> _Context:
         with self._pick_lock:
             preferred = self._affinity.get(affinity)
@@ -208,8 +237,11 @@ class LlamaChat:
                 if saved:
                     log.debug("context %d: KV cache shifted, %d tokens kept (%.1f ms)", ctx.index, saved,
                               1000 * (time.monotonic() - started))
+                cached = common_prefix(ctx.llama._input_ids[: ctx.llama.n_tokens].tolist(), tokens)
                 if end_of_turn is not None and (p_end := ctx.end_of_turn(tokens)) is not None:
                     end_of_turn(p_end)
+                log.debug("context %d: prompt of %d tokens, %d cached, %d threads; words read in %.0f ms",
+                          ctx.index, len(tokens), cached, ctx.threads, 1000 * (time.monotonic() - started))
                 stream = ctx.llama.create_completion(
                     prompt=tokens, max_tokens=max_tokens, temperature=self._temperature, stop=stop,
                     repeat_penalty=1.1,  # SmolLM-class models loop ("They're amazing. They're amazing.")

@@ -398,12 +398,17 @@ def test_a_tool_answers_instead_of_the_model(make_engine: Callable[..., Engine])
     finished = events[-1]
     assert isinstance(finished, TurnFinished)
     assert "tool_ms" in finished.stages and "llm_first_token_ms" not in finished.stages
+    # The exchange the model never read is evaluated after the turn, for the next one's prefix.
+    [(prefilled, affinity)] = engine.llm.prefills
+    assert affinity == "c" and prefilled[-1] == ChatMessage("assistant", text)
+    assert prefilled[-2] == ChatMessage("user", "Set a timer for ten seconds.")
 
 
 def test_without_a_matching_tool_the_model_answers(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine(llm=lambda messages: DELTAS)
     events = run_with_tools(engine, start(), ToolContext(now_s=1_800_000_000.0))
     assert len(engine.llm.calls) == 1 and not [e for e in events if isinstance(e, ToolUsed)]
+    assert engine.llm.prefills == []  # the model evaluated its own reply as it generated it
     assert "tool_ms" in events[-1].stages  # type: ignore[union-attr]
 
 

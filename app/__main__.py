@@ -45,6 +45,8 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
                              "(repeatable; default: the server's own host only; '*' allows any)")
     parser.add_argument("--timezone", default=None, metavar="IANA",
                         help="time zone for users who do not send theirs, e.g. Europe/Paris (default: this machine's)")
+    parser.add_argument("--history-tokens", type=int, default=defaults.reply.history_tokens,
+                        help="conversation kept in the prompt, in tokens (default %(default)s)")
     parser.add_argument("--max-sessions", type=int, default=defaults.max_sessions,
                         help="sessions admitted at once; more get a 'busy' error (default %(default)s)")
     parser.add_argument("--drain-timeout", type=float, default=defaults.drain_timeout_s,
@@ -93,7 +95,10 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest, profile=args.profile,
                            llm_instances=args.llm_instances or args.max_sessions, llm_threads=args.llm_threads,
                            llm_threads_alone=args.llm_threads_alone)
-    return replace(defaults, endpoint=endpoint, host=args.host, port=args.port, log_level=args.log_level,
+    if args.history_tokens < 0:
+        parser.error("--history-tokens must be 0 or more")
+    reply = replace(defaults.reply, history_tokens=args.history_tokens)
+    return replace(defaults, endpoint=endpoint, reply=reply, host=args.host, port=args.port, log_level=args.log_level,
                    timezone=timezone,
                    log_format=args.log_format, models=models,
                    allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,

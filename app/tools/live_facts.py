@@ -18,7 +18,7 @@ _WHEN = (
     r"(?: (?:today|tomorrow|tonight|this (?:morning|afternoon|evening|week|weekend)|tomorrow (?:morning|afternoon"
     r"|evening|night)|next week|over the weekend|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"|for the (?:week|weekend|next few days)|outside|out there|here|later|later today|at the moment|this time"
-    r"|in (?!the (?:sun|sky|space)\b)[a-z' ]{2,30}|for [a-z' ]{2,30}|around here|near me))*"
+    r"|in (?!the (?:sun|sky|space)\b)[a-z' ]{2,30}|for [a-z' ]{2,30}|around here|near me|right now|now|currently))*"
 )
 _WEATHER_WORDS = (
     r"(?:weather|forecast|weather forecast|weather report|temperature|humidity|uv index|air quality|pollen count"
@@ -35,6 +35,10 @@ _CURRENCY = (
     r"|(?:mexican )?pesos?"
     r"|(?:swiss )?francs?|won|rubles?|roubles?|dirhams?|reais|real|kron(?:a|or|er|e)|rand|lira|usd|eur|gbp|jpy|cad"
     r"|aud|chf|inr|cny)"
+)
+_COMMODITY = (
+    r"(?:gold|silver|platinum|copper|oil|crude oil|crude|brent|natural gas|gas|gasoline|petrol|diesel|wheat|corn"
+    r"|coffee|sugar)"
 )
 _CRYPTO = r"(?:bitcoins?|ethereum|ether|dogecoin|litecoin|solana|crypto|cryptocurrency|btc|eth|xrp)"
 _MARKET = r"(?:the )?(?:stock markets?|markets?|stocks|dow|dow jones|nasdaq|s and p(?: 500)?|s p 500|ftse|nikkei|dax)"
@@ -57,7 +61,7 @@ _TOPICS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         rf"(?:if|whether) (?:it|we) (?:will|is going to|is gonna|are going to|is supposed to) (?:get |have |see )?"
         rf"{_SKY}(?:ing)?{_WHEN}",
         rf"(?:if|whether) it is {_SKY_ING}{_WHEN}",
-        rf"how (?:hot|cold|warm|humid|windy|chilly) is it{_WHEN}",
+        rf"how (?:hot|cold|warm|humid|windy|chilly) (?:is it|it is){_WHEN}",
         rf"how (?:hot|cold|warm) (?:will it be|is it going to be|is it gonna be){_WHEN}",
         rf"what is it like (?:outside|out there|out){_WHEN}",
         rf"(?:if |whether )?(?:do|should|will) (?:i|we) (?:need|bring|take|wear) "
@@ -91,6 +95,14 @@ _TOPICS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         rf"how much (?:is|are|does|do) (?:one |a |an )?{_CRYPTO}(?: worth| cost| going for| trading at| selling for)?"
         rf"(?: today| right now| in [a-z ]+)?",
         rf"(?:what is|how is) {_CRYPTO} (?:worth|at|trading at|doing)(?: today| right now)?",
+    )),
+    ("market prices", "prices", (
+        rf"(?:what is |check |tell me )?(?:the )?(?:current |latest |today )?(?:price|cost|value) of (?:an ounce of "
+        rf"|a barrel of |a gallon of |a liter of |a litre of )?{_COMMODITY}(?: today| right now| now| at the moment)?",
+        rf"(?:what is |check )?(?:the )?(?:current |today )?{_COMMODITY} (?:price|prices)(?: today| right now| now)?",
+        rf"how much (?:is|does|do) (?:an ounce of |a barrel of |a gallon of |a liter of |a litre of )?{_COMMODITY}"
+        rf"(?: cost| going for| trading at| selling for)?(?: today| right now| now| at the moment)?",
+        r"how much is (?:a |one )?share (?:of|in|on) [a-z0-9' ]+?(?: stock)?(?: today| right now| worth)?",
     )),
     ("exchange rates", "exchange", (
         r"(?:what is |check |tell me )?(?:the )?(?:current |latest |today )?(?:exchange|conversion) rates?"

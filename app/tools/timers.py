@@ -24,7 +24,7 @@ MAX_PENDING = 20
 
 _VERB = (
     r"(?:(?P<verb>set|start|make|create|put on|put|add|run|begin|give me|get me|i need|i want|i would like"
-    r"|can i have|can i get|we need)(?: up| me| us| on)? )?"
+    r"|can i have|can i get|we need)(?: up| me| us| on| of| at)? )?"  # "set of timer": Whisper's "set a timer"
 )
 _ART = r"(?:(?:a|an|the|one|my|another|a new|new) )?"
 _NOUN = r"(?:timer|countdown|alarm)(?: on)?"

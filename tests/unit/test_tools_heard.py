@@ -1,0 +1,34 @@
+"""Requests as Whisper hears them (small mishearings) and live-data questions found missing in use."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.tools import SetTimer, ToolContext, answer
+
+CONTEXT = ToolContext(now_s=1_800_000_000.0, timezone="America/New_York")
+
+
+@pytest.mark.parametrize(("heard", "seconds"), [
+    ("set of timer for 10 seconds", 10), ("Start at 20 second timer.", 20), ("Set at timer for five minutes.", 300),
+])
+def test_misheard_timer_requests_still_set_a_timer(heard: str, seconds: float) -> None:
+    found = answer(heard, CONTEXT)
+    assert found is not None and isinstance(found.action, SetTimer)
+    assert found.action.timer.duration_s == seconds
+
+
+@pytest.mark.parametrize("question", [
+    "How hot it is outside right now.", "What's the current price of gold?", "How much is gold right now?",
+    "What is the price of oil today?", "How much is a share of Apple stock today?", "What's the petrol price?",
+    "Is it raining right now?", "What's the temperature outside now?",
+])
+def test_live_data_questions_get_the_honest_sentence(question: str) -> None:
+    found = answer(question, CONTEXT)
+    assert found is not None and found.tool == "live_facts" and "live data" in found.text
+
+
+@pytest.mark.parametrize("question", ["What is gold?", "Set of rules for chess?", "Why is oil black?",
+                                      "Set at the table.", "Where does coffee come from?"])
+def test_general_knowledge_is_left_to_the_model(question: str) -> None:
+    assert answer(question, CONTEXT) is None

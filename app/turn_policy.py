@@ -9,6 +9,7 @@ probably still thinking, so we wait much longer.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from app.config import EndpointSettings
 
@@ -52,6 +53,22 @@ def is_noise_transcript(text: str) -> bool:
     """Whisper's stock outputs on noise or silence ("you", "Thanks for watching"), which are not a turn."""
     normalized = " ".join(_WORD.findall(text.lower()))
     return normalized in _HALLUCINATIONS
+
+
+_REFUSAL = re.compile(
+    r"(?:i am|i'm|im)? ?(?:so |very )?sorry,? (?:but )?i (?:can't|cannot|can not|am unable to|am not able to|won't)"
+    r" (?:assist|help) with (?:that|this)(?: request)?\W*$"
+)
+
+
+def repeats_or_refuses(reply: str, earlier: Iterable[str]) -> bool:
+    """A reply that is a canned refusal ("I'm sorry, but I can't assist with that.") or says the
+    same words as an earlier reply: a small model copies such a reply into every later answer
+    once it is in its context, so it is kept out of the history (the user still hears it)."""
+    words = " ".join(_WORD.findall(reply.lower()))
+    if _REFUSAL.fullmatch(reply.strip().lower().replace("\u2019", "'")):
+        return True
+    return bool(words) and any(" ".join(_WORD.findall(e.lower())) == words for e in earlier)
 
 
 _BACKCHANNELS = frozenset(

@@ -6,9 +6,13 @@ its own user and assistant messages, so trimming or merging never touches anothe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 
 from app.chat import ChatMessage
+from app.turn_policy import repeats_or_refuses
+
+log = logging.getLogger(__name__)
 
 
 class History:
@@ -48,9 +52,17 @@ class History:
         self._version += 1
         return message
 
-    def add_reply(self, message: ChatMessage) -> ChatMessage:
+    def add_reply(self, message: ChatMessage, asked: ChatMessage | None = None) -> ChatMessage | None:
         """Add an assistant reply at the end; past the budget, drop the oldest exchanges down to
-        half of it, in one step (a planned shrink, rare, instead of a sliding window)."""
+        half of it, in one step (a planned shrink, rare, instead of a sliding window).
+
+        A reply that refuses or repeats an earlier one is kept out, with the question it answers
+        (``asked``), and None returned: see ``turn_policy.repeats_or_refuses``."""
+        earlier = (m.content for m in self._messages if m.role == "assistant")
+        if asked is not None and repeats_or_refuses(message.content, earlier):
+            log.info("exchange kept out of the history: the reply refuses or repeats an earlier one")
+            self.remove((asked,))
+            return None
         self.append(message)
         messages = self._messages
         if sum(estimate_tokens(m) for m in messages) <= self._budget:

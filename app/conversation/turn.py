@@ -78,6 +78,8 @@ class Turn:
     """The turn id this one answers again (after a suspension that came to nothing)."""
     tool: ToolUsed | None = None
     """A local tool answered it; its action applies once the turn is committed."""
+    kept_out: bool = False
+    """Its exchange was kept out of the history (a refusal or a repeated reply)."""
     alert: bool = False
     """The node's own turn (a timer's alert): no user words, and no place in the history."""
 

@@ -207,7 +207,8 @@ class Turns:
         turn.state = TurnState.ANSWERED
         reply_text = turn.reply_text.strip()
         if turn.generation is not Generation.FAILED and reply_text and not turn.alert:
-            turn.assistant_message = self._history.add_reply(ChatMessage("assistant", reply_text))
+            turn.assistant_message = self._history.add_reply(ChatMessage("assistant", reply_text), turn.user_message)
+            turn.kept_out = turn.assistant_message is None
         finished = turn.finished
         stages = dict(finished.stages) if finished is not None else {}
         stages["endpoint_wait_ms"] = turn.endpoint_wait_ms or 0.0
@@ -237,7 +238,7 @@ class Turns:
         text = (heard if heard is not None else turn.reply_text).strip()
         if self._history.contains(turn.assistant_message):
             turn.assistant_message = self._history.replace(turn.assistant_message, text)
-        elif text and not silent and turn.assistant_message is None:
+        elif text and not silent and turn.assistant_message is None and not turn.kept_out:
             self._history.append(ChatMessage("assistant", text))
         if turn.state is not TurnState.ANSWERED and not silent:
             self._out.send(p.ReplyDone(turn_id=turn.id, text=text, interrupted=interrupted,

@@ -25,7 +25,7 @@ from app.conversation import (
     TurnFinished,
     TurnPredicted,
 )
-from app.turn_policy import end_silence_ms
+from app.turn_policy import end_silence_ms, repeats_or_refuses
 
 OUT = AudioFormat(22_050)
 LOUD = np.full(FRAME_SAMPLES, 3000, dtype=np.int16)
@@ -518,3 +518,39 @@ def test_history_shrinks_rarely_and_in_one_step() -> None:
     assert 2 <= len(drops) <= 8  # a shrink every few turns, not every turn
     assert sum(estimate_tokens(m) for m in history.snapshot()) <= 200
     assert history.snapshot()[0].role == "user" and history.snapshot()[-1].role == "assistant"
+
+
+# ---------------------------------------------------------------- history hygiene
+
+
+def answered(session: Session, question: str, reply: str) -> int:
+    tid = speculate(session).turn_id
+    session.turn_event(Transcribed(tid, question), 0.0)
+    session.turn_event(TurnPredicted(tid, 0.9), 0.0)
+    speak(session, "....")
+    session.turn_event(ReplyText(tid, reply), 0.0)
+    session.turn_event(TurnFinished(tid, {}), 0.0)
+    speak(session, "." * 60)  # past the continuation window: the next utterance is a new turn
+    return tid
+
+
+def test_a_refusal_or_a_repeated_reply_stays_out_of_the_history() -> None:
+    session = new_session(complete_ms=240)
+    hello(session)
+    answered(session, "What is the capital of Italy?", "The capital of Italy is Rome.")
+    answered(session, "How many legs does side arm", "I'm sorry, but I can't assist with that.")
+    answered(session, "What is the capital of Rome?", "The capital of Italy is Rome!")
+    answered(session, "Thanks.", "You're welcome!")
+    assert [(m.role, m.content) for m in session.history] == [
+        ("user", "What is the capital of Italy?"), ("assistant", "The capital of Italy is Rome."),
+        ("user", "Thanks."), ("assistant", "You're welcome!")]
+
+
+@pytest.mark.parametrize(("reply", "kept_out"), [
+    ("I'm sorry, but I can't assist with that.", True), ("Sorry, I can't help with that.", True),
+    ("I\u2019m sorry, but I cannot assist with that request.", True),
+    ("I'm sorry, but I can't assist with that. Could you say it again?", False),
+    ("Sorry to hear that. I can help with that!", False), ("Paris.", False),
+])
+def test_what_counts_as_a_refusal(reply: str, kept_out: bool) -> None:
+    assert repeats_or_refuses(reply, ["Rome."]) is kept_out

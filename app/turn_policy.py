@@ -61,14 +61,27 @@ _REFUSAL = re.compile(
 )
 
 
-def repeats_or_refuses(reply: str, earlier: Iterable[str]) -> bool:
-    """A reply that is a canned refusal ("I'm sorry, but I can't assist with that.") or says the
-    same words as an earlier reply: a small model copies such a reply into every later answer
-    once it is in its context, so it is kept out of the history (the user still hears it)."""
-    words = " ".join(_WORD.findall(reply.lower()))
-    if _REFUSAL.fullmatch(reply.strip().lower().replace("\u2019", "'")):
+_TOKEN = re.compile(r"[a-z0-9']+")
+_FUNCTION_WORDS = frozenset(
+    """a an the i im i'm me my mine you your yours is am are was were be been it its it's that this these those
+    of to in on at for with and or but so as yes no sure okay ok well oh there here what who how""".split()
+)
+
+
+def adds_nothing(reply: str, question: str, earlier: Iterable[str]) -> bool:
+    """A reply with nothing in it for the conversation: a canned refusal ("I'm sorry, but I can't
+    assist with that."), the same words as an earlier reply, or only the question's own words
+    again ("I am Pride in prejudice." to "Who wrote Pride and Prejudice?"). Once in its context
+    a small model copies such a reply into every later answer, so it is kept out of the history
+    (the user still hears it)."""
+    words = _TOKEN.findall(reply.lower())
+    said = " ".join(words)
+    if not said or _REFUSAL.fullmatch(reply.strip().lower().replace("\u2019", "'")):
         return True
-    return bool(words) and any(" ".join(_WORD.findall(e.lower())) == words for e in earlier)
+    if any(" ".join(_TOKEN.findall(e.lower())) == said for e in earlier):
+        return True
+    asked = set(_TOKEN.findall(question.lower()))
+    return all(w in asked or w in _FUNCTION_WORDS for w in words)
 
 
 _BACKCHANNELS = frozenset(

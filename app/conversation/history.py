@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from app.chat import ChatMessage
-from app.turn_policy import repeats_or_refuses
+from app.turn_policy import adds_nothing
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,11 @@ class History:
         """Add an assistant reply at the end; past the budget, drop the oldest exchanges down to
         half of it, in one step (a planned shrink, rare, instead of a sliding window).
 
-        A reply that refuses or repeats an earlier one is kept out, with the question it answers
-        (``asked``), and None returned: see ``turn_policy.repeats_or_refuses``."""
+        A reply that adds nothing (a refusal, a repeat, the question's words again) is kept out,
+        with the question it answers (``asked``), and None returned: see ``turn_policy.adds_nothing``."""
         earlier = (m.content for m in self._messages if m.role == "assistant")
-        if asked is not None and repeats_or_refuses(message.content, earlier):
-            log.info("exchange kept out of the history: the reply refuses or repeats an earlier one")
+        if asked is not None and adds_nothing(message.content, asked.content, earlier):
+            log.info("exchange kept out of the history: the reply adds nothing (refusal, repeat or echo)")
             self.remove((asked,))
             return None
         self.append(message)

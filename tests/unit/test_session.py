@@ -25,7 +25,7 @@ from app.conversation import (
     TurnFinished,
     TurnPredicted,
 )
-from app.turn_policy import end_silence_ms, repeats_or_refuses
+from app.turn_policy import adds_nothing, end_silence_ms
 
 OUT = AudioFormat(22_050)
 LOUD = np.full(FRAME_SAMPLES, 3000, dtype=np.int16)
@@ -546,11 +546,19 @@ def test_a_refusal_or_a_repeated_reply_stays_out_of_the_history() -> None:
         ("user", "Thanks."), ("assistant", "You're welcome!")]
 
 
-@pytest.mark.parametrize(("reply", "kept_out"), [
-    ("I'm sorry, but I can't assist with that.", True), ("Sorry, I can't help with that.", True),
-    ("I\u2019m sorry, but I cannot assist with that request.", True),
-    ("I'm sorry, but I can't assist with that. Could you say it again?", False),
-    ("Sorry to hear that. I can help with that!", False), ("Paris.", False),
+@pytest.mark.parametrize(("question", "reply", "kept_out"), [
+    ("Who wrote it?", "I'm sorry, but I can't assist with that.", True),
+    ("Who wrote it?", "Sorry, I can't help with that.", True),
+    ("Who wrote it?", "I\u2019m sorry, but I cannot assist with that request.", True),
+    ("Who wrote it?", "I'm sorry, but I can't assist with that. Could you say it again?", False),
+    ("Who wrote it?", "Sorry to hear that. I can help with that!", False),
+    ("Capital of France?", "Paris.", False),
+    ("Capital of Italy?", "Rome!", True),  # said before
+    ("who wrote pride in prejudice.", "I am Pride in prejudice.", True),  # the question's words again
+    ("My favorite color is green.", "My favorite color is green.", True),
+    ("What's the capital of Italy?", "The capital of Italy is Rome.", False),
+    ("My name is Alice.", "Nice to meet you, Alice!", False),
+    ("And what is half of that?", "Half of 144 is 72.", False),
 ])
-def test_what_counts_as_a_refusal(reply: str, kept_out: bool) -> None:
-    assert repeats_or_refuses(reply, ["Rome."]) is kept_out
+def test_what_adds_nothing(question: str, reply: str, kept_out: bool) -> None:
+    assert adds_nothing(reply, question, ["Rome."]) is kept_out

@@ -376,3 +376,51 @@ def test_idle_client_is_closed(make_node: Callable[..., Node]) -> None:
         assert served.ws.closed == (1000, "idle_timeout")
 
     run(test)
+
+
+# ---------------------------------------------------------------- timers
+
+
+async def quiet_microphone(served: Served, seconds: float) -> None:
+    """Silence from the client at real-time pace (10 frames every 200 ms)."""
+    for _ in range(round(seconds / 0.2)):
+        served.ws.feed(*silent_frames(10))
+        await asyncio.sleep(0.2)
+
+
+def test_a_timer_rings_in_its_session_and_survives_a_reconnect(make_node: Callable[..., Node]) -> None:
+    transcripts = iter(["Set a timer for one second.", "Remind me in ten minutes to stretch."])
+    node = make_node(stt=lambda audio, window_s: next(transcripts, "Thanks."))
+
+    async def test() -> None:
+        served = Served(node)
+        ready = await served.hello()
+        await served.utterance()
+        await served.ws.wait_for_message(p.TurnTiming)
+        assert node.engine.llm.calls == []  # the tool answered
+        (timers,) = served.ws.of(p.Timers)
+        [timer] = timers.timers
+        assert timer["kind"] == "timer" and timer["duration_ms"] == 1000.0
+        await quiet_microphone(served, 1.6)  # the alert waits for a quiet moment, and gets one
+        (fired,) = await served.ws.wait_for_message(p.TimerFired, timeout=2)
+        assert fired.id == timer["id"] and fired.text == "Your 1 second timer is done."
+        await served.ws.wait_for(lambda ws: any(d.turn_id == fired.turn_id for d in ws.of(p.ReplyDone)))
+        assert any(a.turn_id == fired.turn_id for a in served.ws.audio())
+        served.ws.feed(*voiced_frames(25), p.Commit())  # a reminder, then the client goes away
+        await served.ws.wait_for_message(p.TurnTiming, count=3)
+        await served.end()
+        assert len(node.store.load(ready.session_id).timers) == 1  # saved with the conversation
+
+        again = Served(node)
+        again.ws.feed(p.Hello(session_id=ready.session_id))
+        (resumed,) = await again.ws.wait_for_message(p.Ready)
+        assert resumed.resumed
+        (listed,) = await again.ws.wait_for_message(p.Timers)
+        assert [t["kind"] for t in listed.timers] == ["reminder"] and listed.timers[0]["label"] == "stretch"
+        again.ws.feed(p.CancelTimer(id=listed.timers[0]["id"]))
+        await again.ws.wait_for_message(p.Timers, count=2)
+        assert again.ws.of(p.Timers)[-1].timers == []
+        await again.end()
+        assert node.store.load(ready.session_id).timers == ()
+
+    run(test)

@@ -62,6 +62,8 @@ _REFUSAL = re.compile(
 
 
 _TOKEN = re.compile(r"[a-z0-9']+")
+ECHO_MAX_WORDS = 8
+"""Longest reply (words) that counts as the question's words said again."""
 _FUNCTION_WORDS = frozenset(
     """a an the i im i'm me my mine you your yours is am are was were be been it its it's that this these those
     of to in on at for with and or but so as yes no sure okay ok well oh there here what who how""".split()
@@ -70,8 +72,8 @@ _FUNCTION_WORDS = frozenset(
 
 def adds_nothing(reply: str, question: str, earlier: Iterable[str]) -> bool:
     """A reply with nothing in it for the conversation: a canned refusal ("I'm sorry, but I can't
-    assist with that."), the same words as an earlier reply, or only the question's own words
-    again ("I am Pride in prejudice." to "Who wrote Pride and Prejudice?"). Once in its context
+    assist with that."), the same words as an earlier reply, or, in a few words, only the
+    question's own words again ("I am Pride in prejudice." to "Who wrote Pride and Prejudice?"). Once in its context
     a small model copies such a reply into every later answer, so it is kept out of the history
     (the user still hears it)."""
     words = _TOKEN.findall(reply.lower())
@@ -81,7 +83,9 @@ def adds_nothing(reply: str, question: str, earlier: Iterable[str]) -> bool:
     if any(" ".join(_TOKEN.findall(e.lower())) == said for e in earlier):
         return True
     asked = set(_TOKEN.findall(question.lower()))
-    return all(w in asked or w in _FUNCTION_WORDS for w in words)
+    # Short: the copied pattern is a short echo; a long one is a quote said back ("Ask not
+    # what your country can do for you..."), which does not take over later replies.
+    return len(words) <= ECHO_MAX_WORDS and all(w in asked or w in _FUNCTION_WORDS for w in words)
 
 
 _BACKCHANNELS = frozenset(

@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 
 from app.audio import INPUT_FORMAT
@@ -82,52 +82,42 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
     if start.say is not None:
         await _speak(start.turn_id, _once(start.say), engine, reply, sink, stages, TurnGate())
         return stages, ()
-    predictor = None
-    if start.transcript is not None:
-        # Answered again: the words are known, and the endpoint was decided long ago.
-        text = start.transcript
-        sink.deliver(Transcribed(start.turn_id, text))
-        tool = _use_tool(start.turn_id, text, tools, sink, stages)
-    else:
-        t = time.monotonic()
-        window = None if start.naive else audio_s
-        result = await engine.run(engine.stt.transcribe, start.audio, window_s=window)
-        stages["stt_ms"] = _ms(t)
-        text = result.text
-        noise = not text or is_noise_transcript(text)
-        tool = None if noise else _use_tool(start.turn_id, text, tools, sink, stages)
-        pending = not (start.naive or noise or tool) and engine.llm.estimates_end_of_turn
-        sink.deliver(Transcribed(start.turn_id, text, words_pending=pending))
-        if noise:
-            return stages, ()
-        if tool is not None and not start.naive:
-            # A tool matched a whole request: as a verdict on the words, that is "finished".
-            sink.deliver(WordsPredicted(start.turn_id, 1.0))
-
-    def predict() -> None:
-        # The voice's verdict only moves the endpoint, and the words' verdict (read before the
-        # first token) leads it; both cores go to the reply's first audio, then the turn model
-        # runs (measured: beside the LLM it slowed the first clause by about 100 ms, while
-        # every wait it can still shorten is longer than the time to first audio).
-        nonlocal predictor
-        if predictor is None and voice:
-            predictor = asyncio.create_task(_predict_turn(start, engine, sink, stages))
-
     voice = not start.naive and start.transcript is None and engine.turn is not None
-    messages = (ChatMessage("system", reply.system_prompt), *start.history, ChatMessage("user", text))
+    # The voice's verdict needs only the audio, so the turn model runs beside Whisper (one
+    # thread beside its two): its verdict is in before the words' verdict, and the LLM gets
+    # both cores (beside the LLM it slowed the first clause by about 100 ms, measured).
+    predictor = asyncio.create_task(_predict_turn(start, engine, sink, stages)) if voice else None
     try:
+        if start.transcript is not None:
+            # Answered again: the words are known, and the endpoint was decided long ago.
+            text = start.transcript
+            sink.deliver(Transcribed(start.turn_id, text))
+            tool = _use_tool(start.turn_id, text, tools, sink, stages)
+        else:
+            t = time.monotonic()
+            window = None if start.naive else audio_s
+            result = await engine.run(engine.stt.transcribe, start.audio, window_s=window)
+            stages["stt_ms"] = _ms(t)
+            text = result.text
+            noise = not text or is_noise_transcript(text)
+            tool = None if noise else _use_tool(start.turn_id, text, tools, sink, stages)
+            pending = not (start.naive or noise or tool) and engine.llm.estimates_end_of_turn
+            sink.deliver(Transcribed(start.turn_id, text, words_pending=pending))
+            if noise:
+                return stages, ()
+            if tool is not None and not start.naive:
+                # A tool matched a whole request: as a verdict on the words, that is "finished".
+                sink.deliver(WordsPredicted(start.turn_id, 1.0))
+        messages = (ChatMessage("system", reply.system_prompt), *start.history, ChatMessage("user", text))
         if tool is not None:
             sink.deliver(ToolUsed(start.turn_id, tool.tool, tool.action))
-            await _speak(start.turn_id, _once(tool.text), engine, reply, sink, stages, TurnGate(),
-                         after_first_audio=predict)
+            await _speak(start.turn_id, _once(tool.text), engine, reply, sink, stages, TurnGate())
         elif start.naive:
             await _naive_reply(start.turn_id, messages, engine, sink, stages, affinity)
         else:
             gate = TurnGate()
             deltas = stream_llm(engine, messages, affinity, gate, estimate=True)
-            await _speak(start.turn_id, deltas, engine, reply, sink, stages, gate, llm=True,
-                         after_first_audio=predict)
-        predict()  # a reply with nothing to say still gets the voice's verdict
+            await _speak(start.turn_id, deltas, engine, reply, sink, stages, gate, llm=True)
         if predictor is not None:
             await predictor
     finally:
@@ -170,7 +160,7 @@ async def _predict_turn(start: StartTurn, engine: Engine, sink: TurnEventSink, s
 
 async def _speak(turn_id: int, deltas: AsyncIterator[str | EndOfTurnEstimate], engine: Engine,
                  reply: ReplySettings, sink: TurnEventSink, stages: dict[str, float], gate: TurnGate, *,
-                 llm: bool = False, after_first_audio: Callable[[], None] = lambda: None) -> None:
+                 llm: bool = False) -> None:
     """Text deltas (the LLM's tokens, or a tool's answer) -> clause splitter -> TTS, with TTS of
     clause n overlapping generation of n+1. Each clause goes out as text when it is cut, so what
     the client reads and the history keeps is what is spoken.
@@ -195,7 +185,6 @@ async def _speak(turn_id: int, deltas: AsyncIterator[str | EndOfTurnEstimate], e
                     first = False
                     gate.bulk = True
                     gate.release("first-clause")
-                    after_first_audio()
         finally:
             # A failed first clause must not leave generation held: the loop below notices the
             # failure only at the next delta, which a held generation thread never produces.

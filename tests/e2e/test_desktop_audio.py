@@ -453,9 +453,10 @@ def _quiet(n_seconds: float) -> np.ndarray:
 def test_reply_is_played_on_the_speaker(server: ServerProcess, rig: Rig, jfk16: np.ndarray, stt: WhisperStt) -> None:
     client = rig.start(server.url)
     rig.feeder.say(np.concatenate([_quiet(0.5), jfk16]))
-    _, played = client.wait_for(r"^playing turn (\d+)", timeout=90)
+    # The recording pauses mid-sentence: a reply to its first half may start and be withdrawn
+    # when the user goes on (a merge); the reply that plays to its end is the one to hear.
+    _, played = client.wait_for(r"^played turn (\d+): (\d+) ms", timeout=120)
     turn = played.group(1)
-    client.wait_for(rf"^played turn {turn}: (\d+) ms", timeout=90)
     _, reply = client.wait_for(r"^assistant: (.+)", timeout=30)
     time.sleep(0.3)
     assert client.interrupt() == 0, client.transcript()
@@ -469,7 +470,7 @@ def test_reply_is_played_on_the_speaker(server: ServerProcess, rig: Rig, jfk16: 
     overlap = sum(w in heard_words for w in reply_words) / max(1, len(reply_words))
     print(f"speaker: {heard!r}; reply: {reply.group(1)!r}; overlap {overlap:.0%}")
     assert overlap >= 0.5, f"speaker said {heard!r}, reply was {reply.group(1)!r}"
-    assert not client.matching(r"^barge-in:"), client.transcript()
+    assert not client.matching(rf"^barge-in: turn {turn} "), client.transcript()  # its own echo did not stop it
     # Underruns are counted and reported (on this 2-core box the server may fall behind real time).
     assert client.matching(r"^stats: .*underruns=\d+"), client.transcript()
 

@@ -559,6 +559,8 @@ def test_a_refusal_or_a_repeated_reply_stays_out_of_the_history() -> None:
     ("What's the capital of Italy?", "The capital of Italy is Rome.", False),
     ("My name is Alice.", "Nice to meet you, Alice!", False),
     ("And what is half of that?", "Half of 144 is 72.", False),
+    ("Ask not what your country can do for you, ask what you can do for your country.",
+     "Ask not what your country can do for you; ask what you can do for your country!", False),  # a quote
 ])
 def test_what_adds_nothing(question: str, reply: str, kept_out: bool) -> None:
     assert adds_nothing(reply, question, ["Rome."]) is kept_out

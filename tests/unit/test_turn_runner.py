@@ -163,12 +163,14 @@ def test_first_clause_spoken_first_the_rest_as_bulk_work(make_engine: Callable[.
 def test_noise_transcript_ends_the_turn_without_llm(make_engine: Callable[..., Engine], noise: str) -> None:
     engine = make_engine(stt=lambda audio, window_s: noise, turn=lambda audio: 0.9)
     events = run(engine, start())
-    assert kinds(events) == ["Transcribed", "TurnFinished"]
+    # The turn model runs beside Whisper, so its verdict may or may not be in before the end.
+    assert [k for k in kinds(events) if k != "TurnPredicted"] == ["Transcribed", "TurnFinished"]
     assert events[0] == Transcribed(1, noise)
-    assert engine.llm.calls == [] and engine.tts.calls == [] and engine.turn.calls == 0
+    assert engine.llm.calls == [] and engine.tts.calls == []
     finished = events[-1]
     assert isinstance(finished, TurnFinished) and not finished.truncated
-    assert set(finished.stages) == {"utterance_ms", "stt_ms"}
+    assert {"utterance_ms", "stt_ms"} <= set(finished.stages) <= {"utterance_ms", "stt_ms", "turn_model_ms",
+                                                                   "turn_p_complete"}
 
 
 def test_known_transcript_skips_stt(make_engine: Callable[..., Engine]) -> None:

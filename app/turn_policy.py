@@ -70,9 +70,10 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def adds_nothing(reply: str, question: str, earlier: Iterable[str]) -> bool:
+def adds_nothing(reply: str, question: str, earlier: Iterable[tuple[str, str]]) -> bool:
     """A reply with nothing in it for the conversation: a canned refusal ("I'm sorry, but I can't
-    assist with that."), the same words as an earlier reply, or, in a few words, only the
+    assist with that."), the same words as an earlier reply to another question (``earlier``:
+    (question, reply) pairs; the same question may get the same answer), or, in a few words, only the
     question's own words again ("I am Pride in prejudice." to "Who wrote Pride and Prejudice?"). Once in its context
     a small model copies such a reply into every later answer, so it is kept out of the history
     (the user still hears it)."""
@@ -80,7 +81,9 @@ def adds_nothing(reply: str, question: str, earlier: Iterable[str]) -> bool:
     said = " ".join(words)
     if not said or _REFUSAL.fullmatch(reply.strip().lower().replace("\u2019", "'")):
         return True
-    if any(" ".join(_TOKEN.findall(e.lower())) == said for e in earlier):
+    asked_text = " ".join(_TOKEN.findall(question.lower()))
+    if any(" ".join(_TOKEN.findall(r.lower())) == said and " ".join(_TOKEN.findall(q.lower())) != asked_text
+           for q, r in earlier):
         return True
     asked = set(_TOKEN.findall(question.lower()))
     # Short: the copied pattern is a short echo; a long one is a quote said back ("Ask not

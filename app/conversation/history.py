@@ -58,7 +58,9 @@ class History:
 
         A reply that adds nothing (a refusal, a repeat, the question's words again) is kept out,
         with the question it answers (``asked``), and None returned: see ``turn_policy.adds_nothing``."""
-        earlier = (m.content for m in self._messages if m.role == "assistant")
+        messages = self._messages
+        earlier = [(messages[i - 1].content if i else "", m.content) for i, m in enumerate(messages)
+                   if m.role == "assistant"]
         if asked is not None and adds_nothing(message.content, asked.content, earlier):
             log.info("exchange kept out of the history: the reply adds nothing (refusal, repeat or echo)")
             self.remove((asked,))

@@ -207,7 +207,8 @@ class Turns:
         turn.state = TurnState.ANSWERED
         reply_text = turn.reply_text.strip()
         if turn.generation is not Generation.FAILED and reply_text and not turn.alert:
-            turn.assistant_message = self._history.add_reply(ChatMessage("assistant", reply_text), turn.user_message)
+            asked = turn.user_message if turn.tool is None else None  # a tool's answer is exact
+            turn.assistant_message = self._history.add_reply(ChatMessage("assistant", reply_text), asked)
             turn.kept_out = turn.assistant_message is None
         finished = turn.finished
         stages = dict(finished.stages) if finished is not None else {}

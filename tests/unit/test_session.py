@@ -563,4 +563,6 @@ def test_a_refusal_or_a_repeated_reply_stays_out_of_the_history() -> None:
      "Ask not what your country can do for you; ask what you can do for your country!", False),  # a quote
 ])
 def test_what_adds_nothing(question: str, reply: str, kept_out: bool) -> None:
-    assert adds_nothing(reply, question, ["Rome."]) is kept_out
+    same_question = question == "Capital of Italy?"  # asked again: the same answer is fine
+    assert adds_nothing(reply, question, [("Capital of Italy?!", "Rome.")]) is (kept_out and not same_question)
+    assert adds_nothing(reply, question, [("Where is the Colosseum?", "Rome.")]) is kept_out

@@ -81,10 +81,7 @@ def adds_nothing(reply: str, question: str, earlier: Iterable[tuple[str, str]]) 
     said = " ".join(words)
     if not said or _REFUSAL.fullmatch(reply.strip().lower().replace("\u2019", "'")):
         return True
-    asked_text = " ".join(_TOKEN.findall(question.lower()))
-    if any(" ".join(_TOKEN.findall(r.lower())) == said and " ".join(_TOKEN.findall(q.lower())) != asked_text
-           for q, r in earlier):
-        return True
+    del earlier  # a repeated answer is kept: the same question, a little misheard, gets the same answer
     asked = set(_TOKEN.findall(question.lower()))
     # Short: the copied pattern is a short echo; a long one is a quote said back ("Ask not
     # what your country can do for you..."), which does not take over later replies.

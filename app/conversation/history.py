@@ -56,15 +56,14 @@ class History:
         """Add an assistant reply at the end; past the budget, drop the oldest exchanges down to
         half of it, in one step (a planned shrink, rare, instead of a sliding window).
 
-        A reply that adds nothing (a refusal, a repeat, the question's words again) is kept out,
-        with the question it answers (``asked``), and None returned: see ``turn_policy.adds_nothing``."""
+        A reply that adds nothing to the question it answers (``asked``: a refusal, the question's
+        words again) is kept out and None returned: see ``turn_policy.adds_nothing``."""
         messages = self._messages
         earlier = [(messages[i - 1].content if i else "", m.content) for i, m in enumerate(messages)
                    if m.role == "assistant"]
         if asked is not None and adds_nothing(message.content, asked.content, earlier):
-            log.info("exchange kept out of the history: the reply adds nothing (refusal, repeat or echo)")
-            self.remove((asked,))
-            return None
+            log.info("reply kept out of the history: it adds nothing (a refusal or an echo)")
+            return None  # the question stays: a later "what did I ask?" still finds it
         self.append(message)
         messages = self._messages
         if sum(estimate_tokens(m) for m in messages) <= self._budget:

@@ -18,7 +18,7 @@ from client.benchmark.report import (
     turn_table,
 )
 from client.benchmark.runner import CLIP_TIMEOUT_S, GAP_S, NoiseFactory, TurnRecord, run_mode
-from client.benchmark.spawn import SpawnedServer
+from client.benchmark.spawn import server_for
 
 USAGE_ERROR = 2
 
@@ -87,18 +87,10 @@ def run(opts: Options) -> int:
         _err(f"noise: {opts.noise} at {opts.noise_dbfs:.0f} dBFS RMS, under the clips and between them")
     modes = [opts.mode] + (["naive"] if opts.compare_naive and opts.mode != "naive" else [])
 
-    server: SpawnedServer | None = None
-    url = opts.server
-    if opts.spawn:
-        _err("starting the server ...")
-        try:
-            server = SpawnedServer.start()
-        except RuntimeError as exc:
-            _err(f"error: {exc}")
-            return USAGE_ERROR
-        url = server.url
-        _err(f"server ready on {url} (log: {server.log_path})")
-    assert url is not None
+    found = server_for(opts.server, opts.spawn, _err)
+    if found is None:
+        return USAGE_ERROR
+    server, url = found
     results: dict[str, list[TurnRecord]] = {}
     sessions: dict[str, list[dict]] = {}
     try:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Self
 
@@ -78,3 +79,19 @@ class SpawnedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def server_for(url: str | None, spawn: bool, say: Callable[[str], None]) -> tuple[SpawnedServer | None, str] | None:
+    """The server to measure: the one at ``url``, or (``spawn``) a new one started here and
+    announced through ``say``. None, after saying why, when it would not start."""
+    if not spawn:
+        assert url is not None
+        return None, url
+    say("starting the server ...")
+    try:
+        server = SpawnedServer.start()
+    except RuntimeError as exc:
+        say(f"error: {exc}")
+        return None
+    say(f"server ready on {server.url} (log: {server.log_path})")
+    return server, server.url

@@ -11,7 +11,7 @@ from pathlib import Path
 from app import protocol as p
 from client.benchmark.noise import DEFAULT_DBFS, KINDS
 from client.benchmark.runner import CLIP_TIMEOUT_S, GAP_S
-from client.benchmark.spawn import SpawnedServer
+from client.benchmark.spawn import server_for
 from client.quality.questions import CATEGORY_NAMES, halves_of, session_plan
 from client.quality.report import document, item_table, summary, summary_text
 from client.quality.runner import ItemResult, Settings, run_sessions
@@ -94,18 +94,10 @@ def run(opts: Options) -> int:
     _err(f"{len(items)} items to ask ({', '.join(f'{m}: {sum(map(len, p))}' for m, p in plans.items())}), "
          f"time zone {opts.timezone}")
 
-    server: SpawnedServer | None = None
-    url = opts.server
-    if opts.spawn:
-        _err("starting the server ...")
-        try:
-            server = SpawnedServer.start()
-        except RuntimeError as exc:
-            _err(f"error: {exc}")
-            return USAGE_ERROR
-        url = server.url
-        _err(f"server ready on {url} (log: {server.log_path})")
-    assert url is not None
+    found = server_for(opts.server, opts.spawn, _err)
+    if found is None:
+        return USAGE_ERROR
+    server, url = found
     settings = Settings(url=url, timezone=opts.timezone, gap_s=opts.gap_s, timeout_s=opts.timeout_s, noise=noise,
                         mix_noise=opts.noise is not None,
                         categories=frozenset(opts.categories) if opts.categories else None)

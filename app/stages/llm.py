@@ -237,11 +237,14 @@ class LlamaChat:
                 if saved:
                     log.debug("context %d: KV cache shifted, %d tokens kept (%.1f ms)", ctx.index, saved,
                               1000 * (time.monotonic() - started))
-                cached = common_prefix(ctx.llama._input_ids[: ctx.llama.n_tokens].tolist(), tokens)
+                # The cache comparison is for the log only: not paid on a user's turn unless asked for.
+                debug = log.isEnabledFor(logging.DEBUG)
+                cached = common_prefix(ctx.llama._input_ids[: ctx.llama.n_tokens].tolist(), tokens) if debug else 0
                 if end_of_turn is not None and (p_end := ctx.end_of_turn(tokens)) is not None:
                     end_of_turn(p_end)
-                log.debug("context %d: prompt of %d tokens, %d cached, %d threads; words read in %.0f ms",
-                          ctx.index, len(tokens), cached, ctx.threads, 1000 * (time.monotonic() - started))
+                if debug:
+                    log.debug("context %d: prompt of %d tokens, %d cached, %d threads; words read in %.0f ms",
+                              ctx.index, len(tokens), cached, ctx.threads, 1000 * (time.monotonic() - started))
                 stream = ctx.llama.create_completion(
                     prompt=tokens, max_tokens=max_tokens, temperature=self._temperature, stop=stop,
                     repeat_penalty=1.1,  # SmolLM-class models loop ("They're amazing. They're amazing.")

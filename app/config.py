@@ -34,9 +34,15 @@ class EndpointSettings:
     the words say the turn is finished (0 disables the words' verdict). Measured on typed
     prompts with the three manifest LLMs alike: unfinished words ("Could you tell me", "What
     time is it in", "Remind me to call mom in") gave 2e-6..8e-4, whole requests 0.02..0.9."""
+    words_sure: float = 0.15
+    """P above which the words' verdict outweighs the voice's "more is coming" (``words_done_ms``);
+    between ``words_threshold`` and this the two disagree, and the turn waits ``uncertain_ms``.
+    A human voice that sounds unfinished after words that could end ("...what your country can
+    do for you.", P 0.07) is usually right; synthetic voices the turn model misjudges end their
+    whole requests at P 0.2-0.9 (scripts/endpoint_calibration.py, tune sets)."""
     words_done_ms: int = 320
-    """Silence that ends a turn whose words are finished while the voice says more is coming
-    (the turn model misjudges some voices)."""
+    """Silence that ends a turn whose words are surely finished while the voice says more is
+    coming (the turn model misjudges some voices)."""
     words_open_ms: int = 900
     """Silence that ends a punctuated turn whose words read unfinished ("Could you tell me.")."""
     resume_ms: int = 60

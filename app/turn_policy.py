@@ -147,7 +147,10 @@ def end_silence_ms(endpoint: EndpointSettings, transcript: str | None, p_complet
             return endpoint.uncertain_ms  # shortened as soon as the words' verdict arrives
         return endpoint.complete_ms if voice_done else endpoint.uncertain_ms
     if words_done:
-        return endpoint.complete_ms if voice_done is not False else endpoint.words_done_ms
+        if voice_done is not False:
+            return endpoint.complete_ms
+        assert p_words is not None
+        return endpoint.words_done_ms if p_words >= endpoint.words_sure else endpoint.uncertain_ms
     return endpoint.words_open_ms if voice_done is not False else endpoint.incomplete_ms
 
 

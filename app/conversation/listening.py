@@ -19,7 +19,14 @@ def ignore_reason(turn: Turn, text: str, last_reply: Turn | None, endpoint: Endp
     if last_reply is None or last_reply.id == turn.id:
         return None
     playing_until = last_reply.playing_until(INPUT_FORMAT.sample_rate)
-    if playing_until is None:
+    if playing_until is None or last_reply.audio_start_pos is None:
+        return None
+    # Speech that began before the reply's first audio went out is not its echo, whatever its
+    # words (a small model may answer a quote with the quote itself). The utterance's audio starts
+    # with the pre-roll, so its onset is about that much later (never earlier: a short pre-roll
+    # only moves the estimate later, toward checking for echo).
+    onset = turn.speech_start + INPUT_FORMAT.ms_to_samples(endpoint.preroll_ms - endpoint.start_ms)
+    if onset < last_reply.audio_start_pos:
         return None
     # Room echo and the client's jitter buffer trail the reply by a little.
     if turn.speech_start > playing_until + INPUT_FORMAT.ms_to_samples(endpoint.echo_tail_ms):

@@ -125,7 +125,6 @@ class Turns:
                 turn.p_complete = event.p_complete
             else:
                 turn.p_words, turn.words_pending = event.p_end, False
-                log.debug("turn %d: words %r end with P %.2g", turn.id, turn.transcript, event.p_end)
             if turn.state is TurnState.SPECULATIVE:
                 self._update_end_silence(turn, now)
         elif isinstance(event, fx.ToolUsed):
@@ -152,6 +151,7 @@ class Turns:
         heard = "" if turn.adds_nothing else turn.transcript  # nothing new: end the non-turn quickly
         silence_ms = end_silence_ms(self._endpoint, heard, turn.p_complete, turn.p_words,
                                     words_pending=turn.words_pending)
+        log.debug("turn %d: end after %d ms (voice %s, words %s)", turn.id, silence_ms, turn.p_complete, turn.p_words)
         for event in self.segmenter.set_end_silence(silence_ms):
             self.on_segment(event, now)
 

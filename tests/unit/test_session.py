@@ -209,14 +209,15 @@ def test_end_silence_combines_words_and_voice(transcript: str | None, p_complete
     [
         (0.9, None, True, 800),  # the words' verdict is on its way: do not end yet
         (0.9, 1e-3, False, 240),  # both finished
-        (0.0, 1e-3, False, 320),  # words finished, the voice model misjudges this voice
+        (0.0, 0.5, False, 320),  # words surely finished: the voice model misjudges this voice
+        (0.0, 0.05, False, 800),  # words could end, the voice goes on (jfk.flac's "...can do for you.")
         (0.9, 1e-8, False, 900),  # "Could you tell me." read (or synthesized) as if final
         (0.0, 1e-8, False, 1000),  # both say more is coming
     ],
 )
 def test_the_words_verdict_leads(p_complete: float, p_words: float | None, pending: bool, expected: int) -> None:
     endpoint = EndpointSettings(complete_ms=240, uncertain_ms=800, incomplete_ms=1000, words_done_ms=320,
-                                words_open_ms=900, words_threshold=1e-5)
+                                words_open_ms=900, words_threshold=1e-5, words_sure=0.15)
     assert end_silence_ms(endpoint, "Could you tell me.", p_complete, p_words, words_pending=pending) == expected
 
 
@@ -374,6 +375,27 @@ def test_transcript_of_the_assistants_own_words_is_dropped() -> None:
     assert [m.text for m in messages(effects) if isinstance(m, p.Transcript)] == [""]
     assert not any(isinstance(m, p.ReplyDone) for m in messages(effects))
     assert session.history == history
+
+
+def test_speech_begun_before_the_reply_played_is_never_its_echo() -> None:
+    # A small model may answer a quote with the quote: the user's next words then match the
+    # reply, but they were spoken before any of it was heard.
+    session = new_session(complete_ms=240)
+    hello(session)
+    start = speculate(session)
+    tid = start.turn_id
+    session.turn_event(Transcribed(tid, "Say: there was a fox."), 0.0)
+    session.turn_event(TurnPredicted(tid, 0.9), 0.0)
+    speak(session, "...." + "." * 60)  # committed; the reply is slow to come
+    speak(session, "x" * 20)  # the user speaks again...
+    session.turn_event(ReplyText(tid, "There was a fox."), 0.0)
+    session.turn_event(ReplySpeech(tid, "There was a fox.", np.ones(22_050, dtype=np.int16)), 0.0)  # ...then it plays
+    effects = speak(session, "." * 8)
+    second = of(effects, StartTurn)[0]
+    effects = session.turn_event(Transcribed(second.turn_id, "There was a fox."), 0.0)
+    effects += session.turn_event(TurnPredicted(second.turn_id, 0.9), 0.0) + speak(session, "....")
+    assert [m.text for m in messages(effects) if isinstance(m, p.Transcript)] == ["There was a fox."]
+    assert session.history[-1] == ChatMessage("user", "There was a fox.")
 
 
 def test_backchannel_while_the_reply_plays_does_not_cancel_it() -> None:

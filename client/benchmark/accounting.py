@@ -15,6 +15,10 @@ Rules:
   secondary figure ``end_to_end_vad_ms`` runs from the send of the frame holding webrtcvad's last
   voiced frame instead, as the benchmark measured before. Audio of any other turn (an earlier half
   of a split, a previous clip's reply) does not stop the clock.
+- A turn the server ended more than ``EARLY_MS`` before the clip's sound stopped (by the acoustic
+  and the webrtcvad end alike) was cut inside the sentence: if nothing merged the rest back, it
+  "answered" only part of the clip. That counts as a split with no latency (its reply may even
+  start before the user stops: a negative time).
 - ``endpoint_wait_acoustic_ms``: from the acoustic end to the client receiving the answering
   turn's ``speech_stopped`` (the server's commit as the client sees it; network included).
 - Identity: ``end_to_end_ms = vad_tail_ms + endpoint_wait_ms + server_first_audio_ms +
@@ -38,6 +42,8 @@ AUDIO = "audio"
 REPLY_DONE = "reply_done"
 TIMING = "turn_timing"
 ERROR = "error"
+EARLY_MS = 300.0
+"""A turn whose end of speech is this far before the clip's acoustic end (ms of stream) ended early."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,8 @@ class ClipOutcome:
     """``speech_stopped`` of ``turn_id`` as received minus the acoustic end, in ms."""
     reply_interrupted: bool = False
     """The answering turn's ``reply_done`` says ``interrupted``."""
+    early: bool = False
+    """The answering turn ended inside the clip's sentence and nothing merged the rest (a split)."""
 
     @property
     def answered(self) -> tuple[int, ...]:
@@ -170,8 +178,14 @@ def attribute(events: list[Event], speech_end_t: float | None, speech_end_stream
     clock = acoustic_end_t if acoustic_end_t is not None else speech_end_t
     first_audio = next((e.t for e in events if e.kind == AUDIO and turn is not None and e.turn_id == turn), None)
     commit_t = next((e.t for e in events if e.kind == SPEECH_STOPPED and turn is not None and e.turn_id == turn), None)
-    e2e_vad = _ms(first_audio, speech_end_t)
-    e2e = _ms(first_audio, clock)
+    server_end = next((e.at_ms for e in events if e.kind == SPEECH_STOPPED and e.turn_id == turn and turn is not None),
+                      None)
+    # Both ends must be well after the server's: a background within 35 dB of the speech moves the
+    # acoustic end later (jfk.flac's crowd), webrtcvad's hangover moves its end later than the sound.
+    ends = [e for e in (acoustic_end_stream_ms, speech_end_stream_ms) if e is not None]
+    early = server_end is not None and acoustic_end_stream_ms is not None and server_end < min(ends) - EARLY_MS
+    e2e_vad = None if early else _ms(first_audio, speech_end_t)
+    e2e = None if early else _ms(first_audio, clock)
     stages: dict[str, float] = {}
     reply_text = ""
     interrupted = False
@@ -182,8 +196,6 @@ def attribute(events: list[Event], speech_end_t: float | None, speech_end_stream
             stages = dict(e.stages)
         elif e.kind == REPLY_DONE:
             reply_text, interrupted = e.text, e.interrupted
-    server_end = next((e.at_ms for e in events if e.kind == SPEECH_STOPPED and e.turn_id == turn and turn is not None),
-                      None)
     if server_end is not None and acoustic_end_t is not None and acoustic_end_stream_ms is not None:
         stages["vad_tail_ms"] = round(server_end - acoustic_end_stream_ms, 2)
     if e2e is not None and "endpoint_wait_ms" in stages and "server_first_audio_ms" in stages:
@@ -200,7 +212,7 @@ def attribute(events: list[Event], speech_end_t: float | None, speech_end_stream
         turn_id=turn,
         committed=tuple(committed),
         dropped=tuple(dropped),
-        split=len(answered) > 1,
+        split=len(answered) > 1 or early,
         merged=bool(replaced & set(committed)),
         end_to_end_ms=e2e,
         stages=stages,
@@ -212,6 +224,7 @@ def attribute(events: list[Event], speech_end_t: float | None, speech_end_stream
         end_to_end_vad_ms=e2e_vad,
         endpoint_wait_acoustic_ms=_ms(commit_t, clock),
         reply_interrupted=interrupted,
+        early=early,
     )
 
 

@@ -88,6 +88,8 @@ def make_record(clip: Clip, played: PlayedClip, *, mode: str, session: int, repe
         error = "timed out"
     elif o.turn_id is None:
         error = "no turn committed" if not o.committed else "only noise heard"
+    elif o.early:
+        error = "ended inside the sentence (cut at a pause, the rest not merged): no reply to the whole clip"
     elif o.end_to_end_ms is None:
         error = "no reply audio"
     return TurnRecord(

@@ -132,7 +132,7 @@ class ScriptedConnection:
 
 def timer_turn_script() -> list[p.Message | AudioIn]:
     return [
-        p.Timers(timers=[]), p.SpeechStarted(at_ms=100.0), p.SpeechStopped(at_ms=400.0, turn_id=1),
+        p.Timers(timers=[]), p.SpeechStarted(at_ms=1100.0), p.SpeechStopped(at_ms=1600.0, turn_id=1),
         p.Transcript(turn_id=1, text="Set a timer for one second."),
         p.ReplyDelta(turn_id=1, text="Timer set for "),
         AudioIn(1, 0, np.zeros(100, dtype=np.int16)),

@@ -91,6 +91,25 @@ def test_merged_clip_waits_for_the_commit_that_stood() -> None:
     assert not out.reply_interrupted
 
 
+def test_a_turn_cut_inside_the_sentence_and_never_merged_is_a_split_without_latency() -> None:
+    # jfk.flac: the server ended the turn at 7.6 s of the stream (a pause), replied at once, and
+    # dropped the rest of the sentence (its words echoed the reply): the reply's first audio came
+    # before the clip's sound stopped at 11.0 s.
+    events = [*turn(2, t0=7.6, text="ask not what your country can do for you."),
+              Event(10.5, SPEECH_STARTED), Event(11.4, SPEECH_STOPPED, 3, at_ms=10_990.0),
+              Event(11.5, TRANSCRIPT, 3, "")]
+    out = attribute(events, speech_end_t=11.1, speech_end_stream_ms=11_000.0, acoustic_end_t=11.0,
+                    acoustic_end_stream_ms=10_990.0)
+    assert out.turn_id == 2 and out.early and out.split and not out.merged
+    assert out.end_to_end_ms is None and out.end_to_end_vad_ms is None
+
+
+def test_a_vad_end_a_little_before_a_quiet_trailing_sound_is_not_early() -> None:
+    events = turn(1, t0=2.0)  # the server's end of speech 250 ms before the acoustic end
+    out = attribute(events, speech_end_t=2.2, acoustic_end_t=2.25, acoustic_end_stream_ms=2250.0)
+    assert not out.early and not out.split and out.end_to_end_ms == pytest.approx(1050.0)
+
+
 # ------------------------------------------------------------------ long-session counts
 
 

@@ -40,9 +40,10 @@ class EndpointSettings:
     A human voice that sounds unfinished after words that could end ("...what your country can
     do for you.", P 0.07) is usually right; synthetic voices the turn model misjudges end their
     whole requests at P 0.2-0.9 (scripts/endpoint_calibration.py, tune sets)."""
-    words_done_ms: int = 320
+    words_done_ms: int = 280
     """Silence that ends a turn whose words are surely finished while the voice says more is
-    coming (the turn model misjudges some voices)."""
+    coming (the turn model misjudges some voices). 280 rather than 320 cut the tune sets' median
+    wait by 16 ms with no more cut-offs, in quiet, pink and babble noise alike."""
     words_open_ms: int = 900
     """Silence that ends a punctuated turn whose words read unfinished ("Could you tell me.")."""
     resume_ms: int = 60

@@ -48,7 +48,7 @@ class ItemResult:
     end_to_end_ms: float | None = None
     """Acoustic end of the question to the first reply audio, in ms."""
     tool: str = ""
-    """The tool the server used for the turn (``turn_timing.stages``: ``tool``, or "yes" with only ``tool_ms``)."""
+    """The tool the server used for the turn (``turn_timing.stages``' ``tool``; "" for the model)."""
     stages: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     timer_check: str | None = None
@@ -63,10 +63,9 @@ class ItemResult:
 
 
 def tool_of(stages: dict[str, Any]) -> str:
-    """The tool a turn used, from its stages: the ``tool`` value, "yes" when only ``tool_ms`` is there."""
-    if stages.get("tool"):
-        return str(stages["tool"])
-    return "yes" if any(k.startswith("tool") for k in stages) else ""
+    """The tool a turn used, from its ``turn_timing`` stages' ``tool`` ("" for the model's answers:
+    ``tool_ms``, the router's time, is there for every turn)."""
+    return str(stages["tool"]) if stages.get("tool") else ""
 
 
 def result_of(item: Item, *, mode: str, session: int, zone: str, scored: bool, reply: str = "",

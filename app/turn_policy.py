@@ -9,7 +9,6 @@ probably still thinking, so we wait much longer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from app.config import EndpointSettings
 
@@ -70,18 +69,16 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def adds_nothing(reply: str, question: str, earlier: Iterable[tuple[str, str]]) -> bool:
+def adds_nothing(reply: str, question: str) -> bool:
     """A reply with nothing in it for the conversation: a canned refusal ("I'm sorry, but I can't
-    assist with that."), the same words as an earlier reply to another question (``earlier``:
-    (question, reply) pairs; the same question may get the same answer), or, in a few words, only the
-    question's own words again ("I am Pride in prejudice." to "Who wrote Pride and Prejudice?"). Once in its context
-    a small model copies such a reply into every later answer, so it is kept out of the history
-    (the user still hears it)."""
+    assist with that.") or, in a few words, only the question's own words again ("I am Pride in
+    prejudice." to "Who wrote Pride and Prejudice?"). Once in its context a small model copies
+    such a reply into every later answer, so it is kept out of the history (the user still hears
+    it). A repeated answer is kept: the same question, a little misheard, gets the same answer."""
     words = _TOKEN.findall(reply.lower())
     said = " ".join(words)
     if not said or _REFUSAL.fullmatch(reply.strip().lower().replace("\u2019", "'")):
         return True
-    del earlier  # a repeated answer is kept: the same question, a little misheard, gets the same answer
     asked = set(_TOKEN.findall(question.lower()))
     # Short: the copied pattern is a short echo; a long one is a quote said back ("Ask not
     # what your country can do for you..."), which does not take over later replies.

@@ -58,10 +58,7 @@ class History:
 
         A reply that adds nothing to the question it answers (``asked``: a refusal, the question's
         words again) is kept out and None returned: see ``turn_policy.adds_nothing``."""
-        messages = self._messages
-        earlier = [(messages[i - 1].content if i else "", m.content) for i, m in enumerate(messages)
-                   if m.role == "assistant"]
-        if asked is not None and adds_nothing(message.content, asked.content, earlier):
+        if asked is not None and adds_nothing(message.content, asked.content):
             log.info("reply kept out of the history: it adds nothing (a refusal or an echo)")
             return None  # the question stays: a later "what did I ask?" still finds it
         self.append(message)

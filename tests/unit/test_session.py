@@ -586,4 +586,4 @@ def test_a_refusal_or_a_repeated_reply_stays_out_of_the_history() -> None:
      "Ask not what your country can do for you; ask what you can do for your country!", False),  # a quote
 ])
 def test_what_adds_nothing(question: str, reply: str, kept_out: bool) -> None:
-    assert adds_nothing(reply, question, [("Where is the Colosseum?", "Rome.")]) is kept_out
+    assert adds_nothing(reply, question) is kept_out

@@ -69,8 +69,10 @@ class EndpointSettings:
     """webrtcvad mode, 0 (least) to 3 (most aggressive at rejecting non-speech)."""
     gate_onset_db: float = 6.0
     """Speech starts only on a voiced frame this much louder than the noise floor (dB)."""
-    gate_hold_db: float = 3.0
-    """Once started, speech goes on while voiced frames stay this much above the floor (dB)."""
+    gate_hold_db: float = 1.5
+    """Once started, speech goes on while voiced frames stay this much above the floor (dB), and
+    above the noise's loud moments (see ``app.speech_gate``). 3 dB lost soft consonants, whole
+    words, in white noise at -30 dBFS (WER 53%)."""
     gate_floor_percentile: float = 10.0
     """The noise floor is this percentile of recent frame levels."""
     gate_window_ms: int = 6_000

@@ -1,15 +1,24 @@
-"""A second opinion on webrtcvad: speech must stand out of this microphone's own noise floor.
+"""A second opinion on webrtcvad: speech must stand out of this microphone's own noise.
 
 webrtcvad flags steady noise as speech for seconds after a level change, and short blips of it
 at -35 to -30 dBFS (measured here on white, pink and hum noise), which opens "ghost" turns. A
-frame counts as voiced here only if webrtcvad says so *and* it stands out of the noise floor,
-with hysteresis: speech *starts* only on a frame ``gate_onset_db`` above the floor (noise that
-webrtcvad misjudges hardly varies by that much), and once started it goes on while frames stay
-``gate_hold_db`` above it (soft consonants are quieter than vowels). The floor is a low
-percentile of the recent frames that were *not* speech, so a long utterance cannot raise it; a
-percentile over all recent audio bounds it from below, so it follows a floor that steps up (a
-fan switched on), which webrtcvad alone takes for speech. Trailing frames that only webrtcvad's
-hangover calls voiced fail the test too, so an utterance ends close to where its sound ends.
+frame counts as voiced here only if webrtcvad says so *and* it stands out of the noise, with
+hysteresis: speech *starts* only on a frame ``gate_onset_db`` above the noise floor, and once
+started it goes on while frames stay ``gate_hold_db`` above it (soft consonants are quieter than
+vowels), also across a dip of up to ``_DIP_FRAMES`` (a stop's closure) that fails the test.
+
+"Above the noise" is measured against how the noise varies, not only its floor: the floor is a
+low percentile of the recent frames that were *not* speech, and both thresholds are at least
+``_OVER_CEILING_DB`` above a high percentile of the frames webrtcvad itself called noise (the
+noise's "ceiling"). Steady noise (white, hum) has its ceiling within a dB or two of its floor, so
+a low hold keeps the consonants of speech at 10 dB SNR; typing swings by 10 dB, and its loud
+moments no longer open turns. (Babble is speech to webrtcvad: its loud moments are not in the
+ceiling, and they still open ghost turns, which the turn logic drops.)
+
+A percentile over all recent audio bounds the floor from below, so it follows a floor that
+steps up (a fan switched on), which webrtcvad alone takes for speech. A long utterance cannot
+raise the floor (only non-speech frames count). Trailing frames that only webrtcvad's hangover
+calls voiced fail the test too, so an utterance ends close to where its sound ends.
 
 Pure and frame-counted: feed every 20 ms frame in order.
 """
@@ -32,6 +41,13 @@ _OVERALL_MIN_FRAMES = 250
 """Audio (frames, 5 s) heard before the all-audio percentile bounds the floor."""
 _FLOOR_EVERY = 5
 """Frames between two floor estimates (a percentile of a few hundred values)."""
+_CEILING_PERCENTILE = 90.0
+"""Percentile of the recent non-speech frames that is the noise's ceiling."""
+_OVER_CEILING_DB = 1.0
+"""Both thresholds are at least this far above the noise's ceiling (dB)."""
+_DIP_FRAMES = 5
+"""Failing frames (100 ms) inside speech after which the onset threshold applies again."""
+
 
 
 def frame_dbfs(frame: np.ndarray) -> float:
@@ -46,8 +62,12 @@ class SpeechGate:
     def __init__(self, endpoint: EndpointSettings) -> None:
         self._onset_db = endpoint.gate_onset_db
         self._hold_db = endpoint.gate_hold_db
-        self._active = False
-        """Inside speech: the hold threshold applies, else the onset one."""
+        self._dip = _DIP_FRAMES
+        """Consecutive frames that were not speech (capped): inside speech the hold threshold applies."""
+        self._ceiling = _SILENT_DBFS
+        """A high percentile of the recent non-speech levels, in dBFS."""
+        self._noise: deque[float] = deque(maxlen=max(1, endpoint.gate_window_ms // 20))
+        """Levels of recent frames webrtcvad itself called noise: how the noise varies."""
         self._percentile = endpoint.gate_floor_percentile
         self._levels: deque[float] = deque(maxlen=max(1, endpoint.gate_window_ms // 20))
         """Levels of recent non-speech frames, in dBFS."""
@@ -65,11 +85,17 @@ class SpeechGate:
         level = frame_dbfs(frame)
         self._all_levels.append(level)
         floor = self.floor_dbfs
-        margin = self._hold_db if self._active else self._onset_db
-        speech = vad_voiced and (floor is None or level >= floor + margin)
-        self._active = speech
+        if floor is None:
+            speech = vad_voiced
+        else:
+            margin = self._hold_db if self._dip < _DIP_FRAMES else self._onset_db
+            threshold = max(floor + margin, self._ceiling + _OVER_CEILING_DB)
+            speech = vad_voiced and level >= threshold
+        self._dip = 0 if speech else min(self._dip + 1, _DIP_FRAMES)
         if not speech:
             self._levels.append(level)
+        if not vad_voiced:
+            self._noise.append(level)
         self._since_estimate += 1
         if self._since_estimate >= _FLOOR_EVERY:
             self._since_estimate = 0
@@ -80,7 +106,13 @@ class SpeechGate:
         quiet = None
         if len(self._levels) >= self._min_frames:
             quiet = float(np.percentile(np.fromiter(self._levels, float), self._percentile))
+        if len(self._noise) >= self._min_frames:
+            self._ceiling = float(np.percentile(np.fromiter(self._noise, float), _CEILING_PERCENTILE))
         if len(self._all_levels) < _OVERALL_MIN_FRAMES:
             return quiet
         overall = float(np.percentile(np.fromiter(self._all_levels, float), _OVERALL_PERCENTILE))
-        return overall if quiet is None else max(quiet, overall)
+        if quiet is None:
+            return overall
+        # A floor that stepped up raises the ceiling with it.
+        self._ceiling = max(self._ceiling, overall)
+        return max(quiet, overall)

@@ -34,9 +34,29 @@ def test_speech_over_the_floor_starts_goes_on_softly_and_ends_at_the_floor() -> 
         assert not gate.passes(noise(-50), False)
     assert not gate.passes(noise(-48), True)  # 2 dB over the floor: not an onset
     assert gate.passes(noise(-30), True)  # 20 dB over: speech starts
-    assert gate.passes(noise(-45), True)  # 5 dB over: a soft consonant inside speech goes on
+    assert gate.passes(noise(-47), True)  # 3 dB over: a soft consonant inside speech goes on
     assert not gate.passes(noise(-50), True)  # back at the floor: webrtcvad's hangover is not speech
+    assert gate.passes(noise(-45), True)  # a soft frame right after a dip (a stop's closure) goes on
+    for _ in range(5):
+        assert not gate.passes(noise(-50), True)  # 100 ms at the floor: the speech is over
     assert not gate.passes(noise(-45), True)  # and 5 dB is not enough to start again
+
+
+def test_noise_that_swings_must_be_outdone_by_its_loud_moments_not_its_floor() -> None:
+    gate = SpeechGate(EndpointSettings())
+    for i in range(300):  # typing-like: levels swinging between -50 and -38 dBFS, heard as noise
+        gate.passes(noise(-50 + 12 * (i % 7) / 6), False)
+    assert not gate.passes(noise(-40), True)  # 10 dB over the floor, but no louder than the noise gets
+    assert gate.passes(noise(-30), True)  # speech well over the noise's loud moments starts
+    assert not gate.passes(noise(-40), True)  # and a loud moment of the noise does not carry it on
+
+
+def test_steady_noise_lets_soft_speech_through_at_a_low_snr() -> None:
+    gate = SpeechGate(EndpointSettings())
+    for _ in range(200):
+        gate.passes(noise(-30), False)  # white noise at -30 dBFS: its frames vary by a dB
+    assert gate.passes(noise(-22), True)  # 8 dB over: a vowel starts speech
+    assert gate.passes(noise(-28), True)  # 2 dB over: a soft consonant goes on
 
 
 def test_a_floor_that_steps_up_is_followed() -> None:

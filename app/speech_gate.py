@@ -9,11 +9,11 @@ vowels), also across a dip of up to ``_DIP_FRAMES`` (a stop's closure) that fail
 
 "Above the noise" is measured against how the noise varies, not only its floor: the floor is a
 low percentile of the recent frames that were *not* speech, and both thresholds are at least
-``_OVER_CEILING_DB`` above a high percentile of the frames webrtcvad itself called noise (the
-noise's "ceiling"). Steady noise (white, hum) has its ceiling within a dB or two of its floor, so
-a low hold keeps the consonants of speech at 10 dB SNR; typing swings by 10 dB, and its loud
-moments no longer open turns. (Babble is speech to webrtcvad: its loud moments are not in the
-ceiling, and they still open ghost turns, which the turn logic drops.)
+``_OVER_CEILING_DB`` above a high percentile of them (the noise's "ceiling"). Steady noise (white,
+hum) has its ceiling within a dB or two of its floor, so a low hold keeps the consonants of speech
+at 10 dB SNR; typing swings by 10 dB, and its loud moments no longer open turns. (Babble is speech
+to webrtcvad and as loud as a voice at times: its loudest moments still open ghost turns, which
+the turn logic drops, and can carry the end of the user's speech on.)
 
 A percentile over all recent audio bounds the floor from below, so it follows a floor that
 steps up (a fan switched on), which webrtcvad alone takes for speech. A long utterance cannot
@@ -66,8 +66,6 @@ class SpeechGate:
         """Consecutive frames that were not speech (capped): inside speech the hold threshold applies."""
         self._ceiling = _SILENT_DBFS
         """A high percentile of the recent non-speech levels, in dBFS."""
-        self._noise: deque[float] = deque(maxlen=max(1, endpoint.gate_window_ms // 20))
-        """Levels of recent frames webrtcvad itself called noise: how the noise varies."""
         self._percentile = endpoint.gate_floor_percentile
         self._levels: deque[float] = deque(maxlen=max(1, endpoint.gate_window_ms // 20))
         """Levels of recent non-speech frames, in dBFS."""
@@ -94,8 +92,6 @@ class SpeechGate:
         self._dip = 0 if speech else min(self._dip + 1, _DIP_FRAMES)
         if not speech:
             self._levels.append(level)
-        if not vad_voiced:
-            self._noise.append(level)
         self._since_estimate += 1
         if self._since_estimate >= _FLOOR_EVERY:
             self._since_estimate = 0
@@ -105,9 +101,8 @@ class SpeechGate:
     def _estimate(self) -> float | None:
         quiet = None
         if len(self._levels) >= self._min_frames:
-            quiet = float(np.percentile(np.fromiter(self._levels, float), self._percentile))
-        if len(self._noise) >= self._min_frames:
-            self._ceiling = float(np.percentile(np.fromiter(self._noise, float), _CEILING_PERCENTILE))
+            levels = np.fromiter(self._levels, float)
+            quiet, self._ceiling = (float(v) for v in np.percentile(levels, [self._percentile, _CEILING_PERCENTILE]))
         if len(self._all_levels) < _OVERALL_MIN_FRAMES:
             return quiet
         overall = float(np.percentile(np.fromiter(self._all_levels, float), _OVERALL_PERCENTILE))

@@ -12,6 +12,7 @@ import sys
 from dataclasses import fields, replace
 from pathlib import Path
 
+from app.auth import parse_api_tokens
 from app.config import EndpointSettings, ModelSettings, ServerSettings
 from app.local_zone import node_time_zone
 from app.logs import configure
@@ -78,13 +79,15 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
         parser.error(f"--timezone {timezone!r} is not an IANA time zone name such as Europe/Paris")
     if (args.certfile is None) != (args.keyfile is None):
         parser.error("--certfile and --keyfile go together")
-    tokens = [t.strip() for t in os.environ.get("EDGE_VOICE_API_TOKENS", "").split(",") if t.strip()]
-    if args.api_token_file is not None:
-        try:
-            lines = args.api_token_file.read_text().splitlines()
-        except OSError as exc:
-            parser.error(f"cannot read --api-token-file: {exc.strerror}")
-        tokens += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    try:
+        tokens = parse_api_tokens(os.environ.get("EDGE_VOICE_API_TOKENS", "").replace(",", "\n"),
+                                  "EDGE_VOICE_API_TOKENS")
+        if args.api_token_file is not None:
+            tokens += parse_api_tokens(args.api_token_file.read_text(), "--api-token-file")
+    except OSError as exc:
+        parser.error(f"cannot read --api-token-file: {exc.strerror}")
+    except ValueError as exc:
+        parser.error(str(exc))
     secret = os.environ.get("EDGE_VOICE_TOKEN_SECRET", "").encode() or None
     if not tokens and secret is None and not _is_loopback(args.host):
         if not args.insecure:

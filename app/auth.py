@@ -124,6 +124,25 @@ def token_from(request: Request) -> str | None:
     return values[0] if values else None
 
 
+MIN_TOKEN_CHARS = 16
+"""Shortest static token a node accepts (``new_api_token`` makes 43 characters)."""
+
+
+def parse_api_tokens(text: str, source: str) -> list[str]:
+    """Static tokens, one per line of ``text`` (``source`` names it in errors): blank lines and
+    comments (``#``, also indented) are skipped; raises ValueError for a token shorter than
+    ``MIN_TOKEN_CHARS``, naming its line, never its value."""
+    tokens = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        token = line.strip()
+        if not token or token.startswith("#"):
+            continue
+        if len(token) < MIN_TOKEN_CHARS:
+            raise ValueError(f"{source} line {number}: a token must have at least {MIN_TOKEN_CHARS} characters")
+        tokens.append(token)
+    return tokens
+
+
 def new_api_token() -> str:
     """A fresh random static token (print it once, store it in the token file)."""
     return secrets.token_urlsafe(32)

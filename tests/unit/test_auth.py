@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from websockets.datastructures import Headers
 from websockets.http11 import Request
 
-from app.auth import Authenticator, AuthError, Grant, mint_token, token_from
+from app.__main__ import parse_settings
+from app.auth import Authenticator, AuthError, Grant, mint_token, parse_api_tokens, token_from
 
 SECRET = b"node-secret"
 
@@ -78,3 +81,29 @@ def test_missing_token_message_does_not_echo_anything_secret() -> None:
     with pytest.raises(AuthError) as info:
         Authenticator(["s3cret"]).check(Request("/ws", Headers()))
     assert "s3cret" not in str(info.value)
+
+
+def test_token_file_skips_comments_and_blank_lines_even_indented() -> None:
+    text = "# desktop clients\n   # an indented comment is a comment\n\n  static-desktop-token-0123456789  \n"
+    assert parse_api_tokens(text, "tokens.txt") == ["static-desktop-token-0123456789"]
+
+
+def test_a_short_token_is_refused_by_line_without_showing_it() -> None:
+    with pytest.raises(ValueError, match=r"tokens.txt line 2: a token must have at least 16 characters") as info:
+        parse_api_tokens("# ok\nhunter2\n", "tokens.txt")
+    assert "hunter2" not in str(info.value)
+
+
+def test_the_node_refuses_to_start_with_a_short_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("EDGE_VOICE_API_TOKENS", raising=False)
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("  # comment\nshort\n")
+    with pytest.raises(SystemExit) as exit_info:
+        parse_settings(["--api-token-file", str(tokens)])
+    assert exit_info.value.code == 2 and "line 2: a token must have at least 16 characters" in capsys.readouterr().err
+    monkeypatch.setenv("EDGE_VOICE_API_TOKENS", "a-long-enough-token-0123,tiny")
+    with pytest.raises(SystemExit):
+        parse_settings([])
+    monkeypatch.setenv("EDGE_VOICE_API_TOKENS", "a-long-enough-token-0123, another-long-token-4567")
+    assert parse_settings([]).api_tokens == ("a-long-enough-token-0123", "another-long-token-4567")

@@ -33,12 +33,33 @@ def json_response(status: HTTPStatus, payload: Any) -> Response:
     return _response(status, json.dumps(payload).encode(), "application/json")
 
 
+MAX_PATH_CHARS = 2048
+_SINGLE_HEADERS = ("Upgrade", "Host", "Origin", "Authorization", "Sec-WebSocket-Protocol")
+"""Headers a request may carry once: two of them are ambiguous (and looking one up raises)."""
+
+
+def malformed(request: Request) -> str | None:
+    """Why no route should see ``request`` (answered 400): a control character (a NUL) in its
+    path, a path over ``MAX_PATH_CHARS``, or a header that must be single given twice; None when
+    it is sound."""
+    if len(request.path) > MAX_PATH_CHARS:
+        return "path too long"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in request.path):
+        return "control character in the path"
+    doubled = [name for name in _SINGLE_HEADERS if len(request.headers.get_all(name)) > 1]
+    return f"{doubled[0]} header given more than once" if doubled else None
+
+
 def static_file(web_root: Path, url_path: str) -> Response:
     """Serve ``url_path`` from ``web_root`` (``/`` is index.html); 404 outside it or when missing."""
     relative = url_path.split("?", 1)[0].lstrip("/") or "index.html"
     root = web_root.resolve()
-    target = (root / relative).resolve()
-    if not target.is_relative_to(root) or not target.is_file():
+    try:
+        target = (root / relative).resolve()
+        found = target.is_relative_to(root) and target.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL: no such file
+        found = False
+    if not found:
         return json_response(HTTPStatus.NOT_FOUND, {"error": "not_found", "path": url_path[:200]})
     content_type = _TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     if content_type.startswith("text/"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 import ssl
@@ -20,7 +21,7 @@ from app.auth import SUBPROTOCOL, Authenticator, AuthError, Grant
 from app.config import ServerSettings
 from app.connection import Connection
 from app.engine import Engine
-from app.http_routes import json_response, route, text_response
+from app.http_routes import json_response, malformed, route, text_response
 from app.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from app.models import ModelError
 from app.node import Node
@@ -63,7 +64,28 @@ class EdgeServer:
         return len(self.active) >= self.settings.max_sessions
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        problem = malformed(request)
+        if problem is not None:
+            log.info("HTTP request refused: %s", problem)
+            return json_response(HTTPStatus.BAD_REQUEST, {"error": "bad_request", "message": problem})
+        if request.method not in ("GET", "HEAD"):
+            refused = json_response(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "method_not_allowed"})
+            refused.headers["Allow"] = "GET, HEAD"
+            return refused
+        response = self._answer(connection, request)
+        if response is not None and request.method == "HEAD":
+            response = dataclasses.replace(response, body=b"")  # the headers (Content-Length too), no body
+        return response
+
+    def _answer(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
+        if path in ("/info", "/metrics") and self.auth.enabled:
+            # What the node runs and how busy it is is for its operators (Prometheus sends a
+            # static token as a bearer header); health and readiness stay open to load balancers.
+            try:
+                self.auth.check(request)
+            except AuthError as exc:
+                return json_response(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized", "message": str(exc)})
         if path == "/readyz":
             # A load balancer stops sending new sessions here while full or draining.
             if self.node.draining:

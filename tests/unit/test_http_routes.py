@@ -8,7 +8,7 @@ import pytest
 from websockets.datastructures import Headers
 from websockets.http11 import Request
 
-from app.http_routes import origin_allowed, route
+from app.http_routes import malformed, origin_allowed, route
 
 
 def request(path: str, **headers: str) -> Request:
@@ -52,3 +52,14 @@ def test_static_files_and_traversal(tmp_path: Path) -> None:
 def test_healthz_and_info(tmp_path: Path) -> None:
     assert route(request("/healthz"), tmp_path, dict).body == b'{"status": "ok"}'
     assert route(request("/info"), tmp_path, lambda: {"x": 1}).body == b'{"x": 1}'
+
+
+def test_requests_that_crashed_the_handler_get_a_clear_answer(tmp_path: Path) -> None:
+    # Once: 500 and a traceback each (a path segment too long for the file system, a NUL, two Upgrades).
+    long_name = route(request("/" + "a" * 300), tmp_path, dict)
+    assert long_name is not None and long_name.status_code == 404
+    assert malformed(request("/a\x00b")) == "control character in the path"
+    assert malformed(request("/" + "a" * 3000)) == "path too long"
+    doubled = Request("/ws", Headers([("Upgrade", "websocket"), ("Upgrade", "websocket")]))
+    assert malformed(doubled) == "Upgrade header given more than once"
+    assert malformed(request("/index.html", Host="edge:1")) is None

@@ -37,6 +37,9 @@ from app.tools import Timer, ToolContext
 
 log = logging.getLogger(__name__)
 
+EARLY_LIMIT = 64
+"""Client messages (text or 20 ms audio frames' worth) held while a resumed session's history loads."""
+
 
 class Session:
     """One conversation: handshake, audio intake, endpointing, turns and history."""
@@ -68,6 +71,8 @@ class Session:
         self._alerts = Alerts(self._turns, self._timers, self._out)
         self._timezone = ""
         """The user's IANA time zone from ``hello`` ("" = the node's)."""
+        self._early: list[tuple[p.Message | bytes, float]] = []
+        """What the client sent after ``hello`` while the store was still loading its history."""
         self._node_timezone = node_timezone
 
     @property
@@ -157,7 +162,7 @@ class Session:
             raise p.ProtocolError(p.ErrorCode.AUDIO_BEFORE_HELLO, "send 'hello' before audio",
                                   p.CloseCode.POLICY_VIOLATION)
         if self.phase is Phase.RESUMING:
-            log.debug("audio before 'ready' of a resumed session dropped")
+            self._hold(data, now)
             return
         for frame in self._intake.frames(data, now):
             voiced = self._gate.passes(frame, self._vad.is_speech(frame))
@@ -169,7 +174,19 @@ class Session:
         message = p.decode_client_message(text)
         if isinstance(message, p.Hello):
             self._hello(message)
-            return
+        elif self.phase is Phase.RESUMING:
+            self._hold(message, now)
+        else:
+            self._on_message(message, now)
+
+    def _hold(self, item: p.Message | bytes, now: float) -> None:
+        """Keep what arrives between ``hello`` and ``ready`` (the store is loading) for ``_open``."""
+        if len(self._early) >= EARLY_LIMIT:
+            raise p.ProtocolError(p.ErrorCode.RATE_LIMITED, f"more than {EARLY_LIMIT} messages before 'ready'",
+                                  p.CloseCode.POLICY_VIOLATION)
+        self._early.append((item, now))
+
+    def _on_message(self, message: p.Message, now: float) -> None:
         if self.phase is not Phase.OPEN:
             raise p.ProtocolError(p.ErrorCode.HELLO_REQUIRED, f"send 'hello' before {message.type!r}",
                                   p.CloseCode.POLICY_VIOLATION)
@@ -224,3 +241,9 @@ class Session:
         self._out.send(self._handshake.open(resumed=resumed))
         if self._timers.pending:
             self._timers.announce()  # after 'ready'; ones that came due while away ring at once
+        early, self._early = self._early, []
+        for item, at in early:  # in the order they came, as if they had come now
+            if isinstance(item, bytes):
+                self._on_audio(item, at)
+            else:
+                self._on_message(item, at)

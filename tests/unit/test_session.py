@@ -14,6 +14,7 @@ from app.config import EndpointSettings, ReplySettings
 from app.conversation import (
     CancelTurn,
     CloseConnection,
+    LoadSession,
     ReplySpeech,
     ReplyText,
     Send,
@@ -587,3 +588,30 @@ def test_a_refusal_or_a_repeated_reply_stays_out_of_the_history() -> None:
 ])
 def test_what_adds_nothing(question: str, reply: str, kept_out: bool) -> None:
     assert adds_nothing(reply, question) is kept_out
+
+
+# ---------------------------------------------------------------- resuming
+
+
+def test_what_comes_between_hello_and_ready_waits_for_ready_instead_of_closing() -> None:
+    session = new_session()
+    sid = "abcdefghijklmnopqrstuv"
+    effects = session.receive_text(p.Hello(session_id=sid).encode(), 0.0)
+    assert of(effects, LoadSession) and not messages(effects)
+    assert messages(session.receive_text(p.GetHistory().encode(), 0.0)) == []  # held, not refused
+    assert speak(session, "x" * 3) == []  # audio too: held
+    effects = session.resumed([ChatMessage("user", "Hi."), ChatMessage("assistant", "Hello!")])
+    sent = messages(effects)
+    assert isinstance(sent[0], p.Ready) and sent[0].resumed
+    assert isinstance(sent[1], p.History) and [m["content"] for m in sent[1].messages] == ["Hi.", "Hello!"]
+    assert not of(effects, CloseConnection)
+
+
+def test_a_flood_before_ready_is_refused() -> None:
+    session = new_session()
+    session.receive_text(p.Hello(session_id="abcdefghijklmnopqrstuv").encode(), 0.0)
+    effects: list = []
+    for _ in range(80):
+        effects += session.receive_text(p.GetHistory().encode(), 0.0)
+    assert [m.code for m in messages(effects) if isinstance(m, p.Error)] == [p.ErrorCode.RATE_LIMITED]
+    assert of(effects, CloseConnection)

@@ -65,6 +65,9 @@ class EndpointSettings:
     """How far a client's audio may run ahead of real time (network bursts) before it is cut off."""
     max_frames_per_s: int = 200
     """Binary frames per second a client may send on average (20 ms frames are 50/s)."""
+    max_texts_per_s: int = 20
+    """Text messages per second a client may send on average, in bursts of up to twice that
+    (a client sends a few per turn: ``interrupt``, ``get_history``); beyond it is a flood."""
     vad_aggressiveness: int = 2
     """webrtcvad mode, 0 (least) to 3 (most aggressive at rejecting non-speech)."""
     gate_onset_db: float = 6.0

@@ -2,6 +2,9 @@
 
 Writes of one session go out in order, one at a time, from a small worker. Each carries the
 record's version, so a stale copy (an old node waking up) can never overwrite a newer one.
+Writes waiting their turn are coalesced: a save holds the whole conversation, so only the latest
+waiting save is kept, and a delete makes every write waiting before it moot. At most two writes
+(a delete, then a save) ever wait, however fast a client changes its session.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ class SessionPersistence:
     def __init__(self, store: SessionStore, session_id: str) -> None:
         self._store = store
         self._record = SessionRecord(session_id)
-        self._queue: asyncio.Queue[SaveSession | DeleteSession | None] = asyncio.Queue()
+        self._waiting: list[SaveSession | DeleteSession] = []
+        self._wake = asyncio.Event()
+        self._closing = False
         self._worker: asyncio.Task[None] | None = None
 
     async def load(self, session_id: str) -> SessionRecord | None:
@@ -35,20 +40,40 @@ class SessionPersistence:
         return record
 
     def submit(self, change: SaveSession | DeleteSession) -> None:
-        """Queue a write; writes of this session happen in order."""
+        """Queue a write (coalesced, see the module docstring); writes of this session happen in order."""
+        if isinstance(change, DeleteSession):
+            self._waiting = [change]
+        elif self._waiting and isinstance(self._waiting[-1], SaveSession):
+            self._waiting[-1] = change
+        else:
+            self._waiting.append(change)
+        self._wake.set()
         if self._worker is None:
             self._worker = asyncio.create_task(self._run(), name="session-store")
-        self._queue.put_nowait(change)
+
+    @property
+    def waiting(self) -> int:
+        """Writes queued and not started."""
+        return len(self._waiting)
 
     async def flush(self) -> None:
         """Wait until every queued write is done (at disconnect and drain)."""
         if self._worker is not None:
-            self._queue.put_nowait(None)
+            self._closing = True
+            self._wake.set()
             await self._worker
             self._worker = None
+            self._closing = False
 
     async def _run(self) -> None:
-        while (change := await self._queue.get()) is not None:
+        while True:
+            await self._wake.wait()
+            if not self._waiting:
+                self._wake.clear()
+                if self._closing:
+                    return
+                continue
+            change = self._waiting.pop(0)
             try:
                 if isinstance(change, DeleteSession):
                     await asyncio.to_thread(self._store.delete, change.session_id)

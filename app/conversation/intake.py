@@ -9,6 +9,7 @@ import numpy as np
 from app import protocol as p
 from app.audio import FRAME_SAMPLES, INPUT_FORMAT
 from app.config import EndpointSettings
+from app.conversation.rate_limit import TokenBucket
 
 
 class AudioIntake:
@@ -16,13 +17,12 @@ class AudioIntake:
 
     def __init__(self, endpoint: EndpointSettings) -> None:
         self._max_lead_ms = endpoint.max_audio_lead_ms
-        self._max_frames_per_s = endpoint.max_frames_per_s
         self._pending = np.zeros(0, dtype=np.int16)
         self._stream_start: float | None = None
         """Wall-clock time of the first audio frame, to hold the client to real-time pace."""
         self._received_samples = 0
-        self._frame_budget = float(endpoint.max_frames_per_s)
-        self._frame_budget_at = 0.0
+        self._frames = TokenBucket(endpoint.max_frames_per_s, endpoint.max_frames_per_s)
+        """Frame count: refills at max_frames_per_s, holds one second's worth."""
 
     def frames(self, data: bytes, now: float) -> Iterator[np.ndarray]:
         """The whole 20 ms frames completed by ``data`` (received at monotonic time ``now``, in s).
@@ -42,14 +42,10 @@ class AudioIntake:
         """A microphone delivers audio in real time. A client far ahead of real time, or sending
         floods of tiny frames, is misbehaving: it would make the node do unbounded work."""
         if self._stream_start is None:
-            self._stream_start = self._frame_budget_at = now
+            self._stream_start = now
         self._received_samples += samples
         lead_ms = INPUT_FORMAT.samples_to_ms(self._received_samples) - 1000.0 * (now - self._stream_start)
-        # Token bucket for frame count: refills at max_frames_per_s, holds one second's worth.
-        rate = self._max_frames_per_s
-        self._frame_budget = min(rate, self._frame_budget + (now - self._frame_budget_at) * rate) - 1
-        self._frame_budget_at = now
-        if lead_ms > self._max_lead_ms or self._frame_budget < 0:
+        if not self._frames.take(now) or lead_ms > self._max_lead_ms:
             raise p.ProtocolError(
                 p.ErrorCode.RATE_LIMITED,
                 "audio must be streamed in real time (20 ms frames, 16 kHz)",

@@ -28,6 +28,7 @@ from app.conversation.errors import describe
 from app.conversation.handshake import Handshake, Phase
 from app.conversation.history import History
 from app.conversation.intake import AudioIntake
+from app.conversation.rate_limit import TokenBucket
 from app.conversation.timers import SessionTimers
 from app.conversation.turns import Turns
 from app.endpointing import Segmenter
@@ -61,6 +62,7 @@ class Session:
         self._handshake = Handshake(output_format, session_id, bound_session_id)
         self._history = History(reply.history_tokens)
         self._intake = AudioIntake(endpoint)
+        self._texts = TokenBucket(endpoint.max_texts_per_s, 2 * endpoint.max_texts_per_s)
         self._vad = vad
         self._gate = SpeechGate(endpoint)
         self._endpoint = endpoint
@@ -171,6 +173,9 @@ class Session:
         self._alerts.speak_when_quiet(now)
 
     def _on_text(self, text: str | bytes, now: float) -> None:
+        if not self._texts.take(now):
+            raise p.ProtocolError(p.ErrorCode.RATE_LIMITED, f"more than {self._endpoint.max_texts_per_s} text "
+                                  "messages a second", p.CloseCode.POLICY_VIOLATION)
         message = p.decode_client_message(text)
         if isinstance(message, p.Hello):
             self._hello(message)

@@ -611,7 +611,22 @@ def test_a_flood_before_ready_is_refused() -> None:
     session = new_session()
     session.receive_text(p.Hello(session_id="abcdefghijklmnopqrstuv").encode(), 0.0)
     effects: list = []
-    for _ in range(80):
-        effects += session.receive_text(p.GetHistory().encode(), 0.0)
-    assert [m.code for m in messages(effects) if isinstance(m, p.Error)] == [p.ErrorCode.RATE_LIMITED]
+    for i in range(80):  # at 20 a second, within the rate limit: the store is just slow
+        effects += session.receive_text(p.GetHistory().encode(), i * 0.05)
+    errors = [m for m in messages(effects) if isinstance(m, p.Error)]
+    assert [e.code for e in errors] == [p.ErrorCode.RATE_LIMITED] and "before 'ready'" in errors[0].message
+    assert of(effects, CloseConnection)
+
+
+def test_a_flood_of_text_messages_is_refused_and_closed() -> None:
+    session = new_session()
+    hello(session)
+    effects: list = []
+    for i in range(30):  # a busy client: 20 a second is fine
+        effects += session.receive_text(p.GetHistory().encode(), i * 0.05)
+    assert not any(isinstance(m, p.Error) for m in messages(effects))
+    for _ in range(100):  # 35,000 resets a second were once all queued as store writes
+        effects += session.receive_text(p.Reset().encode(), 2.0)
+    errors = [m for m in messages(effects) if isinstance(m, p.Error)]
+    assert [e.code for e in errors] == [p.ErrorCode.RATE_LIMITED] and errors[0].fatal
     assert of(effects, CloseConnection)

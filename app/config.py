@@ -186,7 +186,10 @@ class ServerSettings:
     retry_after_ms: int = 5_000
     """Retry hint given with ``busy``, in ms."""
     idle_timeout_s: float = 60.0
-    """A session that sends nothing (not even silence) for this long is closed."""
+    """A session that sends no audio (not even silence) for this long is closed: text messages
+    and empty frames do not keep a session slot."""
+    hello_timeout_s: float = 10.0
+    """A connection that has not sent ``hello`` this long after opening is closed."""
     max_session_s: float = 4 * 3600.0
     """Longest a session may stay connected."""
     drain_timeout_s: float = 20.0

@@ -32,6 +32,7 @@ from app.conversation import (
     WakeAt,
 )
 from app.conversation.errors import describe
+from app.conversation.handshake import Phase
 from app.logs import SessionLog
 from app.node import Node
 from app.persistence import SessionPersistence
@@ -87,16 +88,24 @@ class Connection:
     async def run(self) -> None:
         """Serve the connection until either side closes it."""
         self._sender = sender = asyncio.create_task(self._send_loop(), name=f"send-{self.session.id[:8]}")
-        ends_at = time.monotonic() + self._settings.max_session_s
+        opened = time.monotonic()
+        ends_at = opened + self._settings.max_session_s
+        idle_at = opened + self._settings.idle_timeout_s
+        hello_by = opened + self._settings.hello_timeout_s
         try:
             while not sender.done():
+                limits = [(ends_at, p.ErrorCode.SESSION_TOO_LONG), (idle_at, p.ErrorCode.IDLE_TIMEOUT)]
+                if self.session.phase is Phase.AWAITING_HELLO:
+                    limits.append((hello_by, p.ErrorCode.HELLO_REQUIRED))
+                deadline, reason = min(limits)
                 try:
-                    timeout = min(self._settings.idle_timeout_s, ends_at - time.monotonic())
-                    message = await asyncio.wait_for(self._ws.recv(), max(0.0, timeout))
+                    message = await asyncio.wait_for(self._ws.recv(), max(0.0, deadline - time.monotonic()))
                 except TimeoutError:
-                    self._time_out(too_long=time.monotonic() >= ends_at)
+                    self._time_out(reason)
                     break
                 now = time.monotonic()
+                if isinstance(message, bytes) and message:
+                    idle_at = now + self._settings.idle_timeout_s  # only audio keeps a session alive
                 if isinstance(message, str):
                     self._apply(self.session.receive_text(message, now))
                 else:
@@ -176,11 +185,11 @@ class Connection:
         else:
             self._apply(self.session.resumed(record.history, record.timers))
 
-    def _time_out(self, *, too_long: bool) -> None:
-        if too_long:
-            code, text = p.ErrorCode.SESSION_TOO_LONG, f"sessions last at most {self._settings.max_session_s:.0f} s"
-        else:
-            code, text = p.ErrorCode.IDLE_TIMEOUT, f"nothing received for {self._settings.idle_timeout_s:.0f} s"
+    def _time_out(self, code: p.ErrorCode) -> None:
+        settings = self._settings
+        text = {p.ErrorCode.HELLO_REQUIRED: f"no 'hello' within {settings.hello_timeout_s:.0f} s",
+                p.ErrorCode.SESSION_TOO_LONG: f"sessions last at most {settings.max_session_s:.0f} s",
+                p.ErrorCode.IDLE_TIMEOUT: f"no audio received for {settings.idle_timeout_s:.0f} s"}[code]
         self.log.info("closing: %s", code)
         self._apply([Send(p.Error(code=code, message=text + "; reconnect to go on", fatal=True)),
                      CloseConnection(p.CloseCode.NORMAL, code)])

@@ -378,6 +378,35 @@ def test_idle_client_is_closed(make_node: Callable[..., Node]) -> None:
     run(test)
 
 
+def test_empty_frames_and_text_do_not_hold_a_session_slot(make_node: Callable[..., Node]) -> None:
+    node = make_node(settings={"idle_timeout_s": 0.4})
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        for _ in range(6):  # 0.6 s of keep-alive tricks: a 0-byte frame, a get_history
+            served.ws.feed(b"", p.GetHistory())
+            await asyncio.sleep(0.1)
+        await asyncio.wait_for(served.task, 3)
+        errors = served.ws.of(p.Error)
+        assert [e.code for e in errors][-1:] == ["idle_timeout"] and "no audio" in errors[-1].message
+
+    run(test)
+
+
+def test_a_connection_that_never_says_hello_is_closed(make_node: Callable[..., Node]) -> None:
+    node = make_node(settings={"hello_timeout_s": 0.2, "idle_timeout_s": 30.0})
+
+    async def test() -> None:
+        served = Served(node)
+        await asyncio.wait_for(served.task, 3)
+        (error,) = served.ws.of(p.Error)
+        assert error.code == "hello_required" and error.fatal
+        assert served.ws.closed == (1000, "hello_required")
+
+    run(test)
+
+
 # ---------------------------------------------------------------- timers
 
 

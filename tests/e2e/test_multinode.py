@@ -6,6 +6,7 @@ import asyncio
 import json
 import signal
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from app import protocol as p
 from client.audio_files import read_mono
 from client.connection import ClientSession
 from tests.conftest import ServerProcess, start_server
-from tests.services import Nginx, RedisServer
+from tests.services import Nginx, RedisServer, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -124,3 +125,19 @@ def test_conversation_continues_on_another_node_after_its_node_dies(
     assert [m["role"] for m in after[2:]] == ["user", "assistant"]
     survivor = [n for n in nodes if n.process.poll() is None]
     assert len(survivor) == 1
+
+
+def test_the_shipped_nginx_config_never_logs_a_token_from_the_query(tmp_path: Path) -> None:
+    lb = Nginx(tmp_path, [f"127.0.0.1:{free_port()}"])  # no node behind it: 502, and a log line all the same
+    try:
+        url = f"http://127.0.0.1:{lb.port}/?token=secret-token-0123456789"
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url, timeout=10)
+        log = tmp_path / "nginx-access.log"
+        deadline = time.monotonic() + 5
+        while not (log.exists() and log.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        text = log.read_text()
+        assert '"GET / HTTP/1.1" 502' in text and "secret-token" not in text and "token=" not in text
+    finally:
+        lb.stop()

@@ -26,6 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from websockets.http11 import Request
 
+from app.store.base import validate_session_id
+
 SUBPROTOCOL = "edgevoice.v1"
 """The subprotocol the server selects when a browser offers ``[SUBPROTOCOL, "bearer.<token>"]``."""
 _PREFIX = "ev1"
@@ -53,10 +55,11 @@ def _unb64(text: str) -> bytes:
 
 
 def mint_token(secret: bytes, ttl_s: float, *, session_id: str | None = None, now: float | None = None) -> str:
-    """A signed token valid for ``ttl_s`` seconds, optionally bound to one session id."""
+    """A signed token valid for ``ttl_s`` seconds, optionally bound to one session id (raises
+    ``InvalidSessionId``, a ValueError, for an id no session can have, such as an e-mail address)."""
     payload: dict[str, object] = {"exp": int((now if now is not None else time.time()) + ttl_s)}
     if session_id is not None:
-        payload["sid"] = session_id
+        payload["sid"] = validate_session_id(session_id)
     body = f"{_PREFIX}.{_b64(json.dumps(payload, separators=(',', ':')).encode())}"
     signature = hmac.new(secret, body.encode(), hashlib.sha256).digest()
     return f"{body}.{_b64(signature)}"
@@ -168,7 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     if not secret:
         print("error: set EDGE_VOICE_TOKEN_SECRET to the nodes' signing secret", file=sys.stderr)
         return 2
-    print(mint_token(secret.encode(), args.ttl, session_id=args.session_id))
+    try:
+        print(mint_token(secret.encode(), args.ttl, session_id=args.session_id))
+    except ValueError as exc:
+        print(f"error: --session-id: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -54,6 +54,11 @@ class Handshake:
             )
         self.pipeline = hello.pipeline
         if self._bound is not None:
+            try:
+                validate_session_id(self._bound)  # a token minted for an id no session can have
+            except InvalidSessionId as exc:
+                raise p.ProtocolError(p.ErrorCode.INVALID_SESSION_ID, f"this token's session: {exc}",
+                                      p.CloseCode.POLICY_VIOLATION) from None
             if hello.session_id not in (None, self._bound):
                 raise p.ProtocolError(p.ErrorCode.FORBIDDEN, "this token is for another session",
                                       p.CloseCode.POLICY_VIOLATION)

@@ -107,3 +107,9 @@ def test_the_node_refuses_to_start_with_a_short_token(tmp_path: Path, monkeypatc
         parse_settings([])
     monkeypatch.setenv("EDGE_VOICE_API_TOKENS", "a-long-enough-token-0123, another-long-token-4567")
     assert parse_settings([]).api_tokens == ("a-long-enough-token-0123", "another-long-token-4567")
+
+
+def test_a_token_cannot_be_minted_for_an_id_no_session_can_have() -> None:
+    with pytest.raises(ValueError, match="a session id must be"):
+        mint_token(SECRET, 60, session_id="alice@example.com")
+    assert mint_token(SECRET, 60, session_id="abcdefghijklmnopqrstuv")

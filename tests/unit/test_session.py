@@ -630,3 +630,13 @@ def test_a_flood_of_text_messages_is_refused_and_closed() -> None:
     errors = [m for m in messages(effects) if isinstance(m, p.Error)]
     assert [e.code for e in errors] == [p.ErrorCode.RATE_LIMITED] and errors[0].fatal
     assert of(effects, CloseConnection)
+
+
+def test_a_token_bound_to_a_malformed_session_id_is_refused_at_hello() -> None:
+    # Once: 'ready' reported "alice@example.com" while the history went under a hidden random id.
+    session = Session(vad=LevelVad(), output_format=OUT, endpoint=EndpointSettings(), reply=ReplySettings(),
+                      bound_session_id="alice@example.com")
+    effects = session.receive_text(p.Hello().encode(), 0.0)
+    (error,) = [m for m in messages(effects) if isinstance(m, p.Error)]
+    assert error.code == p.ErrorCode.INVALID_SESSION_ID and error.fatal
+    assert not any(isinstance(m, p.Ready) for m in messages(effects)) and of(effects, CloseConnection)

@@ -77,6 +77,8 @@ class SqliteStore:
         self._conn = conn
         try:
             with self._cursor() as cur:
+                # Deleted text is overwritten in the file, not left in free pages.
+                cur.execute("PRAGMA secure_delete=ON")
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
                 cur.executescript(_SCHEMA)
@@ -88,6 +90,8 @@ class SqliteStore:
         except BaseException:
             self.close()
             raise
+        self._sweeper: threading.Timer | None = None
+        self._schedule_sweep()
 
     @property
     def ttl_s(self) -> float:
@@ -140,14 +144,35 @@ class SqliteStore:
             live = cur.rowcount == 1
             if not live:
                 cur.execute("DELETE FROM sessions WHERE session_id = ?", (session_id,))
+            _checkpoint(cur)  # "forget" also empties the write-ahead log of the words
         return live
 
     def purge_expired(self) -> int:
-        """Delete expired rows now; how many."""
+        """Delete expired rows now and empty the write-ahead log (old versions of every record:
+        a reset conversation's words, too); how many rows."""
         now = self._clock()
         with self._cursor() as cur:
             self._next_purge = now + PURGE_INTERVAL_S
-            return cur.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,)).rowcount
+            purged = cur.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,)).rowcount
+            _checkpoint(cur)
+        return purged
+
+    def _schedule_sweep(self) -> None:
+        """Purge every ``PURGE_INTERVAL_S`` on a daemon thread, also when no session saves."""
+        self._sweeper = threading.Timer(PURGE_INTERVAL_S, self._sweep)
+        self._sweeper.daemon = True
+        self._sweeper.start()
+
+    def _sweep(self) -> None:
+        try:
+            purged = self.purge_expired()
+        except StoreError as exc:
+            log.warning("session database sweep failed: %s", exc)
+        else:
+            if purged:
+                log.debug("purged %d expired sessions", purged)
+        if self._conn is not None:
+            self._schedule_sweep()
 
     def ping(self) -> bool:
         try:
@@ -158,6 +183,14 @@ class SqliteStore:
             return False
 
     def close(self) -> None:
+        sweeper = getattr(self, "_sweeper", None)  # None: the database never opened properly
+        if sweeper is not None:
+            sweeper.cancel()
+        if sweeper is not None and self._conn is not None:
+            try:
+                self.purge_expired()  # nothing expired outlives the node in its file
+            except StoreError as exc:
+                log.warning("session database purge at close failed: %s", exc)
         with self._lock:
             conn, self._conn = self._conn, None
         if conn is not None:
@@ -184,3 +217,8 @@ class SqliteStore:
                 raise StoreError(f"session database: {exc}") from exc
             finally:
                 cur.close()
+
+
+def _checkpoint(cur: sqlite3.Cursor) -> None:
+    """Copy the write-ahead log into the database and truncate it (a reader in the way only delays it)."""
+    cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()

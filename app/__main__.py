@@ -44,6 +44,9 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                         help="browser origin allowed to connect, e.g. https://app.example.com "
                              "(repeatable; default: the server's own host only; '*' allows any)")
+    parser.add_argument("--server-name", action="append", default=[], metavar="NAME",
+                        help="host name browsers reach this node by, e.g. edge.example.com (repeatable; "
+                             "default: loopback names and the bind address or this machine's names)")
     parser.add_argument("--timezone", default=None, metavar="IANA",
                         help="time zone for users who do not send theirs, e.g. Europe/Paris (default: this machine's)")
     parser.add_argument("--history-tokens", type=int, default=defaults.reply.history_tokens,
@@ -104,7 +107,8 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     return replace(defaults, endpoint=endpoint, reply=reply, host=args.host, port=args.port, log_level=args.log_level,
                    timezone=timezone,
                    log_format=args.log_format, models=models,
-                   allowed_origins=tuple(args.allow_origin), max_sessions=args.max_sessions,
+                   allowed_origins=tuple(args.allow_origin), server_names=tuple(args.server_name),
+                   max_sessions=args.max_sessions,
                    drain_timeout_s=args.drain_timeout, store_url=args.store, session_ttl_s=args.session_ttl,
                    idle_timeout_s=args.idle_timeout, api_tokens=tuple(tokens), token_secret=secret,
                    certfile=args.certfile, keyfile=args.keyfile)

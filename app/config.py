@@ -204,3 +204,7 @@ class ServerSettings:
     """TLS private key (PEM)."""
     allowed_origins: tuple[str, ...] = ()
     """Browser origins allowed to open a websocket; empty means the server's own host only."""
+    server_names: tuple[str, ...] = ()
+    """Host names (or addresses) browsers reach this node by, for its own pages (``--server-name``);
+    loopback names always count; empty: also the bind address, or this machine's names and
+    addresses when bound to all interfaces."""

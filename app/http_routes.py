@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mimetypes
+import socket
 from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
@@ -67,21 +69,54 @@ def static_file(web_root: Path, url_path: str) -> Response:
     return _response(HTTPStatus.OK, target.read_bytes(), content_type)
 
 
-def origin_allowed(origin: str | None, host: str | None, allowed: tuple[str, ...]) -> bool:
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def own_names(bind_host: str, server_names: tuple[str, ...] = ()) -> frozenset[str]:
+    """The names a browser may reach this node by: loopback names, and ``server_names`` when
+    given, else the bind address, or this machine's names and addresses for a wildcard bind."""
+    names = set(LOOPBACK_NAMES) | {n.lower().strip("[]") for n in server_names}
+    if server_names:
+        return frozenset(names)
+    if bind_host not in ("", "0.0.0.0", "::"):
+        return frozenset(names | {bind_host.lower().strip("[]")})
+    machine = {socket.gethostname().lower(), socket.getfqdn().lower()}
+    with contextlib.suppress(OSError):  # no resolvable name: --server-name says it
+        machine |= {str(info[4][0]).lower() for info in socket.getaddrinfo(socket.gethostname(), None)}
+    return frozenset(names | machine)
+
+
+def host_name(host: str | None) -> str | None:
+    """The name in a Host header ("edge:8765" -> "edge", "[::1]:8765" -> "::1"), lowercased."""
+    if not host:
+        return None
+    try:
+        return urlsplit(f"//{host}").hostname
+    except ValueError:
+        return None
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: tuple[str, ...],
+                   own_names: frozenset[str] = LOOPBACK_NAMES) -> bool:
     """Browser cross-site check. No Origin header (a native client) is allowed; with no allowlist
-    the page must come from the same host:port it connects to; "*" allows any origin."""
+    the page must come from the same host:port it connects to, and that host must be one of the
+    node's ``own_names`` (both headers come from the browser: a DNS-rebound evil.example names
+    itself in both); "*" allows any origin."""
     if origin is None:
         return True
     if "*" in allowed or origin in allowed:
         return True
-    return not allowed and host is not None and urlsplit(origin).netloc.lower() == host.lower()
+    if allowed or host is None or urlsplit(origin).netloc.lower() != host.lower():
+        return False
+    return host_name(host) in own_names
 
 
 def route(request: Request, web_root: Path, info: Callable[[], dict[str, Any]],
-          allowed_origins: tuple[str, ...] = ()) -> Response | None:
+          allowed_origins: tuple[str, ...] = (), own_names: frozenset[str] = LOOPBACK_NAMES) -> Response | None:
     """Answer plain HTTP requests; return None to let a websocket upgrade go ahead."""
     if request.headers.get("Upgrade", "").lower() == "websocket":
-        if not origin_allowed(request.headers.get("Origin"), request.headers.get("Host"), allowed_origins):
+        if not origin_allowed(request.headers.get("Origin"), request.headers.get("Host"), allowed_origins,
+                              own_names):
             return json_response(HTTPStatus.FORBIDDEN, {"error": "origin_not_allowed"})
         return None
     path = request.path.split("?", 1)[0]

@@ -21,7 +21,7 @@ from app.auth import SUBPROTOCOL, Authenticator, AuthError, Grant
 from app.config import ServerSettings
 from app.connection import Connection
 from app.engine import Engine
-from app.http_routes import json_response, malformed, route, text_response
+from app.http_routes import json_response, malformed, own_names, route, text_response
 from app.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from app.models import ModelError
 from app.node import Node
@@ -42,6 +42,7 @@ class EdgeServer:
         self.active: set[Connection] = set()
         self._rolling_out = False
         self.auth = Authenticator(settings.api_tokens, settings.token_secret)
+        self._own_names = own_names(settings.host, settings.server_names)
         self._grants: weakref.WeakKeyDictionary[ServerConnection, Grant] = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------------ HTTP
@@ -102,7 +103,7 @@ class EdgeServer:
                 self.node.metrics.rejected.labels("unauthorized").inc()
                 log.info("websocket refused: %s", exc)  # the message never contains the token
                 return json_response(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized", "message": str(exc)})
-        return route(request, self.settings.web_root, self.info, self.settings.allowed_origins)
+        return route(request, self.settings.web_root, self.info, self.settings.allowed_origins, self._own_names)
 
     # ------------------------------------------------------------------ websocket
 

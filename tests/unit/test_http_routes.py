@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 from websockets.datastructures import Headers
 from websockets.http11 import Request
 
-from app.http_routes import malformed, origin_allowed, route
+from app.http_routes import malformed, origin_allowed, own_names, route
 
 
 def request(path: str, **headers: str) -> Request:
@@ -27,7 +28,20 @@ def request(path: str, **headers: str) -> Request:
     ],
 )
 def test_origin_allowlist(origin: str | None, host: str, allowed: tuple[str, ...], ok: bool) -> None:
-    assert origin_allowed(origin, host, allowed) is ok
+    assert origin_allowed(origin, host, allowed, frozenset({"edge"})) is ok
+
+
+def test_a_dns_rebound_name_is_not_the_node_although_origin_and_host_agree() -> None:
+    # evil.example resolved to this node's address: the browser sends both headers as evil.example.
+    names = own_names("127.0.0.1")
+    assert not origin_allowed("http://evil.example:8765", "evil.example:8765", (), names)
+    assert origin_allowed("http://127.0.0.1:8765", "127.0.0.1:8765", (), names)
+    assert origin_allowed("http://localhost:8765", "localhost:8765", (), names)
+    assert origin_allowed("http://[::1]:8765", "[::1]:8765", (), names)
+    named = own_names("0.0.0.0", ("Edge.Example.com",))
+    assert origin_allowed("https://edge.example.com", "edge.example.com", (), named)
+    assert not origin_allowed("http://evil.example", "evil.example", (), named)
+    assert socket.gethostname().lower() in own_names("0.0.0.0")  # a wildcard bind: this machine's names
 
 
 def test_cross_site_websocket_is_refused_with_403(tmp_path: Path) -> None:
@@ -36,7 +50,8 @@ def test_cross_site_websocket_is_refused_with_403(tmp_path: Path) -> None:
 
 
 def test_same_host_websocket_goes_ahead(tmp_path: Path) -> None:
-    assert route(request("/ws", Upgrade="websocket", Origin="http://edge:1", Host="edge:1"), tmp_path, dict) is None
+    same = request("/ws", Upgrade="websocket", Origin="http://edge:1", Host="edge:1")
+    assert route(same, tmp_path, dict, (), frozenset({"edge"})) is None
 
 
 def test_static_files_and_traversal(tmp_path: Path) -> None:

@@ -64,3 +64,23 @@ def test_info_and_metrics_need_the_token_when_tokens_are_configured() -> None:
             assert (await http(url, get("/readyz")))[0] == 200
 
     run(main)
+
+
+def test_a_dns_rebound_page_cannot_open_a_websocket() -> None:
+    upgrade = ("Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13",
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==")
+
+    def handshake(host: str, origin: str) -> bytes:
+        return "\r\n".join(["GET /ws HTTP/1.1", f"Host: {host}", f"Origin: {origin}", *upgrade, "", ""]).encode()
+
+    async def main() -> None:
+        async with edge_server() as (_, url):
+            port = url.removeprefix("ws://").split("/")[0].split(":")[1]
+            status, _, body = await http(url, handshake(f"evil.example:{port}", f"http://evil.example:{port}"))
+            assert status == 403 and b"origin_not_allowed" in body
+            reader, writer = await asyncio.open_connection("127.0.0.1", int(port))
+            writer.write(handshake(f"127.0.0.1:{port}", f"http://127.0.0.1:{port}"))
+            assert (await reader.readline()).startswith(b"HTTP/1.1 101")  # the node's own page may
+            writer.close()
+
+    run(main)

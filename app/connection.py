@@ -38,6 +38,7 @@ from app.node import Node
 from app.persistence import SessionPersistence
 from app.send_queue import CloseFrame, SendQueue
 from app.stages.vad import WebRtcVad
+from app.store import CorruptRecord
 from app.turn_runner import run_turn
 
 log = logging.getLogger(__name__)
@@ -178,8 +179,12 @@ class Connection:
         self._apply(self.session.wake(time.time(), time.monotonic()))
 
     async def _resume(self, session_id: str) -> None:
-        record = await self._persistence.load(session_id)
         self.log = SessionLog(log, {"session": session_id[:8]})
+        try:
+            record = await self._persistence.load(session_id)
+        except CorruptRecord:
+            self._apply(self.session.resumed(None, unreadable=True))
+            return
         if record is None:
             self._apply(self.session.resumed(None))
         else:

@@ -13,7 +13,7 @@ import asyncio
 import logging
 
 from app.conversation.effects import DeleteSession, SaveSession
-from app.store import SessionRecord, SessionStore, StaleWrite, StoreError
+from app.store import CorruptRecord, SessionRecord, SessionStore, StaleWrite, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,18 @@ class SessionPersistence:
         self._worker: asyncio.Task[None] | None = None
 
     async def load(self, session_id: str) -> SessionRecord | None:
-        """The stored record of ``session_id``, or None if unknown or expired."""
+        """The stored record of ``session_id``, or None if unknown or expired. Raises
+        ``CorruptRecord`` for a record that cannot be read, after deleting it (it could never be
+        resumed nor forgotten otherwise)."""
         try:
             record = await asyncio.to_thread(self._store.load, session_id)
+        except CorruptRecord:
+            log.warning("stored session record unreadable: deleted")
+            try:
+                await asyncio.to_thread(self._store.delete, session_id)
+            except StoreError as exc:
+                log.warning("could not delete the unreadable record: %s", type(exc).__name__)
+            raise
         except StoreError as exc:
             log.warning("session store failed on load: %s", type(exc).__name__)
             return None

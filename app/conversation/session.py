@@ -116,10 +116,11 @@ class Session:
         return self._guarded(self._on_audio, data, now)
 
     def resumed(self, history: Sequence[ChatMessage] | None,
-                timers: Sequence[Mapping[str, object]] = ()) -> list[Effect]:
+                timers: Sequence[Mapping[str, object]] = (), *, unreadable: bool = False) -> list[Effect]:
         """The store's answer to ``LoadSession``: the stored history (None if unknown or expired)
-        and pending timers."""
-        return self._guarded(self._on_resumed, history, timers)
+        and pending timers; ``unreadable``: the record was corrupt (and is deleted): the session
+        opens empty under its id, and the client is told."""
+        return self._guarded(self._on_resumed, history, timers, unreadable)
 
     def wake(self, now_s: float, now: float) -> list[Effect]:
         """The time a ``WakeAt`` asked for has come (Unix ``now_s``, monotonic ``now``): ring what is due."""
@@ -230,8 +231,14 @@ class Session:
         else:
             self._open(resumed=False)
 
-    def _on_resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]]) -> None:
+    def _on_resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]],
+                    unreadable: bool = False) -> None:
         if self.phase is not Phase.RESUMING:
+            return
+        if unreadable:
+            self._open(resumed=False)
+            self._out.send(p.Error(code=p.ErrorCode.SESSION_UNREADABLE, message="the stored conversation could "
+                                   "not be read and was deleted; this session starts empty"))
             return
         resumed = self._handshake.resumed(history is not None)
         if resumed and history is not None:

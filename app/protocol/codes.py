@@ -49,6 +49,7 @@ class ErrorCode(enum.StrEnum):
     SESSION_TOO_LONG = "session_too_long"
     FORBIDDEN = "forbidden"
     SESSION_NOT_FOUND = "session_not_found"
+    SESSION_UNREADABLE = "session_unreadable"
     INVALID_SESSION_ID = "invalid_session_id"
     INTERNAL = "internal"
 

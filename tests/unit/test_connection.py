@@ -22,6 +22,7 @@ from app.connection import Connection
 from app.engine import Engine
 from app.node import Node
 from app.stages.base import StageError
+from app.store import CorruptRecord
 from tests.fakes import FakeWebSocket, fake_engine, fake_node, silent_frames, voiced_frames
 
 DELTAS = ["Sure, ", "it ", "is ", "noon ", "now. ", "The ", "sun ", "is ", "high."]
@@ -403,6 +404,33 @@ def test_a_connection_that_never_says_hello_is_closed(make_node: Callable[..., N
         (error,) = served.ws.of(p.Error)
         assert error.code == "hello_required" and error.fatal
         assert served.ws.closed == (1000, "hello_required")
+
+    run(test)
+
+
+def test_a_corrupt_stored_record_is_deleted_and_the_session_opens_empty(make_node: Callable[..., Node]) -> None:
+    node = make_node()
+    sid = "abcdefghijklmnopqrstuv"
+    deleted: list[str] = []
+
+    def corrupt_load(session_id: str) -> None:
+        raise CorruptRecord("not a session record")
+
+    node.store.load = corrupt_load  # type: ignore[method-assign]
+    real_delete = node.store.delete
+    node.store.delete = lambda session_id: (deleted.append(session_id), real_delete(session_id))[1]  # type: ignore[method-assign]
+
+    async def test() -> None:
+        served = Served(node)
+        served.ws.feed(p.Hello(session_id=sid))
+        (ready,) = await served.ws.wait_for_message(p.Ready)
+        assert ready.session_id == sid and not ready.resumed
+        (error,) = await served.ws.wait_for_message(p.Error)
+        assert error.code == "session_unreadable" and not error.fatal
+        assert deleted == [sid]
+        served.ws.feed(p.Forget())  # and it can be forgotten
+        await served.ws.wait_for_message(p.Forgotten)
+        await served.end()
 
     run(test)
 

@@ -64,7 +64,11 @@ class WebSocket(Protocol):
 class Connection:
     """One websocket session: a receive loop, a single ordered sender, and the turn tasks."""
 
-    def __init__(self, ws: WebSocket, node: Node, bound_session_id: str | None = None) -> None:
+    def __init__(self, ws: WebSocket, node: Node, bound_session_id: str | None = None,
+                 token_expires_at: float | None = None) -> None:
+        """``bound_session_id``: the token allows only this session; ``token_expires_at``: Unix
+        time (s) at which the connection's signed token expires, and the session with it."""
+        self._token_expires_at = token_expires_at
         self._ws = ws
         self._node = node
         self._settings = settings = node.settings
@@ -89,13 +93,15 @@ class Connection:
     async def run(self) -> None:
         """Serve the connection until either side closes it."""
         self._sender = sender = asyncio.create_task(self._send_loop(), name=f"send-{self.session.id[:8]}")
-        opened = time.monotonic()
+        opened, opened_wall = time.monotonic(), time.time()
         ends_at = opened + self._settings.max_session_s
         idle_at = opened + self._settings.idle_timeout_s
         hello_by = opened + self._settings.hello_timeout_s
         try:
             while not sender.done():
                 limits = [(ends_at, p.ErrorCode.SESSION_TOO_LONG), (idle_at, p.ErrorCode.IDLE_TIMEOUT)]
+                if self._token_expires_at is not None:
+                    limits.append((opened + self._token_expires_at - opened_wall, p.ErrorCode.TOKEN_EXPIRED))
                 if self.session.phase is Phase.AWAITING_HELLO:
                     limits.append((hello_by, p.ErrorCode.HELLO_REQUIRED))
                 deadline, reason = min(limits)
@@ -194,7 +200,8 @@ class Connection:
         settings = self._settings
         text = {p.ErrorCode.HELLO_REQUIRED: f"no 'hello' within {settings.hello_timeout_s:.0f} s",
                 p.ErrorCode.SESSION_TOO_LONG: f"sessions last at most {settings.max_session_s:.0f} s",
-                p.ErrorCode.IDLE_TIMEOUT: f"no audio received for {settings.idle_timeout_s:.0f} s"}[code]
+                p.ErrorCode.IDLE_TIMEOUT: f"no audio received for {settings.idle_timeout_s:.0f} s",
+                p.ErrorCode.TOKEN_EXPIRED: "the access token expired: get a new one"}[code]
         self.log.info("closing: %s", code)
         self._apply([Send(p.Error(code=code, message=text + "; reconnect to go on", fatal=True)),
                      CloseConnection(p.CloseCode.NORMAL, code)])

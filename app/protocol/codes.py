@@ -46,6 +46,7 @@ class ErrorCode(enum.StrEnum):
     RATE_LIMITED = "rate_limited"
     UTTERANCE_TOO_LONG = "utterance_too_long"
     IDLE_TIMEOUT = "idle_timeout"
+    TOKEN_EXPIRED = "token_expired"
     SESSION_TOO_LONG = "session_too_long"
     FORBIDDEN = "forbidden"
     SESSION_NOT_FOUND = "session_not_found"

@@ -435,6 +435,24 @@ def test_a_corrupt_stored_record_is_deleted_and_the_session_opens_empty(make_nod
     run(test)
 
 
+def test_a_session_ends_when_its_signed_token_expires(make_node: Callable[..., Node]) -> None:
+    node = make_node(settings={"idle_timeout_s": 30.0})
+
+    async def test() -> None:
+        ws = FakeWebSocket()
+        task = asyncio.create_task(Connection(ws, node, token_expires_at=time.time() + 0.3).run())
+        ws.feed(p.Hello())
+        await ws.wait_for_message(p.Ready)
+        for _ in range(10):  # the user goes on talking: the token's end still ends the session
+            ws.feed(*silent_frames(5))
+            await asyncio.sleep(0.1)
+        await asyncio.wait_for(task, 3)
+        (error,) = ws.of(p.Error)
+        assert error.code == "token_expired" and error.fatal and ws.closed == (1000, "token_expired")
+
+    run(test)
+
+
 # ---------------------------------------------------------------- timers
 
 

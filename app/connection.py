@@ -87,6 +87,8 @@ class Connection:
         self._turns: dict[int, asyncio.Task[None]] = {}
         self._persistence = SessionPersistence(node.store, self.session.id)
         self._loading: asyncio.Task[None] | None = None
+        self._done = asyncio.Event()
+        """Set when the connection has wound down (its writes flushed)."""
         self._wake: asyncio.TimerHandle | None = None
         """The one pending wake-up of the session (its next timer)."""
 
@@ -133,6 +135,9 @@ class Connection:
         if self._loading is not None:
             await asyncio.gather(self._loading, return_exceptions=True)
         await self._persistence.flush()
+        if self._node.live.get(self.session.id) is self:
+            del self._node.live[self.session.id]
+        self._done.set()
         if self._abandoning is not None:
             await self._abandoning
         elif not sender.done():
@@ -186,6 +191,12 @@ class Connection:
 
     async def _resume(self, session_id: str) -> None:
         self.log = SessionLog(log, {"session": session_id[:8]})
+        previous = self._node.live.get(session_id)
+        self._node.live[session_id] = self
+        if previous is not None and previous is not self:
+            # One live connection per session: the older one is closed, and its last writes are
+            # in the store before this one reads it, so no turn is lost and none comes back.
+            await previous.taken_over()
         try:
             record = await self._persistence.load(session_id)
         except CorruptRecord:
@@ -206,13 +217,26 @@ class Connection:
         self._apply([Send(p.Error(code=code, message=text + "; reconnect to go on", fatal=True)),
                      CloseConnection(p.CloseCode.NORMAL, code)])
 
+    async def taken_over(self, timeout_s: float = 5.0) -> None:
+        """Another connection opens this session: say so, close, and wait until this one is done."""
+        self.log.info("session taken over by a new connection")
+        self._apply([Send(p.Error(code=p.ErrorCode.SESSION_TAKEN_OVER, fatal=True,
+                                  message="this session was opened on another connection")),
+                     CloseConnection(p.CloseCode.NORMAL, p.ErrorCode.SESSION_TAKEN_OVER)])
+        try:
+            await asyncio.wait_for(self._done.wait(), timeout_s)
+        except TimeoutError:
+            self.log.warning("the connection taken over did not close within %.0f s", timeout_s)
+
     async def shutdown(self) -> None:
         """The node is going away: tell the client to reconnect elsewhere and close."""
         self._apply(self.session.close())
         self._outgoing.close(p.CloseCode.GOING_AWAY, "node draining")
 
     def _observe(self, message: p.Message) -> None:
-        if isinstance(message, p.Error):
+        if isinstance(message, p.Ready):
+            self._node.live.setdefault(message.session_id, self)  # a resumed one is registered already
+        elif isinstance(message, p.Error):
             self._node.metrics.errors.labels(message.code).inc()
         elif isinstance(message, p.TurnTiming):
             self._node.metrics.observe_turn(self.session.pipeline, message.stages)

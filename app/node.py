@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.config import ServerSettings
 from app.engine import Engine
@@ -21,3 +22,5 @@ class Node:
     """Where conversations live between connections (SQLite file, or Redis shared by nodes)."""
     metrics: Metrics = field(default_factory=Metrics)
     draining: bool = False
+    live: dict[str, Any] = field(default_factory=dict)
+    """Session id -> the one connection serving it on this node (a ``Connection``)."""

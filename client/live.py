@@ -238,6 +238,8 @@ class LiveClient:
                 self.speaking_turn = None
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(session.close(), 2.0)
+            if self._stop.is_set():
+                return
             self.ui.disconnected(reason, backoff)
             await asyncio.sleep(backoff)
             backoff = min(cfg.backoff_max_s, backoff * 2)
@@ -270,6 +272,10 @@ class LiveClient:
                 self.ui.latency(event.turn_id, st.turn(event.turn_id).e2e_ms, event.stages)
             elif isinstance(event, p.Error):
                 self.ui.error(event.code, event.message)
+                if event.code == p.ErrorCode.SESSION_TAKEN_OVER:
+                    # Another device has this conversation now: reconnecting would take it back.
+                    self._fatal = event.message
+                    self._stop.set()
 
     def _audio_in(self, st: _SessionState, event: AudioIn, now: float) -> None:
         assert self.audio is not None

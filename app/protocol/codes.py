@@ -51,6 +51,7 @@ class ErrorCode(enum.StrEnum):
     FORBIDDEN = "forbidden"
     SESSION_NOT_FOUND = "session_not_found"
     SESSION_UNREADABLE = "session_unreadable"
+    SESSION_TAKEN_OVER = "session_taken_over"
     INVALID_SESSION_ID = "invalid_session_id"
     INTERNAL = "internal"
 

@@ -453,6 +453,30 @@ def test_a_session_ends_when_its_signed_token_expires(make_node: Callable[..., N
     run(test)
 
 
+def test_one_live_connection_per_session_and_forget_is_not_undone(make_node: Callable[..., Node]) -> None:
+    node = make_node(stt=lambda audio, window_s: "Hello there.")
+
+    async def test() -> None:
+        first = Served(node)
+        ready = await first.hello()
+        await first.utterance()
+        await first.ws.wait_for_message(p.TurnTiming)
+        second = Served(node)  # the same user, from another device
+        second.ws.feed(p.Hello(session_id=ready.session_id))
+        (resumed,) = await second.ws.wait_for_message(p.Ready)
+        assert resumed.resumed
+        await asyncio.wait_for(first.task, 3)  # the first is closed, saying why
+        assert [e.code for e in first.ws.of(p.Error)] == ["session_taken_over"]
+        assert first.ws.closed == (1000, "session_taken_over")
+        second.ws.feed(p.Forget())
+        await second.ws.wait_for_message(p.Forgotten)
+        await second.end()
+        assert node.store.load(ready.session_id) is None  # nobody writes it back
+        assert node.live == {}
+
+    run(test)
+
+
 # ---------------------------------------------------------------- timers
 
 

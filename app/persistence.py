@@ -27,6 +27,7 @@ class SessionPersistence:
         self._waiting: list[SaveSession | DeleteSession] = []
         self._wake = asyncio.Event()
         self._closing = False
+        self._sealed = False
         self._worker: asyncio.Task[None] | None = None
 
     async def load(self, session_id: str) -> SessionRecord | None:
@@ -48,8 +49,15 @@ class SessionPersistence:
         self._record = record if record is not None else SessionRecord(session_id)
         return record
 
+    def seal(self) -> None:
+        """Accept no more writes (another connection now holds the session); queued ones still go."""
+        self._sealed = True
+
     def submit(self, change: SaveSession | DeleteSession) -> None:
         """Queue a write (coalesced, see the module docstring); writes of this session happen in order."""
+        if self._sealed:
+            log.debug("write after the session moved to another connection dropped")
+            return
         if isinstance(change, DeleteSession):
             self._waiting = [change]
         elif self._waiting and isinstance(self._waiting[-1], SaveSession):

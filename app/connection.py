@@ -66,8 +66,8 @@ class Connection:
 
     def __init__(self, ws: WebSocket, node: Node, bound_session_id: str | None = None,
                  token_expires_at: float | None = None) -> None:
-        """``bound_session_id``: the token allows only this session; ``token_expires_at``: Unix
-        time (s) at which the connection's signed token expires, and the session with it."""
+        """``bound_session_id``: the token allows only this session; ``token_expires_at``: when
+        (Unix s) its signed token expires, and the session with it."""
         self._token_expires_at = token_expires_at
         self._ws = ws
         self._node = node
@@ -168,6 +168,8 @@ class Connection:
                 self._outgoing.close(p.CloseCode(effect.code), effect.reason)
             elif isinstance(effect, LoadSession):
                 self._loading = asyncio.create_task(self._resume(effect.session_id), name="session-load")
+            elif isinstance(effect, DeleteSession) and effect.confirm:
+                self._persistence.submit(effect, done=self._forgotten)
             elif isinstance(effect, SaveSession | DeleteSession):
                 self._persistence.submit(effect)
             elif isinstance(effect, WakeAt):
@@ -199,10 +201,8 @@ class Connection:
         except CorruptRecord:
             self._apply(self.session.resumed(None, unreadable=True))
             return
-        if record is None:
-            self._apply(self.session.resumed(None))
-        else:
-            self._apply(self.session.resumed(record.history, record.timers))
+        history, timers = (record.history, record.timers) if record is not None else (None, ())
+        self._apply(self.session.resumed(history, timers))
 
     def _time_out(self, code: p.ErrorCode) -> None:
         settings = self._settings
@@ -213,6 +213,11 @@ class Connection:
         self.log.info("closing: %s", code)
         self._apply([Send(p.Error(code=code, message=text + "; reconnect to go on", fatal=True)),
                      CloseConnection(p.CloseCode.NORMAL, code)])
+
+    def _forgotten(self, deleted: bool) -> None:
+        """The store answered the client's ``forget``."""
+        self._apply([Send(p.Forgotten(session_id=self.session.id) if deleted else p.Error(
+            code=p.ErrorCode.FORGET_FAILED, message="the conversation could not be deleted; send 'forget' again"))])
 
     async def taken_over(self) -> None:
         """Another connection opens this session: write what is queued, then no more, and close."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from app.conversation.effects import DeleteSession, SaveSession
 from app.store import CorruptRecord, SessionRecord, SessionStore, StaleWrite, StoreError
@@ -28,6 +29,8 @@ class SessionPersistence:
         self._wake = asyncio.Event()
         self._closing = False
         self._sealed = False
+        self._confirms: list[Callable[[bool], None]] = []
+        """Who waits for the next delete to be done (a delete replaces those queued before it)."""
         self._worker: asyncio.Task[None] | None = None
 
     async def load(self, session_id: str) -> SessionRecord | None:
@@ -53,8 +56,12 @@ class SessionPersistence:
         """Accept no more writes (another connection now holds the session); queued ones still go."""
         self._sealed = True
 
-    def submit(self, change: SaveSession | DeleteSession) -> None:
-        """Queue a write (coalesced, see the module docstring); writes of this session happen in order."""
+    def submit(self, change: SaveSession | DeleteSession, *, done: Callable[[bool], None] | None = None) -> None:
+        """Queue a write (coalesced, see the module docstring); writes of this session happen in
+        order. ``done`` (deletes only) is called with True once the record is deleted, False if
+        the store failed."""
+        if done is not None:
+            self._confirms.append(done)
         if self._sealed:
             log.debug("write after the session moved to another connection dropped")
             return
@@ -95,12 +102,20 @@ class SessionPersistence:
                 if isinstance(change, DeleteSession):
                     await asyncio.to_thread(self._store.delete, change.session_id)
                     self._record = SessionRecord(change.session_id)
+                    self._confirm(True)
                 else:
                     await self._save(change)
             except StoreError as exc:
                 # The resilient store already serves from memory while its backend is down;
                 # anything else (a corrupt record) is logged and the session goes on.
                 log.warning("session store write failed: %s", type(exc).__name__)
+                if isinstance(change, DeleteSession):
+                    self._confirm(False)
+
+    def _confirm(self, deleted: bool) -> None:
+        confirms, self._confirms = self._confirms, []
+        for done in confirms:
+            done(deleted)
 
     async def _save(self, change: SaveSession) -> None:
         record = self._record.next_version(history=change.history, timers=change.timers)

@@ -81,6 +81,8 @@ class WakeAt:
 @dataclass(frozen=True, slots=True)
 class DeleteSession:
     session_id: str
+    confirm: bool = False
+    """The client asked (``forget``): answer ``forgotten`` once the store has deleted it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -209,8 +209,7 @@ class Session:
             self._history.forget()  # deleted, not saved empty
             self._timers.clear(save=False)
             self._alerts.clear()
-            self._out.put(DeleteSession(self.id))
-            self._out.send(p.Forgotten(session_id=self.id))
+            self._out.put(DeleteSession(self.id, confirm=True))  # ``forgotten`` comes once it is deleted
         elif isinstance(message, p.CancelTimer):
             self._timers.cancel(message.id)
         elif isinstance(message, p.GetHistory):

@@ -52,6 +52,7 @@ class ErrorCode(enum.StrEnum):
     SESSION_NOT_FOUND = "session_not_found"
     SESSION_UNREADABLE = "session_unreadable"
     SESSION_TAKEN_OVER = "session_taken_over"
+    FORGET_FAILED = "forget_failed"
     INVALID_SESSION_ID = "invalid_session_id"
     INTERNAL = "internal"
 

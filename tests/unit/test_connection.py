@@ -22,7 +22,7 @@ from app.connection import Connection
 from app.engine import Engine
 from app.node import Node
 from app.stages.base import StageError
-from app.store import CorruptRecord
+from app.store import CorruptRecord, StoreUnavailable
 from tests.fakes import FakeWebSocket, fake_engine, fake_node, silent_frames, voiced_frames
 
 DELTAS = ["Sure, ", "it ", "is ", "noon ", "now. ", "The ", "sun ", "is ", "high."]
@@ -473,6 +473,33 @@ def test_one_live_connection_per_session_and_forget_is_not_undone(make_node: Cal
         await second.end()
         assert node.store.load(ready.session_id) is None  # nobody writes it back
         assert node.live == {}
+
+    run(test)
+
+
+def test_forgotten_only_once_the_store_deleted_it(make_node: Callable[..., Node]) -> None:
+    node = make_node()
+    attempts: list[str] = []
+    real_delete = node.store.delete
+
+    def flaky_delete(session_id: str) -> bool:
+        attempts.append(session_id)
+        if len(attempts) == 1:
+            raise StoreUnavailable("disk full")
+        return real_delete(session_id)
+
+    node.store.delete = flaky_delete  # type: ignore[method-assign]
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        served.ws.feed(p.Forget())
+        (error,) = await served.ws.wait_for_message(p.Error)
+        assert error.code == "forget_failed" and not error.fatal and not served.ws.of(p.Forgotten)
+        served.ws.feed(p.Forget())  # again, and this time the store deletes it
+        await served.ws.wait_for_message(p.Forgotten)
+        assert len(attempts) == 2
+        await served.end()
 
     run(test)
 

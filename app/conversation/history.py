@@ -42,8 +42,16 @@ class History:
     # ------------------------------------------------------------------ changing
 
     def load(self, messages: Sequence[ChatMessage]) -> None:
-        """Replace everything with what the store holds (already saved)."""
-        self._messages = list(messages)
+        """Replace everything with what the store holds (already saved). Messages of one role in
+        a row (a question whose answer a crash cut off, or one whose refusal was kept out) are
+        joined into one, so the history alternates again; nothing said is dropped."""
+        joined: list[ChatMessage] = []
+        for message in messages:
+            if joined and joined[-1].role == message.role:
+                joined[-1] = ChatMessage(message.role, f"{joined[-1].content}\n{message.content}")
+            else:
+                joined.append(message)
+        self._messages = joined
         self._version = self._saved_version = self._version + 1
 
     def append(self, message: ChatMessage) -> ChatMessage:

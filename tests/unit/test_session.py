@@ -640,3 +640,12 @@ def test_a_token_bound_to_a_malformed_session_id_is_refused_at_hello() -> None:
     (error,) = [m for m in messages(effects) if isinstance(m, p.Error)]
     assert error.code == p.ErrorCode.INVALID_SESSION_ID and error.fatal
     assert not any(isinstance(m, p.Ready) for m in messages(effects)) and of(effects, CloseConnection)
+
+
+def test_a_resumed_history_alternates_again_after_a_crash_mid_reply() -> None:
+    session = new_session()
+    session.receive_text(p.Hello(session_id="abcdefghijklmnopqrstuv").encode(), 0.0)
+    stored = [ChatMessage("user", "What is the weather?"),  # the node died before the reply was saved
+              ChatMessage("user", "Hello?"), ChatMessage("assistant", "Hi!")]
+    session.resumed(stored)
+    assert session.history == [ChatMessage("user", "What is the weather?\nHello?"), ChatMessage("assistant", "Hi!")]

@@ -44,6 +44,10 @@ class Grant:
     session_id: str | None = None
     """The only session this connection may open or resume; None: any."""
     expires_at: float | None = None
+    subject: str | None = None
+    """Who holds the token: the sessions it creates are theirs alone ("key-..." for a static
+    token, a signed token's ``sub``); None: nobody in particular (no auth, or a signed token
+    without a subject)."""
 
 
 def _b64(data: bytes) -> str:
@@ -54,12 +58,18 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def mint_token(secret: bytes, ttl_s: float, *, session_id: str | None = None, now: float | None = None) -> str:
+def mint_token(secret: bytes, ttl_s: float, *, session_id: str | None = None, subject: str | None = None,
+               now: float | None = None) -> str:
     """A signed token valid for ``ttl_s`` seconds, optionally bound to one session id (raises
-    ``InvalidSessionId``, a ValueError, for an id no session can have, such as an e-mail address)."""
+    ``InvalidSessionId``, a ValueError, for an id no session can have, such as an e-mail address)
+    and naming its holder (``subject``, your user id: the sessions it creates are theirs)."""
     payload: dict[str, object] = {"exp": int((now if now is not None else time.time()) + ttl_s)}
     if session_id is not None:
         payload["sid"] = validate_session_id(session_id)
+    if subject is not None:
+        if not 0 < len(subject) <= 128:
+            raise ValueError("a subject must have 1-128 characters")
+        payload["sub"] = subject
     body = f"{_PREFIX}.{_b64(json.dumps(payload, separators=(',', ':')).encode())}"
     signature = hmac.new(secret, body.encode(), hashlib.sha256).digest()
     return f"{body}.{_b64(signature)}"
@@ -91,7 +101,7 @@ class Authenticator:
         digest = hashlib.sha256(token.encode()).digest()
         # Constant-time against every static token, so timing says nothing about which exists.
         if any(hmac.compare_digest(digest, d) for d in self._digests):
-            return Grant()
+            return Grant(subject=f"key-{digest.hex()[:16]}")  # the token itself, never stored
         if self._secret is None or not token.startswith(f"{_PREFIX}."):
             raise AuthError("invalid token")
         try:
@@ -101,16 +111,17 @@ class Authenticator:
                 raise AuthError("invalid token")
             payload = json.loads(_unb64(body.split(".", 1)[1]))
             expires_at = float(payload["exp"])
-            session_id = payload.get("sid")
+            session_id, subject = payload.get("sid"), payload.get("sub")
         except AuthError:
             raise
         except (ValueError, KeyError, TypeError, IndexError):
             raise AuthError("invalid token") from None
         if expires_at < (now if now is not None else time.time()):
             raise AuthError("token expired")
-        if session_id is not None and not isinstance(session_id, str):
+        if not all(v is None or (isinstance(v, str) and 0 < len(v) <= 128) for v in (session_id, subject)):
             raise AuthError("invalid token")
-        return Grant(session_id=session_id, expires_at=expires_at)
+        owner = None if subject is None else f"sub-{subject}"
+        return Grant(session_id=session_id, expires_at=expires_at, subject=owner)
 
 
 def token_from(request: Request) -> str | None:
@@ -163,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     mint = sub.add_parser("mint", help="mint a signed, expiring token (secret from EDGE_VOICE_TOKEN_SECRET)")
     mint.add_argument("--ttl", type=float, default=300.0, help="seconds the token is valid (default %(default)s)")
     mint.add_argument("--session-id", help="bind the token to this one session")
+    mint.add_argument("--subject", help="the user the token is for: the sessions it creates are theirs alone")
     args = parser.parse_args(argv)
     if args.command == "new-api-token":
         print(new_api_token())
@@ -172,9 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         print("error: set EDGE_VOICE_TOKEN_SECRET to the nodes' signing secret", file=sys.stderr)
         return 2
     try:
-        print(mint_token(secret.encode(), args.ttl, session_id=args.session_id))
+        print(mint_token(secret.encode(), args.ttl, session_id=args.session_id, subject=args.subject))
     except ValueError as exc:
-        print(f"error: --session-id: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from app import protocol as p
 from app.audio import AudioFormat
+from app.auth import Grant
 from app.conversation import (
     CancelTurn,
     CloseConnection,
@@ -35,7 +36,7 @@ from app.conversation.errors import describe
 from app.conversation.handshake import Phase
 from app.logs import SessionLog
 from app.node import Node
-from app.persistence import SessionPersistence
+from app.persistence import NotYours, SessionPersistence
 from app.send_queue import CloseFrame, SendQueue
 from app.stages.vad import WebRtcVad
 from app.store import CorruptRecord
@@ -64,28 +65,23 @@ class WebSocket(Protocol):
 class Connection:
     """One websocket session: a receive loop, a single ordered sender, and the turn tasks."""
 
-    def __init__(self, ws: WebSocket, node: Node, bound_session_id: str | None = None,
-                 token_expires_at: float | None = None) -> None:
-        """``bound_session_id``: the token allows only this session; ``token_expires_at``: when
-        (Unix s) its signed token expires, and the session with it."""
-        self._token_expires_at = token_expires_at
+    def __init__(self, ws: WebSocket, node: Node, grant: Grant | None = None) -> None:
+        """``grant``: what the connection's token allows (one session only; until when; whose)."""
+        grant = grant or Grant()
+        self._token_expires_at = grant.expires_at
         self._ws = ws
         self._node = node
         self._settings = settings = node.settings
-        self.session = Session(
-            vad=WebRtcVad(settings.endpoint.vad_aggressiveness),
-            output_format=AudioFormat(node.engine.tts.sample_rate),
-            endpoint=settings.endpoint,
-            reply=settings.reply,
-            bound_session_id=bound_session_id,
-            node_timezone=settings.timezone,
-        )
+        self.session = Session(vad=WebRtcVad(settings.endpoint.vad_aggressiveness),
+                               output_format=AudioFormat(node.engine.tts.sample_rate), endpoint=settings.endpoint,
+                               reply=settings.reply, bound_session_id=grant.session_id,
+                               node_timezone=settings.timezone)
         self.log = SessionLog(log, {"session": self.session.id[:8]})
         self._outgoing = SendQueue(MAX_OUTGOING)
         self._sender: asyncio.Task[None] | None = None
         self._abandoning: asyncio.Task[None] | None = None
         self._turns: dict[int, asyncio.Task[None]] = {}
-        self._persistence = SessionPersistence(node.store, self.session.id)
+        self._persistence = SessionPersistence(node.store, self.session.id, owner=grant.subject)
         self._loading: asyncio.Task[None] | None = None
         self._wake: asyncio.TimerHandle | None = None
         """The one pending wake-up of the session (its next timer)."""
@@ -190,16 +186,19 @@ class Connection:
 
     async def _resume(self, session_id: str) -> None:
         self.log = SessionLog(log, {"session": session_id[:8]})
-        previous = self._node.live.get(session_id)
-        self._node.live[session_id] = self
-        if previous is not None and previous is not self:
-            # One live connection per session: the older one is closed, and its last writes are
-            # in the store before this one reads it, so no turn is lost and none comes back.
-            await previous.taken_over()
         try:
-            record = await self._persistence.load(session_id)
+            record = await self._persistence.load(session_id)  # refuses another user's first
+            previous, self._node.live[session_id] = self._node.live.get(session_id), self
+            if previous is not None and previous is not self:
+                # One live connection per session: the older one is closed, and its last writes
+                # are in the store before this one reads it, so no turn is lost and none comes back.
+                await previous.taken_over()
+                record = await self._persistence.load(session_id)
         except CorruptRecord:
             self._apply(self.session.resumed(None, unreadable=True))
+            return
+        except NotYours:
+            self._apply(self.session.resumed(None, foreign=True))
             return
         history, timers = (record.history, record.timers) if record is not None else (None, ())
         self._apply(self.session.resumed(history, timers))

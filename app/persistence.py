@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from app.conversation.effects import DeleteSession, SaveSession
 from app.store import CorruptRecord, SessionRecord, SessionStore, StaleWrite, StoreError
+from app.store.base import SettingValue
 
 log = logging.getLogger(__name__)
+
+
+class NotYours(Exception):
+    """The stored session belongs to another token holder."""
 
 
 class SessionPersistence:
     """Load, save and delete one session's record through a ``SessionStore``."""
 
-    def __init__(self, store: SessionStore, session_id: str) -> None:
+    def __init__(self, store: SessionStore, session_id: str, owner: str | None = None) -> None:
+        """``owner``: who this connection is (``auth.Grant.subject``): a session it creates is
+        stored as theirs, and one stored as someone else's is not loaded for it."""
+        self._owner = owner
         self._store = store
         self._record = SessionRecord(session_id)
         self._waiting: list[SaveSession | DeleteSession] = []
@@ -49,6 +57,9 @@ class SessionPersistence:
         except StoreError as exc:
             log.warning("session store failed on load: %s", type(exc).__name__)
             return None
+        owner = record.settings.get("owner") if record is not None else None
+        if owner is not None and owner != self._owner:
+            raise NotYours(session_id)
         self._record = record if record is not None else SessionRecord(session_id)
         return record
 
@@ -117,8 +128,15 @@ class SessionPersistence:
         for done in confirms:
             done(deleted)
 
+    def _settings(self, record: SessionRecord) -> Mapping[str, SettingValue]:
+        """The record's settings, with this connection's owner on a record that has none yet."""
+        if self._owner is None or "owner" in record.settings:
+            return record.settings
+        return {**record.settings, "owner": self._owner}
+
     async def _save(self, change: SaveSession) -> None:
-        record = self._record.next_version(history=change.history, timers=change.timers)
+        record = self._record.next_version(history=change.history, timers=change.timers,
+                                           settings=self._settings(self._record))
         try:
             await asyncio.to_thread(self._store.save, record)
         except StaleWrite:
@@ -126,6 +144,6 @@ class SessionPersistence:
             # node holds the live conversation, so write it on top of the newer version.
             stored = await asyncio.to_thread(self._store.load, change.session_id)
             base = stored if stored is not None else SessionRecord(change.session_id)
-            record = base.next_version(history=change.history, timers=change.timers)
+            record = base.next_version(history=change.history, timers=change.timers, settings=self._settings(base))
             await asyncio.to_thread(self._store.save, record)
         self._record = record

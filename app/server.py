@@ -119,7 +119,7 @@ class EdgeServer:
             await ws.close(close_code, reason)
             return
         grant = self._grants.pop(ws, Grant())
-        connection = Connection(ws, self.node, bound_session_id=grant.session_id, token_expires_at=grant.expires_at)
+        connection = Connection(ws, self.node, grant)
         self.active.add(connection)
         self.node.metrics.active_sessions.set(len(self.active))
         try:

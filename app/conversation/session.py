@@ -115,12 +115,18 @@ class Session:
         """Handle one client binary frame of 16 kHz PCM16 mono received at ``now`` (s)."""
         return self._guarded(self._on_audio, data, now)
 
-    def resumed(self, history: Sequence[ChatMessage] | None,
-                timers: Sequence[Mapping[str, object]] = (), *, unreadable: bool = False) -> list[Effect]:
+    def resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]] = (), *,
+                unreadable: bool = False, foreign: bool = False) -> list[Effect]:
         """The store's answer to ``LoadSession``: the stored history (None if unknown or expired)
         and pending timers; ``unreadable``: the record was corrupt (and is deleted): the session
-        opens empty under its id, and the client is told."""
+        opens empty under its id, and the client is told; ``foreign``: it is another user's."""
+        if foreign:
+            return self._guarded(self._refuse_foreign)
         return self._guarded(self._on_resumed, history, timers, unreadable)
+
+    def _refuse_foreign(self) -> None:
+        raise p.ProtocolError(p.ErrorCode.FORBIDDEN, "this session belongs to another user",
+                              p.CloseCode.POLICY_VIOLATION)
 
     def wake(self, now_s: float, now: float) -> list[Effect]:
         """The time a ``WakeAt`` asked for has come (Unix ``now_s``, monotonic ``now``): ring what is due."""

@@ -113,6 +113,27 @@ def test_session_scoped_token_opens_only_its_session(tls_node: tuple[ServerProce
     assert isinstance(refused, p.Error) and refused.code == p.ErrorCode.FORBIDDEN
 
 
+def test_a_session_opens_only_for_the_token_that_created_it(tls_node: tuple[ServerProcess, ssl.SSLContext]) -> None:
+    node, context = tls_node
+
+    async def scenario() -> tuple[p.Message, bool]:
+        mine = await ClientSession.open(node.url, token=STATIC, ssl=context)
+        sid = mine.ready.session_id
+        await mine.close()
+        signed = mint_token(SECRET.encode(), 60)  # valid, but someone else's
+        ws = await connect(node.url, ssl=context, subprotocols=[SUBPROTOCOL, f"bearer.{signed}"])
+        await ws.send(p.Hello(session_id=sid).encode())
+        refused = p.decode_server_message(await ws.recv())
+        with pytest.raises(ConnectionClosed):
+            await ws.recv()
+        again = await ClientSession.open(node.url, token=STATIC, ssl=context, session_id=sid)
+        await again.close()
+        return refused, again.ready.resumed
+
+    refused, resumed = asyncio.run(scenario())
+    assert isinstance(refused, p.Error) and refused.code == p.ErrorCode.FORBIDDEN and resumed
+
+
 def test_non_loopback_bind_without_auth_needs_insecure(tmp_path: Path) -> None:
     import sys
 

@@ -22,7 +22,10 @@ def test_no_configuration_means_no_auth() -> None:
 
 def test_static_token() -> None:
     auth = Authenticator(["alpha", "beta"])
-    assert auth.verify("beta") == Grant()
+    beta = auth.verify("beta")
+    assert beta.session_id is None and beta.expires_at is None
+    assert beta.subject is not None and beta.subject.startswith("key-") and "beta" not in beta.subject
+    assert auth.verify("alpha").subject != beta.subject  # each token holder is someone else
     with pytest.raises(AuthError, match="invalid"):
         auth.verify("gamma")
 
@@ -113,3 +116,9 @@ def test_a_token_cannot_be_minted_for_an_id_no_session_can_have() -> None:
     with pytest.raises(ValueError, match="a session id must be"):
         mint_token(SECRET, 60, session_id="alice@example.com")
     assert mint_token(SECRET, 60, session_id="abcdefghijklmnopqrstuv")
+
+
+def test_a_signed_token_names_its_holder() -> None:
+    auth = Authenticator(secret=SECRET)
+    assert auth.verify(mint_token(SECRET, 60, subject="user-42")).subject == "sub-user-42"
+    assert auth.verify(mint_token(SECRET, 60)).subject is None

@@ -17,6 +17,7 @@ import pytest
 
 from app import connection as connection_module
 from app import protocol as p
+from app.auth import Grant
 from app.chat import ChatMessage
 from app.connection import Connection
 from app.engine import Engine
@@ -440,7 +441,7 @@ def test_a_session_ends_when_its_signed_token_expires(make_node: Callable[..., N
 
     async def test() -> None:
         ws = FakeWebSocket()
-        task = asyncio.create_task(Connection(ws, node, token_expires_at=time.time() + 0.3).run())
+        task = asyncio.create_task(Connection(ws, node, Grant(expires_at=time.time() + 0.3)).run())
         ws.feed(p.Hello())
         await ws.wait_for_message(p.Ready)
         for _ in range(10):  # the user goes on talking: the token's end still ends the session
@@ -500,6 +501,44 @@ def test_forgotten_only_once_the_store_deleted_it(make_node: Callable[..., Node]
         await served.ws.wait_for_message(p.Forgotten)
         assert len(attempts) == 2
         await served.end()
+
+    run(test)
+
+
+def test_a_session_is_its_creators_alone(make_node: Callable[..., Node]) -> None:
+    node = make_node(stt=lambda audio, window_s: "My name is Alice.")
+    alice, mallory = Grant(subject="key-alice"), Grant(subject="key-mallory")
+
+    async def test() -> None:
+        ws = FakeWebSocket()
+        task = asyncio.create_task(Connection(ws, node, alice).run())
+        ws.feed(p.Hello(), *voiced_frames(25), p.Commit())
+        (ready,) = await ws.wait_for_message(p.Ready)
+        await ws.wait_for_message(p.TurnTiming)
+        for _ in range(50):
+            stored = node.store.load(ready.session_id)
+            if stored is not None and stored.history:
+                break
+            await asyncio.sleep(0.02)
+        assert stored is not None and stored.settings["owner"] == "key-alice"
+        for grant in (mallory, Grant()):  # another token holder, or none, knows the id
+            other = FakeWebSocket()
+            other_task = asyncio.create_task(Connection(other, node, grant).run())
+            other.feed(p.Hello(session_id=ready.session_id), p.Forget())
+            await asyncio.wait_for(other_task, 5)
+            (error,) = other.of(p.Error)
+            assert error.code == "forbidden" and error.fatal and not other.of(p.Ready) and not other.of(p.Forgotten)
+        assert not ws.of(p.Error)  # Alice was not taken over by them
+        ws.drop()
+        await asyncio.wait_for(task, 5)
+        assert node.store.load(ready.session_id) is not None  # nothing forgotten
+        ws = FakeWebSocket()
+        task = asyncio.create_task(Connection(ws, node, alice).run())
+        ws.feed(p.Hello(session_id=ready.session_id))
+        (again,) = await ws.wait_for_message(p.Ready)
+        assert again.resumed
+        ws.drop()
+        await asyncio.wait_for(task, 5)
 
     run(test)
 

@@ -46,9 +46,10 @@ log = logging.getLogger(__name__)
 
 MAX_OUTGOING = 4_000
 """Frames queued for a client that does not read (about 6 minutes of reply audio) before it is dropped."""
+SEND_STALL_S = 5.0
+"""A frame the socket has not taken for this long (its buffers full): the client is not reading."""
 ABANDON_CLOSE_S = 1.0
-"""How long a client that stopped reading gets to take the close frame before the TCP
-connection is aborted (it is not reading, so it will most likely never take it)."""
+"""How long a client that stopped reading gets to take the close frame before the TCP is aborted."""
 
 
 class WebSocket(Protocol):
@@ -175,10 +176,9 @@ class Connection:
         """Wake the session at Unix time ``at_s`` (replacing any earlier wake-up), or never."""
         if self._wake is not None:
             self._wake.cancel()
-            self._wake = None
+        self._wake = None
         if at_s is not None:
-            delay = max(0.0, at_s - time.time())
-            self._wake = asyncio.get_running_loop().call_later(delay, self._on_wake)
+            self._wake = asyncio.get_running_loop().call_later(max(0.0, at_s - time.time()), self._on_wake)
 
     def _on_wake(self) -> None:
         self._wake = None
@@ -190,8 +190,7 @@ class Connection:
             record = await self._persistence.load(session_id)  # refuses another user's first
             previous, self._node.live[session_id] = self._node.live.get(session_id), self
             if previous is not None and previous is not self:
-                # One live connection per session: the older one is closed, and its last writes
-                # are in the store before this one reads it, so no turn is lost and none comes back.
+                # One live connection per session: the old one's last writes land before this load.
                 await previous.taken_over()
                 record = await self._persistence.load(session_id)
         except CorruptRecord:
@@ -222,9 +221,9 @@ class Connection:
         """Another connection opens this session: write what is queued, then no more, and close."""
         self.log.info("session taken over by a new connection")
         self._persistence.seal()
-        self._apply([Send(p.Error(code=p.ErrorCode.SESSION_TAKEN_OVER, fatal=True,
-                                  message="this session was opened on another connection")),
-                     CloseConnection(p.CloseCode.NORMAL, p.ErrorCode.SESSION_TAKEN_OVER)])
+        code = p.ErrorCode.SESSION_TAKEN_OVER
+        self._apply([Send(p.Error(code=code, fatal=True, message="this session was opened on another connection")),
+                     CloseConnection(p.CloseCode.NORMAL, code)])
         await self._persistence.flush()  # not the socket's close: a dead peer may take seconds
 
     async def shutdown(self) -> None:
@@ -248,12 +247,15 @@ class Connection:
     # -------------------------------------------------------------- sending
 
     def _enqueue(self, data: str | bytes) -> None:
-        if not self._outgoing.put(data) and self._outgoing.overflowed and self._abandoning is None:
+        if not self._outgoing.put(data) and self._outgoing.overflowed:
+            self._give_up()
+
+    def _give_up(self) -> None:
+        if self._abandoning is None:
             self._abandoning = asyncio.create_task(self._abandon(), name=f"abandon-{self.session.id[:8]}")
 
     async def _abandon(self) -> None:
-        """Backpressure gave up: the client is not reading. Drop the backlog, stop the sender
-        (it is stuck writing to a full socket) and close now, aborting if the close cannot go out."""
+        """The client is not reading: drop the backlog, stop the stuck sender, close (or abort) now."""
         self.log.warning("client not reading (%d frames queued); closing", len(self._outgoing))
         self._node.metrics.errors.labels("slow_consumer").inc()
         self._outgoing.close(p.CloseCode.POLICY_VIOLATION, "slow_consumer", drop_backlog=True)
@@ -272,20 +274,19 @@ class Connection:
                 await self._ws.close(item.code, item.reason)
                 return
             try:
-                await self._ws.send(item)
+                await asyncio.wait_for(self._ws.send(item), SEND_STALL_S)
             except ConnectionClosed:
                 return
+            except TimeoutError:  # the queue would take minutes to fill: the socket tells sooner
+                return self._give_up()
 
     # -------------------------------------------------------------- turns
 
     def _start_turn(self, start: StartTurn) -> None:
-        # The engine is read per turn: after a model rollout new turns use the new models while
-        # turns in flight finish on the old ones.
+        # The engine is read per turn: after a rollout new turns use the new models, these the old.
         tools = None if start.say is not None else self.session.tool_context(time.time())
-        task = asyncio.create_task(
-            run_turn(start, self._node.engine, self._settings.reply, self, affinity=self.session.id, tools=tools),
-            name=f"turn-{self.session.id[:8]}-{start.turn_id}",
-        )
+        turn = run_turn(start, self._node.engine, self._settings.reply, self, affinity=self.session.id, tools=tools)
+        task = asyncio.create_task(turn, name=f"turn-{self.session.id[:8]}-{start.turn_id}")
         self._turns[start.turn_id] = task
         task.add_done_callback(lambda t: self._turn_ended(start.turn_id, t))
 

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import signal
+import socket
 import ssl
 import threading
 import time
@@ -29,6 +30,10 @@ from app.stages.base import StageError
 from app.store import SessionStore
 
 log = logging.getLogger(__name__)
+
+SEND_BUFFER_BYTES = 128 * 1024
+"""Kernel send buffer per websocket (Linux doubles it): about 6 s of reply audio. A client that
+reads keeps it near empty; one that does not fills it, and then ``connection.SEND_STALL_S`` drops it."""
 
 
 class EdgeServer:
@@ -118,6 +123,11 @@ class EdgeServer:
             await ws.send(error.encode())
             await ws.close(close_code, reason)
             return
+        sock = ws.transport.get_extra_info("socket")
+        if sock is not None:
+            # The kernel would otherwise buffer megabytes for a client that stopped reading (on
+            # loopback), and the sender would never see the stall that tells it so.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         grant = self._grants.pop(ws, Grant())
         connection = Connection(ws, self.node, grant)
         self.active.add(connection)

@@ -288,6 +288,29 @@ def test_slow_consumer_is_dropped_promptly(make_node: Callable[..., Node], monke
     assert node.metrics.registry.get_sample_value("edgevoice_errors_total", {"code": "slow_consumer"}) == 1
 
 
+def test_a_client_that_stops_reading_is_dropped_long_before_the_queue_fills(
+        make_node: Callable[..., Node], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    # Live, a reply's few hundred frames never filled the 4,000-frame queue: only the keepalive
+    # timeout dropped such a client, after 50 s. A frame the socket does not take is the sign.
+    monkeypatch.setattr(connection_module, "SEND_STALL_S", 0.3)
+    node = make_node(llm=lambda messages: DELTAS, tts=lambda text: np.zeros(22_050, np.int16))
+    caplog.set_level(logging.WARNING, logger="app.connection")
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        served.ws.stall(close_too=True)
+        started = time.monotonic()
+        await served.utterance()
+        await served.ws.wait_for(lambda ws: ws.transport.aborted)
+        assert time.monotonic() - started < 3.0 and served.ws.close_calls == [(1008, "slow_consumer")]
+        assert len(served.conn._outgoing) == 0  # far from full when it was dropped
+        await asyncio.wait_for(served.task, 3)
+
+    run(test)
+    assert len([r for r in caplog.records if "client not reading" in r.getMessage()]) == 1
+
+
 # ---------------------------------------------------------------- a client that vanishes
 
 

@@ -23,10 +23,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere, no install needed
 
+from app.audio import FRAME_SAMPLES
 from app.config import EndpointSettings, ServerSettings
 from client.benchmark.endpoint_fit import cut_pauses, evaluate, format_cut, format_result, grid
-from client.benchmark.noise import DEFAULT_DBFS, KINDS, NoiseStream, make_noise
+from client.benchmark.main import session_noise
+from client.benchmark.noise import DEFAULT_DBFS, KINDS, NoiseStream
 from client.benchmark.pause_verdicts import PauseVerdicts, as_dicts, collect
+from client.benchmark.prompts import noise_floor
 from client.benchmark.sets import SET_NAMES, load_sets
 
 GRID = {
@@ -49,8 +52,8 @@ def _collect(args: argparse.Namespace) -> int:
     log = lambda line: print(line, file=sys.stderr)  # noqa: E731
     clips = load_sets(names, None, log)
     kind = args.noise or "white"
-    speech = [c.samples[c.acoustic_start : c.acoustic_end] for c in clips] if kind == "babble" else []
-    noise = NoiseStream(make_noise(kind, args.noise_dbfs if args.noise else DEFAULT_DBFS, speech=speech))
+    # The latency benchmark's noise for its first session; without --noise its -60 dBFS floor.
+    noise = session_noise(args.noise, args.noise_dbfs, clips)(0) or NoiseStream(noise_floor(FRAME_SAMPLES * 250))
     settings = ServerSettings()
     engine = Engine.load(settings)
     try:

@@ -64,13 +64,18 @@ def load_clips(opts: Options) -> list[Clip]:
     return clip_set(opts.clips, opts.cache_dir, log=_err, sets=opts.sets)
 
 
-def noise_factory(opts: Options, clips: list[Clip]) -> NoiseFactory:
-    """Each session's noise stream (its own seed; babble is made of the clips' speech)."""
-    kind = opts.noise
+def session_noise(kind: str | None, dbfs: float, clips: list[Clip]) -> NoiseFactory:
+    """Each session's noise stream (its own seed; babble is made of the clips' speech); None
+    for every session without ``kind`` (then the white floor between clips is the default)."""
     if kind is None:
         return lambda _: None
     speech = [c.samples[c.acoustic_start : c.acoustic_end] for c in clips] if kind == "babble" else []
-    return lambda session: NoiseStream(make_noise(kind, opts.noise_dbfs, seed=session, speech=speech))
+    return lambda session: NoiseStream(make_noise(kind, dbfs, seed=session, speech=speech))
+
+
+def noise_factory(opts: Options, clips: list[Clip]) -> NoiseFactory:
+    """``session_noise`` of the options."""
+    return session_noise(opts.noise, opts.noise_dbfs, clips)
 
 
 def run(opts: Options) -> int:

@@ -6,8 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from client.benchmark.clips import Clip, make_clip
-from client.benchmark.main import Options as BenchOptions
-from client.benchmark.main import noise_factory
+from client.benchmark.main import session_noise
 from client.benchmark.prompts import Prompt
 from client.benchmark.runner import NoiseFactory
 from client.benchmark.voices import BY_NAME, VoiceSynth
@@ -33,4 +32,4 @@ def item_clips(items: Iterable[Item], cache_dir: Path | None = None,
 def noise_maker(kind: str | None, dbfs: float, clips: list[Clip]) -> NoiseFactory:
     """Session index -> its noise stream, exactly as the latency benchmark makes it (babble from the
     clips' own speech); None without ``kind`` (the default white floor between clips)."""
-    return noise_factory(BenchOptions(server=None, spawn=False, clips=(), noise=kind, noise_dbfs=dbfs), clips)
+    return session_noise(kind, dbfs, clips)

@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             names = args.model
         if args.command == "fetch":
-            return _fetch(manifest, args.models_dir, names, args.allow_unpinned, args.progress)
+            return _fetch(manifest, args.models_dir, names, args.allow_unpinned, args.progress, args.verbose)
         if args.command == "verify":
             return _verify(manifest, args.models_dir, names)
         return _list(manifest, args.models_dir)
@@ -99,12 +99,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fetch(
-    manifest: Manifest, models_dir: Path, names: list[str] | None, allow_unpinned: bool, progress: bool | None
+    manifest: Manifest,
+    models_dir: Path,
+    names: list[str] | None,
+    allow_unpinned: bool,
+    progress: bool | None,
+    verbose: bool,
 ) -> int:
+    """Fetch what is missing; one summary line, plus a line per file downloaded (per file with -v).
+
+    Every start of scripts/serve.sh runs this: a line per file already present told nothing."""
     t0 = time.monotonic()
     results = fetch(manifest, models_dir, names, allow_unpinned=allow_unpinned, progress=progress)
     for r in results:
-        print(f"{r.action:8} {r.dest}  ({r.size / 1e6:.1f} MB)")
+        if verbose or r.action != "present":
+            print(f"{r.action:8} {r.dest}  ({r.size / 1e6:.1f} MB)")
     for r in results:
         if not r.pinned:
             print(f'unpinned {r.dest}: sha256 = "{r.sha256}", size = {r.size}  <- paste into the manifest to pin')
@@ -114,7 +123,8 @@ def _fetch(
                     print(f'    {{ sha256 = "{sha}", size = {size} }},')
                 print("  ]")
     placed = sum(r.action == "placed" for r in results)
-    print(f"{len(results)} file(s) ok, {placed} downloaded, in {time.monotonic() - t0:.1f} s under {models_dir}")
+    print(f"models: {len(results)} file(s) ok, {placed} downloaded, in {time.monotonic() - t0:.1f} s "
+          f"under {models_dir}")
     return 0
 
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ctypes
+import errno
 import ipaddress
 import logging
+import math
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import NoReturn
 
 from app.auth import parse_api_tokens
-from app.config import EndpointSettings, ModelSettings, ServerSettings
+from app.config import ENDPOINT_RANGES, EndpointSettings, ModelSettings, ServerSettings
 from app.local_zone import node_time_zone
 from app.logs import configure
 from app.protocol import is_time_zone
@@ -21,12 +25,43 @@ from app.protocol import is_time_zone
 log = logging.getLogger("app")
 
 
+def _checked(kind: type[int] | type[float], ok: Callable[[float], bool], rule: str) -> Callable[[str], float]:
+    """An argparse ``type``: ``kind`` parsed from the text, finite and passing ``ok``, or a one-line error."""
+
+    def convert(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if kind is int else ''}number") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{text} {rule}")
+        return value
+
+    return convert
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with every error on one line: listing all options is --help's job."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+PORT = _checked(int, lambda v: 0 <= v <= 65535, "is not a TCP port: 0 to 65535, 0 for any free one")
+COUNT = _checked(int, lambda v: v >= 1, "is too few: 1 or more")
+AMOUNT = _checked(int, lambda v: v >= 0, "is negative: 0 or more")
+SECONDS = _checked(float, lambda v: v > 0, "is too short: more than 0 seconds")
+SECONDS_OR_NONE = _checked(float, lambda v: v >= 0, "is negative: 0 seconds or more")
+
+
 def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     """Build the frozen settings from the command line."""
     defaults = ServerSettings()
-    parser = argparse.ArgumentParser(prog="python -m app", description="Edge voice assistant server.")
+    parser = _Parser(prog="python -m app", description="Edge voice assistant server.")
     parser.add_argument("--host", default=defaults.host, help="interface to bind (default %(default)s)")
-    parser.add_argument("--port", type=int, default=defaults.port, help="TCP port (default %(default)s; 0 = any free)")
+    parser.add_argument("--port", type=PORT, default=defaults.port, help="TCP port (default %(default)s; 0 = any free)")
     parser.add_argument("--models", type=Path, default=defaults.models.models_dir,
                         help="models directory holding manifest.toml and the weights (default %(default)s)")
     parser.add_argument("--manifest", type=Path, default=None, help="manifest file (default <models>/manifest.toml)")
@@ -35,11 +70,11 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
                              "see the README)")
     parser.add_argument("--log-level", default=defaults.log_level,
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"], type=str.upper)
-    parser.add_argument("--llm-instances", type=int, default=None,
+    parser.add_argument("--llm-instances", type=COUNT, default=None,
                         help="independent llama.cpp contexts (default: one per admitted session)")
-    parser.add_argument("--llm-threads", type=int, default=defaults.models.llm_threads,
+    parser.add_argument("--llm-threads", type=COUNT, default=defaults.models.llm_threads,
                         help="threads per llama.cpp context while several generate (default %(default)s)")
-    parser.add_argument("--llm-threads-alone", type=int, default=defaults.models.llm_threads_alone,
+    parser.add_argument("--llm-threads-alone", type=COUNT, default=defaults.models.llm_threads_alone,
                         help="threads of a generation that runs alone (default %(default)s)")
     parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                         help="browser origin allowed to connect, e.g. https://app.example.com "
@@ -49,17 +84,17 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
                              "default: loopback names and the bind address or this machine's names)")
     parser.add_argument("--timezone", default=None, metavar="IANA",
                         help="time zone for users who do not send theirs, e.g. Europe/Paris (default: this machine's)")
-    parser.add_argument("--history-tokens", type=int, default=defaults.reply.history_tokens,
+    parser.add_argument("--history-tokens", type=AMOUNT, default=defaults.reply.history_tokens,
                         help="conversation kept in the prompt, in tokens (default %(default)s)")
-    parser.add_argument("--max-sessions", type=int, default=defaults.max_sessions,
+    parser.add_argument("--max-sessions", type=COUNT, default=defaults.max_sessions,
                         help="sessions admitted at once; more get a 'busy' error (default %(default)s)")
-    parser.add_argument("--drain-timeout", type=float, default=defaults.drain_timeout_s,
+    parser.add_argument("--drain-timeout", type=SECONDS_OR_NONE, default=defaults.drain_timeout_s,
                         help="seconds turns in flight may take to finish on SIGTERM (default %(default)s)")
     parser.add_argument("--log-format", choices=["text", "json"], default=defaults.log_format,
                         help="log line format (default %(default)s)")
     parser.add_argument("--store", default=defaults.store_url, metavar="URL",
                         help="session store: sqlite:///<path> (default %(default)s), redis://host:port/db, memory://")
-    parser.add_argument("--session-ttl", type=float, default=defaults.session_ttl_s,
+    parser.add_argument("--session-ttl", type=SECONDS, default=defaults.session_ttl_s,
                         help="seconds a stored conversation lives after its last change (default %(default)s)")
     parser.add_argument("--api-token-file", type=Path,
                         help="file of static API tokens, one per line (also: EDGE_VOICE_API_TOKENS, comma-separated)")
@@ -67,7 +102,7 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     parser.add_argument("--keyfile", type=Path, help="TLS private key (PEM)")
     parser.add_argument("--insecure", action="store_true",
                         help="allow binding a non-loopback address without authentication (not recommended)")
-    parser.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout_s,
+    parser.add_argument("--idle-timeout", type=SECONDS, default=defaults.idle_timeout_s,
                         help="close a session that sends nothing for this many seconds (default %(default)s)")
     parser.add_argument("--endpoint", action="append", default=[], metavar="FIELD=VALUE",
                         help="tune turn-taking, e.g. --endpoint complete_ms=300 (fields: see EndpointSettings "
@@ -101,8 +136,6 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest, profile=args.profile,
                            llm_instances=args.llm_instances or args.max_sessions, llm_threads=args.llm_threads,
                            llm_threads_alone=args.llm_threads_alone)
-    if args.history_tokens < 0:
-        parser.error("--history-tokens must be 0 or more")
     reply = replace(defaults.reply, history_tokens=args.history_tokens)
     return replace(defaults, endpoint=endpoint, reply=reply, host=args.host, port=args.port, log_level=args.log_level,
                    timezone=timezone,
@@ -122,10 +155,16 @@ def _tuned(settings: EndpointSettings, assignments: list[str]) -> EndpointSettin
         name, _, value = item.partition("=")
         if name not in known:
             raise ValueError(f"--endpoint: unknown field {name!r}; known: {', '.join(sorted(known))}")
+        whole = known[name] in (int, "int")
         try:
-            changes[name] = int(value) if known[name] in (int, "int") else float(value)
+            number = int(value) if whole else float(value)
         except ValueError:
-            raise ValueError(f"--endpoint {name}: {value!r} is not a number") from None
+            raise ValueError(f"--endpoint {name}: {value!r} is not a {'whole ' if whole else ''}number") from None
+        low, high = ENDPOINT_RANGES.get(name, (0, math.inf))
+        if not (math.isfinite(number) and low <= number <= high):
+            upper = "or more" if high == math.inf else f"to {high:g}"
+            raise ValueError(f"--endpoint {name}: {value} is out of range: {low:g} {upper}")
+        changes[name] = number
     return replace(settings, **changes)
 
 
@@ -136,6 +175,12 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _listen_problem(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"port {port} on {host} is already in use (another server running?): stop it or choose another --port"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
 def _limit_malloc_arenas(arenas: int = 2) -> None:
@@ -155,10 +200,15 @@ def main(argv: list[str] | None = None) -> int:
     configure(settings.log_level, settings.log_format)
     from app.engine import Engine
     from app.models import ModelError
-    from app.server import EdgeServer
+    from app.server import EdgeServer, check_can_listen
     from app.stages.base import StageError
     from app.store import StoreError, open_store
 
+    try:
+        check_can_listen(settings.host, settings.port)  # now, not after the models have loaded
+    except OSError as exc:
+        print(f"error: {_listen_problem(settings.host, settings.port, exc)}", file=sys.stderr)
+        return 1
     try:
         store = open_store(settings.store_url, settings.session_ttl_s)
     except (StoreError, ValueError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +83,16 @@ class EndpointSettings:
     """How much recent audio the noise floor is estimated from."""
     gate_warmup_ms: int = 400
     """Audio heard before the floor estimate is trusted (until then webrtcvad alone decides)."""
+
+
+ENDPOINT_RANGES: dict[str, tuple[float, float]] = {
+    "turn_threshold": (0, 1), "words_threshold": (0, 1), "words_sure": (0, 1), "echo_overlap": (0, 1),
+    "gate_floor_percentile": (0, 100), "vad_aggressiveness": (0, 3),
+    # 0 would refuse every client or every utterance.
+    "max_frames_per_s": (1, math.inf), "max_texts_per_s": (1, math.inf), "max_utterance_ms": (1, math.inf),
+    "gate_window_ms": (1, math.inf),
+}
+"""Inclusive ranges of the EndpointSettings fields ``--endpoint`` may set; every other field: 0 or more."""
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,29 @@ SEND_BUFFER_BYTES = 128 * 1024
 reads keeps it near empty; one that does not fills it, and then ``connection.SEND_STALL_S`` drops it."""
 
 
+def check_can_listen(host: str, port: int) -> None:
+    """Bind every address ``host`` names on ``port``, as serving will, and let go: OSError now,
+    rather than once the models have loaded, when the port is taken or the address is not ours."""
+    infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    for family, kind, proto, _, address in set(infos):
+        with socket.socket(family, kind, proto) as sock:
+            # The options asyncio's create_server sets, so that this bind fails exactly when that one would.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+
+
+def browser_hint(host: str, port: int, tls: bool) -> str:
+    """The line telling where the demo page is: a wildcard bind is reached on loopback here, and
+    by this machine's name from others."""
+    scheme = "https" if tls else "http"
+    local = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host)
+    if local is None:
+        return f"open {scheme}://{f'[{host}]' if ':' in host else host}:{port}/ in a browser"
+    return f"open {scheme}://{local}:{port}/ in a browser (other machines: {scheme}://{socket.gethostname()}:{port}/)"
+
+
 class EdgeServer:
     """Owns the listening socket, the shared node state and the live connections."""
 
@@ -221,6 +244,7 @@ class EdgeServer:
         log.info("listening on %s://%s:%d (HTTP /healthz, /readyz, /info, /metrics, / on the same port)",
                  scheme, self.settings.host, port)
         print(f"edge server ready on {scheme}://{self.settings.host}:{port}", flush=True)
+        print(browser_hint(self.settings.host, port, scheme == "wss"), flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -92,7 +92,7 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
             # Answered again: the words are known, and the endpoint was decided long ago.
             text = start.transcript
             sink.deliver(Transcribed(start.turn_id, text))
-            tool = _use_tool(start.turn_id, text, tools, sink, stages)
+            tool = _use_tool(start.turn_id, text, tools, start.history, sink, stages)
         else:
             t = time.monotonic()
             window = None if start.naive else audio_s
@@ -100,7 +100,7 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
             stages["stt_ms"] = _ms(t)
             text = result.text
             noise = not text or is_noise_transcript(text)
-            tool = None if noise else _use_tool(start.turn_id, text, tools, sink, stages)
+            tool = None if noise else _use_tool(start.turn_id, text, tools, start.history, sink, stages)
             pending = not (start.naive or noise or tool) and engine.llm.estimates_end_of_turn
             sink.deliver(Transcribed(start.turn_id, text, words_pending=pending))
             if noise:
@@ -125,13 +125,13 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
     return stages, (*messages, ChatMessage("assistant", tool.text)) if tool is not None else ()
 
 
-def _use_tool(turn_id: int, text: str, tools: ToolContext | None, sink: TurnEventSink,
-              stages: dict[str, float]) -> ToolAnswer | None:
+def _use_tool(turn_id: int, text: str, tools: ToolContext | None, history: tuple[ChatMessage, ...],
+              sink: TurnEventSink, stages: dict[str, float]) -> ToolAnswer | None:
     """The local tools' answer to ``text``, if one applies (microseconds: run inline)."""
     if tools is None:
         return None
     t = time.monotonic()
-    found = answer(text, dataclasses.replace(tools, now_s=time.time()))
+    found = answer(text, dataclasses.replace(tools, now_s=time.time(), history=history))
     stages["tool_ms"] = _ms(t)
     if found is not None:
         log.debug("turn %d answered by tool %s", turn_id, found.tool)

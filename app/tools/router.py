@@ -2,7 +2,8 @@
 
 Order matters only where two tools could read the same words, and is chosen so the narrower reading wins:
 timer questions before the clock ("how much time is left"), unit conversion before arithmetic and before
-live facts ("10 pounds in kilograms" is mass, "10 pounds in dollars" is an exchange rate).
+live facts ("10 pounds in kilograms" is mass, "10 pounds in dollars" is an exchange rate), arithmetic
+before its follow-up ("half of that" needs the previous result only when no number is said).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from collections.abc import Callable
 
 from app.tools.arithmetic import answer_arithmetic
 from app.tools.clock import answer_clock
+from app.tools.follow_up import answer_follow_up_arithmetic
 from app.tools.live_facts import answer_live_facts
+from app.tools.memory import answer_memory
 from app.tools.text import Utterance, normalize
 from app.tools.timer_status import answer_timer_status
 from app.tools.timers import answer_set_timer
@@ -25,6 +28,8 @@ TOOLS: tuple[Tool, ...] = (
     answer_clock,
     answer_units,
     answer_arithmetic,
+    answer_follow_up_arithmetic,
+    answer_memory,
     answer_live_facts,
 )
 MAX_WORDS = 40

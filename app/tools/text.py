@@ -27,7 +27,7 @@ _LEADING = (
     "can you", "could you", "would you", "will you", "can u", "could u", "tell me", "do you know", "would you know",
     "i want to know", "i would like to know", "i need to know", "i wonder", "i was wondering", "any idea",
     "quick question", "let me know", "i would like you to", "i want you to", "i need you to", "go ahead and",
-    "just", "now",
+    "just", "now", "and", "then", "also", "actually", "by the way",
 )
 _TRAILING = ("please", "thanks", "thank you", "for me", "right now", "now", "at the moment", "currently", "again")
 

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from app.chat import ChatMessage
 from app.tools.durations import duration_adjective
 
 TIMER_KINDS = ("timer", "reminder")
@@ -89,6 +90,8 @@ class ToolContext:
     """The id to give a new timer."""
     node_timezone: str = ""
     """The node's own IANA time zone, used when the user did not say theirs."""
+    history: tuple[ChatMessage, ...] = ()
+    """The conversation so far, oldest first: what the user said about themselves, the last result."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,7 @@ class ToolAnswer:
     """A tool's exact reply, spoken instead of the language model's."""
 
     tool: str
-    """ "clock", "calendar", "timer", "arithmetic", "units" or "live_facts"."""
+    """ "clock", "calendar", "timer", "arithmetic", "units", "memory" or "live_facts"."""
     text: str
     """Written English, complete sentences, digits allowed; no markdown."""
     action: TimerAction | None = None

@@ -16,7 +16,7 @@ from app.tools import CancelTimers, SetTimer, Timer, ToolAnswer, ToolContext, an
 NOW_S = datetime(2026, 12, 1, 12, 0, tzinfo=UTC).timestamp()
 TEA = Timer("t1", "timer", "tea", NOW_S + 180, 300)
 CONTEXT = ToolContext(now_s=NOW_S, timezone="Europe/Paris", timers=(TEA,), next_id="t2")
-TOOLS = {"clock", "calendar", "timer", "arithmetic", "units", "live_facts"}
+TOOLS = {"clock", "calendar", "timer", "arithmetic", "units", "memory", "live_facts"}
 FUZZ = settings(
     max_examples=300,
     deadline=None,
@@ -36,7 +36,7 @@ def test_the_public_api() -> None:
 
 # The brief's false positives, and more of what users say to an assistant.
 LEFT_TO_THE_MODEL = [
-    "What's the capital of France?", "Tell me a joke.", "My name is Alice.", "What is my name?", "How are you?",
+    "What's the capital of France?", "Tell me a joke.", "My name is a secret.", "What is my IP address?", "How are you?",
     "What's a good name for a timer app?", "What time does the sun set?", "Thank you.", "Stop.", "Hi.", "",
     "   ", "Who is the president?", "What is the meaning of life?", "How old is the universe?", "I'm cold.",
     "It is raining.", "Can you set the table?", "What's the time complexity of quicksort?", "Time flies.",
@@ -63,6 +63,7 @@ def test_what_no_tool_answers(transcript: str) -> None:
         ("How many pounds is 10 kg?", "units"), ("10 pounds in kilograms", "units"),
         ("10 pounds in dollars", "live_facts"), ("What's the weather?", "live_facts"),
         ("How many minutes are in a day?", "units"), ("What is 100 fahrenheit in celsius?", "units"),
+        ("My name is Alice.", "memory"), ("What is my name?", "memory"),
     ],
 )
 def test_each_request_goes_to_the_narrowest_tool(transcript: str, tool: str) -> None:

@@ -1,13 +1,15 @@
 """The clips a benchmark plays: files given on the command line, or named sets.
 
 The default set is the generated prompts of :mod:`client.benchmark.prompts`, plus the shared
-real recording ``../shared/audio/jfk.flac`` (relative to the repo root) when it is there; the
-other sets are in :mod:`client.benchmark.sets`.
+real recording ``jfk.flac`` when it is there; the other sets are in :mod:`client.benchmark.sets`.
+The shared recordings are looked for in ``$EDGE_VOICE_SHARED_AUDIO`` or else ``../shared/audio``
+(relative to the repo root), which a plain clone does not have.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +22,9 @@ from client.benchmark.prompts import DEFAULT_PROMPTS, PromptSynth
 from client.benchmark.speech_end import FRAME_SAMPLES, SAMPLE_RATE, acoustic_span, speech_end_frame
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_AUDIO = REPO_ROOT.parent / "shared" / "audio"
-JFK = SHARED_AUDIO / "jfk.flac"
+DEFAULT_SHARED_AUDIO = REPO_ROOT.parent / "shared" / "audio"
+SHARED_AUDIO_ENV = "EDGE_VOICE_SHARED_AUDIO"
+JFK_NAME = "jfk.flac"
 
 KNOWN_REFERENCES = {
     "jfk.flac": "And so my fellow Americans, ask not what your country can do for you, "
@@ -38,6 +41,15 @@ KNOWN_SPEECH_ENDS_S = {"jfk.flac": 10.20}
 jfk.flac has 0.8 s of crowd noise and applause within 35 dB of the speech (-40 to -22 dBFS
 against a -8 dBFS peak), so the 35 dB rule would put the end at the end of the file. 10.20 s is
 where its 10 ms windows fall from the word's -13 dBFS to that crowd level for good."""
+
+
+def shared_audio_dir(override: Path | None = None) -> Path:
+    """Where the shared human recordings are: ``override`` (``--shared-audio``), else
+    ``$EDGE_VOICE_SHARED_AUDIO``, else ``../shared/audio`` next to the repo."""
+    if override is not None:
+        return override
+    env = os.environ.get(SHARED_AUDIO_ENV, "").strip()
+    return Path(env) if env else DEFAULT_SHARED_AUDIO
 
 
 @dataclass(frozen=True)
@@ -155,30 +167,36 @@ def load_files(paths: Iterable[Path], *, set_name: str = "files", voice: str = "
             for p in expand_paths(paths)]
 
 
-def default_clips(synth: PromptSynth | None = None, log: Callable[[str], None] = lambda _: None) -> list[Clip]:
-    """jfk.flac when present, plus the generated prompts (synthesized on first use, then read from
-    the cache); works from a clone without ``../shared/audio``."""
+def default_clips(synth: PromptSynth | None = None, log: Callable[[str], None] = lambda _: None, *,
+                  shared: Path | None = None) -> list[Clip]:
+    """jfk.flac when the shared directory (:func:`shared_audio_dir`) has it, plus the generated
+    prompts (synthesized on first use, then read from the cache); without it, one log line says
+    it was skipped and the set is the prompts alone."""
     clips: list[Clip] = []
-    if JFK.is_file():
-        clips.append(make_clip(JFK.name, read_mono(JFK, SAMPLE_RATE), reference_for(JFK), str(JFK), voice="human",
+    jfk = shared_audio_dir(shared) / JFK_NAME
+    if jfk.is_file():
+        clips.append(make_clip(jfk.name, read_mono(jfk, SAMPLE_RATE), reference_for(jfk), str(jfk), voice="human",
                                has_pause=True, set_name="default"))
     else:
-        log(f"shared recording not found, the default set goes without it: {JFK}")
+        log(f"default set: {JFK_NAME} skipped, not in {jfk.parent} (--shared-audio DIR or ${SHARED_AUDIO_ENV} "
+            "adds it)")
     synth = synth or PromptSynth()
     for prompt in DEFAULT_PROMPTS:
         path, samples = synth.clip(prompt)
-        log(f"prompt {prompt.name}: {path}")
         clips.append(make_clip(f"{prompt.name}.wav", samples, prompt.text, str(path), voice="piper",
                                has_pause=prompt.has_pause, set_name="default"))
+    log(f"default set: {len(DEFAULT_PROMPTS)} prompts in the Piper voice, cached in {synth.cache_dir}")
     return clips
 
 
 def clip_set(paths: Sequence[Path] | None, cache_dir: Path | None,
-             log: Callable[[str], None] = lambda _: None, sets: Sequence[str] = ("default",)) -> list[Clip]:
-    """The clips named on a command line, else the named ``sets`` (:mod:`client.benchmark.sets`);
+             log: Callable[[str], None] = lambda _: None, sets: Sequence[str] = ("default",), *,
+             shared: Path | None = None) -> list[Clip]:
+    """The clips named on a command line, else the named ``sets`` (:mod:`client.benchmark.sets`)
+    with the shared recordings from ``shared`` (None: :func:`shared_audio_dir`);
     raises ValueError/FileNotFoundError/RuntimeError."""
     if paths:
         return load_files(paths)
     from client.benchmark.sets import load_sets
 
-    return load_sets(sets, cache_dir, log=log)
+    return load_sets(sets, cache_dir, log=log, shared=shared)

@@ -8,17 +8,18 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.models import ModelError
 from client.benchmark.clips import Clip, clip_set
 from client.benchmark.noise import DEFAULT_DBFS, NoiseStream, make_noise
 from client.benchmark.report import (
     build_document,
-    exit_code,
     mode_summary,
     summary_text,
     turn_table,
 )
 from client.benchmark.runner import CLIP_TIMEOUT_S, GAP_S, NoiseFactory, TurnRecord, run_mode
 from client.benchmark.spawn import server_for
+from client.benchmark.targets import Target, exit_code, target_for
 
 USAGE_ERROR = 2
 
@@ -34,7 +35,10 @@ class Options:
     compare_naive: bool = False
     concurrency: int = 1
     repeat: int = 1
-    budget_ms: float = 500.0
+    budget_ms: float | None = None
+    """End-to-end p50 target, ms, replacing the per-concurrency one (see :mod:`client.benchmark.targets`)."""
+    p95_ms: float | None = None
+    """End-to-end p95 target, ms (with ``budget_ms``: added to it; alone: replaces the default p95)."""
     json_path: Path | None = None
     plot_path: Path | None = None
     cache_dir: Path | None = None
@@ -45,6 +49,13 @@ class Options:
     noise: str | None = None
     """Noise kind mixed under the clips and between them (None: the -60 dBFS white floor between clips only)."""
     noise_dbfs: float = DEFAULT_DBFS
+    shared_audio: Path | None = None
+    """Where the shared human recordings are (None: ``$EDGE_VOICE_SHARED_AUDIO`` or ``../shared/audio``)."""
+
+    @property
+    def target(self) -> Target:
+        """The latency target of this run; raises ValueError for a bad figure."""
+        return target_for(self.concurrency, p50_ms=self.budget_ms, p95_ms=self.p95_ms)
 
 
 def _err(line: str) -> None:
@@ -61,7 +72,7 @@ def _progress(record: TurnRecord, done: int, total: int) -> None:
 
 def load_clips(opts: Options) -> list[Clip]:
     """The clips named on the command line, or the chosen sets."""
-    return clip_set(opts.clips, opts.cache_dir, log=_err, sets=opts.sets)
+    return clip_set(opts.clips, opts.cache_dir, log=_err, sets=opts.sets, shared=opts.shared_audio)
 
 
 def session_noise(kind: str | None, dbfs: float, clips: list[Clip]) -> NoiseFactory:
@@ -79,15 +90,17 @@ def noise_factory(opts: Options, clips: list[Clip]) -> NoiseFactory:
 
 
 def run(opts: Options) -> int:
-    """Run the benchmark; returns the process exit code (0 within budget, 1 over, 2 unusable)."""
+    """Run the benchmark; returns the process exit code (0 target met, 1 over, 2 unusable)."""
     try:
+        target = opts.target
         clips = load_clips(opts)
         noise = noise_factory(opts, clips)
         noise(0)  # fail here, before a server is started, if this noise cannot be made
-    except (OSError, ValueError, RuntimeError) as exc:
+    except (OSError, ValueError, RuntimeError, ModelError) as exc:  # ModelError: no voice to make the prompts
         _err(f"error: {exc}")
         return USAGE_ERROR
     _err(f"{len(clips)} clips: " + ", ".join(f"{c.name} ({c.duration_s:.1f} s)" for c in clips))
+    _err(f"target: {target.describe()}")
     if opts.noise:
         _err(f"noise: {opts.noise} at {opts.noise_dbfs:.0f} dBFS RMS, under the clips and between them")
     modes = [opts.mode] + (["naive"] if opts.compare_naive and opts.mode != "naive" else [])
@@ -117,19 +130,19 @@ def run(opts: Options) -> int:
         print(turn_table(results[mode], tags=tags))
     summaries = {m: mode_summary(results[m], sessions[m]) for m in modes}
     print()
-    print(summary_text(summaries, opts.budget_ms))
+    print(summary_text(summaries, target))
 
     if opts.json_path is not None:
         extra = {"sets": list(opts.sets) if not opts.clips else None,
                  "noise": {"kind": opts.noise, "dbfs": opts.noise_dbfs, "mixed_under_clips": True} if opts.noise
                  else {"kind": "white", "dbfs": -60.0, "mixed_under_clips": False}}
-        doc = build_document(results, primary=opts.mode, budget_ms=opts.budget_ms, concurrency=opts.concurrency,
+        doc = build_document(results, primary=opts.mode, target=target, concurrency=opts.concurrency,
                              repeat=opts.repeat, server=url, clips=clips, sessions=sessions, extra=extra)
         opts.json_path.write_text(json.dumps(doc, indent=2) + "\n")
         _err(f"wrote {opts.json_path}")
     if opts.plot_path is not None:
         from client.benchmark.plot import plot
 
-        plot(results, opts.plot_path, budget_ms=opts.budget_ms)
+        plot(results, opts.plot_path, target=target)
         _err(f"wrote {opts.plot_path}")
-    return exit_code(summaries[opts.mode], opts.budget_ms)
+    return exit_code(summaries[opts.mode], target)

@@ -1,4 +1,4 @@
-"""The ``--plot`` PNG: one stacked bar per turn (where its end-to-end time went) and the budget line."""
+"""The ``--plot`` PNG: one stacked bar per turn (where its end-to-end time went) and the target lines."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from client.benchmark.accounting import PLOT_SEGMENTS, breakdown
 from client.benchmark.runner import TurnRecord
 from client.benchmark.stats import summarize
+from client.benchmark.targets import Target
 
 LABELS = {
     "vad_tail": "acoustic end to the server's VAD end",
@@ -33,7 +34,7 @@ def _label(r: TurnRecord, tags: bool) -> str:
     return name if len(name) <= 26 else name[:25] + "…"  # long tick labels run off the figure
 
 
-def _panel(ax, records: Sequence[TurnRecord], mode: str, budget_ms: float, tags: bool) -> None:
+def _panel(ax, records: Sequence[TurnRecord], mode: str, target: Target, tags: bool) -> None:
     measured = [r for r in records if r.end_to_end_ms is not None]
     xs = range(len(measured))
     bottoms = [0.0] * len(measured)
@@ -53,10 +54,13 @@ def _panel(ax, records: Sequence[TurnRecord], mode: str, budget_ms: float, tags:
         e2e = r.end_to_end_ms or 0.0
         note = "\nsplit" if r.split else "\nbefore the end" if e2e < 0 else ""  # replied while the clip still sounded
         ax.text(x, max(0.0, e2e), f"{e2e:.0f}{note}", ha="center", va="bottom", fontsize=7)
-    ax.axhline(budget_ms, color="black", linestyle="--", linewidth=1, label=f"budget {budget_ms:.0f} ms")
+    ax.axhline(target.p50_ms, color="black", linestyle="--", linewidth=1, label=f"p50 target {target.p50_ms:.0f} ms")
+    if target.p95_ms is not None:
+        ax.axhline(target.p95_ms, color="black", linestyle=":", linewidth=1,
+                   label=f"p95 target {target.p95_ms:.0f} ms")
     ax.set_xticks(list(xs), [_label(r, tags) for r in measured], rotation=35, ha="right", fontsize=8)
     ax.set_ylabel("ms from acoustic end of speech to first reply audio")
-    top = max([budget_ms, *bottoms, *(r.end_to_end_ms or 0.0 for r in measured)])
+    top = max([target.p50_ms, target.p95_ms or 0.0, *bottoms, *(r.end_to_end_ms or 0.0 for r in measured)])
     ax.set_ylim(0, top * 1.15)
     unmeasured = len(records) - len(measured)
     p50 = summarize(r.end_to_end_ms for r in measured)["p50_ms"]
@@ -65,7 +69,7 @@ def _panel(ax, records: Sequence[TurnRecord], mode: str, budget_ms: float, tags:
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
 
 
-def plot(results: dict[str, list[TurnRecord]], path: Path, *, budget_ms: float) -> None:
+def plot(results: dict[str, list[TurnRecord]], path: Path, *, target: Target) -> None:
     """Write the PNG: one panel per mode (each with its own scale: naive runs several times longer)."""
     import matplotlib
 
@@ -77,7 +81,7 @@ def plot(results: dict[str, list[TurnRecord]], path: Path, *, budget_ms: float) 
     tags = any(r.session or r.repeat for v in results.values() for r in v)
     fig, axes = plt.subplots(len(modes), 1, figsize=(max(9.0, 0.5 * n_bars + 5.5), 4.8 * len(modes)), squeeze=False)
     for ax, mode in zip(axes[:, 0], modes, strict=True):
-        _panel(ax, results[mode], mode, budget_ms, tags)
+        _panel(ax, results[mode], mode, target, tags)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

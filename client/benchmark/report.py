@@ -10,6 +10,7 @@ from client.benchmark.clips import Clip
 from client.benchmark.longrun import combine
 from client.benchmark.runner import TurnRecord
 from client.benchmark.stats import corpus_wer, summarize
+from client.benchmark.targets import Target, verdict_line, within
 
 REQUIRED_STAGES = ("endpoint_wait_ms", "stt_ms", "llm_first_token_ms", "tts_first_audio_ms")
 """Stage keys every turn in the JSON carries (null when the server did not report one)."""
@@ -79,16 +80,18 @@ def clip_json(c: Clip) -> dict[str, Any]:
             "has_pause": c.has_pause, "set": c.set_name}
 
 
-def build_document(results: dict[str, list[TurnRecord]], *, primary: str, budget_ms: float, concurrency: int,
+def build_document(results: dict[str, list[TurnRecord]], *, primary: str, target: Target, concurrency: int,
                    repeat: int, server: str, clips: Sequence[Clip],
                    sessions: dict[str, list[dict[str, Any]]] | None = None,
                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The ``--json`` document: the primary mode at top level, the naive run (if any) under ``naive``.
-    ``sessions``: each mode's per-session counts; ``extra``: more top-level fields (set, noise)."""
+    ``sessions``: each mode's per-session counts; ``extra``: more top-level fields (set, noise).
+    ``budget_ms`` is the p50 target; ``within_budget`` says whether the whole ``target`` is met."""
     sessions = sessions or {}
     summary = mode_summary(results[primary], sessions.get(primary, ()))
     doc: dict[str, Any] = {
-        "budget_ms": budget_ms,
+        "budget_ms": target.p50_ms,
+        "target": target.to_json(),
         "concurrency": concurrency,
         "repeat": repeat,
         "mode": primary,
@@ -97,7 +100,7 @@ def build_document(results: dict[str, list[TurnRecord]], *, primary: str, budget
         "clips": [clip_json(c) for c in clips],
         "turns": [turn_json(r) for r in results[primary]],
         "summary": summary,
-        "within_budget": summary["p50_ms"] is not None and summary["p50_ms"] <= budget_ms,
+        "within_budget": within(summary, target),
     }
     if "naive" in results and primary != "naive":
         naive = mode_summary(results["naive"], sessions.get("naive", ()))
@@ -110,13 +113,6 @@ def comparison(fast: dict[str, Any], naive: dict[str, Any]) -> dict[str, float |
     """p50s of both modes and naive/fast, the speed-up of the fast pipeline."""
     f, n = fast["p50_ms"], naive["p50_ms"]
     return {"fast_p50_ms": f, "naive_p50_ms": n, "naive_over_fast_p50": n / f if f and n is not None else None}
-
-
-def exit_code(summary: dict[str, Any], budget_ms: float) -> int:
-    """0 within budget, 1 when end-to-end p50 exceeds it, 2 when no turn was measured."""
-    if not summary["n"]:
-        return 2
-    return 1 if summary["p50_ms"] > budget_ms else 0
 
 
 # ------------------------------------------------------------------ text
@@ -180,8 +176,9 @@ def longrun_text(s: dict[str, Any]) -> str:
             f"replies shortened {s['replies_shortened']}; {history}")
 
 
-def summary_text(summaries: dict[str, dict[str, Any]], budget_ms: float) -> str:
-    """p50/p95/max per stage and end-to-end for each mode side by side, then splits, WER, verdict."""
+def summary_text(summaries: dict[str, dict[str, Any]], target: Target) -> str:
+    """p50/p95/max per stage and end-to-end for each mode side by side, then splits, WER, and the
+    first mode's verdict against ``target``."""
     modes = list(summaries)
     keys = [k for k in STAGE_ORDER if any(k in s["stages"] for s in summaries.values())]
     keys += sorted({k for s in summaries.values() for k in s["stages"]} - set(keys))
@@ -218,11 +215,5 @@ def summary_text(summaries: dict[str, dict[str, Any]], budget_ms: float) -> str:
         ratio = c["naive_over_fast_p50"]
         lines.append(f"naive/fast end-to-end p50: {_ms(c['naive_p50_ms'], 0)} / {_ms(c['fast_p50_ms'], 0)} ms = "
                      + (f"{ratio:.2f}x" if ratio is not None else "n/a"))
-    primary = summaries[modes[0]]
-    if primary["n"]:
-        verdict = "within" if primary["p50_ms"] <= budget_ms else "OVER"
-        lines.append(f"budget: {modes[0]} end-to-end p50 (from the acoustic end) {primary['p50_ms']:.0f} ms, "
-                     f"{verdict} the {budget_ms:.0f} ms budget")
-    else:
-        lines.append("budget: no turn could be measured")
+    lines.append(verdict_line(modes[0], summaries[modes[0]], target))
     return "\n".join(lines)

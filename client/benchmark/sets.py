@@ -1,13 +1,14 @@
 """Named clip sets (``--set``): the headline set, the endpointing prompt halves, several voices, humans.
 
-- ``default``: the 8 ``DEFAULT_PROMPTS`` in the project's Piper voice, plus jfk.flac when
-  ``../shared/audio`` is there (the headline latency set; works from a bare clone).
+- ``default``: the 8 ``DEFAULT_PROMPTS`` in the project's Piper voice, plus jfk.flac when the
+  shared recordings are there (the headline latency set; works from a bare clone).
 - ``tune`` / ``holdout``: the 16 prompts of that half (:mod:`client.benchmark.prompt_sets`) in
   the Piper voice at its natural speed.
 - ``voices-tune`` / ``voices-holdout``: the 16 prompts of that half, each spoken by two of the
   8 voices of :mod:`client.benchmark.voices` (32 clips, 4 per voice).
-- ``human``: the shared human recordings that are present: jfk.flac, hotwords.mp3 and the channel
-  mix of stereo_diarization.wav. They are speech but not requests, and belong to neither half:
+- ``human``: the shared human recordings that are present (see
+  :func:`~client.benchmark.clips.shared_audio_dir`): jfk.flac, hotwords.mp3 and the channel mix
+  of stereo_diarization.wav. They are speech but not requests, and belong to neither half:
   use them to check endpointing on real voices, not to tune it.
 
 Several sets can be played together (``--set voices-tune,human``); a clip in two sets is played once.
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from client.benchmark.clips import SHARED_AUDIO, Clip, default_clips, load_files, make_clip
+from client.benchmark.clips import Clip, default_clips, load_files, make_clip, shared_audio_dir
 from client.benchmark.prompt_sets import HALVES
 from client.benchmark.prompts import PromptSynth
 from client.benchmark.voices import BY_NAME, PLAN_OFFSETS, VoiceSynth, voice_plan
@@ -33,14 +34,17 @@ HUMAN_FILES = {"jfk.flac": True, "hotwords.mp3": None, "stereo_diarization.wav":
 Log = Callable[[str], None]
 
 
-def human_clips(log: Log = lambda _: None, shared: Path = SHARED_AUDIO) -> list[Clip]:
-    """The shared recordings that are present; raises FileNotFoundError when none is."""
+def human_clips(log: Log = lambda _: None, shared: Path | None = None) -> list[Clip]:
+    """The shared recordings present in ``shared`` (None: :func:`shared_audio_dir`); raises
+    FileNotFoundError when none is."""
+    shared = shared_audio_dir(shared)
     present = [shared / name for name in HUMAN_FILES if (shared / name).is_file()]
     if not present:
-        raise FileNotFoundError(f"no shared human recordings in {shared}")
-    for name in HUMAN_FILES:
-        if not (shared / name).is_file():
-            log(f"shared recording not found, skipped: {shared / name}")
+        raise FileNotFoundError(f"no shared human recordings in {shared} (the human set needs them; "
+                                "--shared-audio DIR points elsewhere)")
+    missing = [name for name in HUMAN_FILES if not (shared / name).is_file()]
+    if missing:
+        log(f"human set: {', '.join(missing)} skipped, not in {shared}")
     clips = load_files(present, set_name="human", voice="human")
     return [replace(c, has_pause=HUMAN_FILES[c.name]) for c in clips]
 
@@ -59,22 +63,25 @@ def half_clips(half: str, *, voices: bool, synth: VoiceSynth, log: Log = lambda 
     return clips
 
 
-def named_set(name: str, cache_dir: Path | None, log: Log = lambda _: None) -> list[Clip]:
-    """The clips of one set (see the module docstring); raises ValueError for an unknown name."""
+def named_set(name: str, cache_dir: Path | None, log: Log = lambda _: None, *,
+              shared: Path | None = None) -> list[Clip]:
+    """The clips of one set (see the module docstring), the shared recordings taken from
+    ``shared`` (None: :func:`shared_audio_dir`); raises ValueError for an unknown name."""
     if name == "default":
-        return default_clips(PromptSynth(cache_dir), log=log)
+        return default_clips(PromptSynth(cache_dir), log=log, shared=shared)
     if name == "human":
-        return human_clips(log)
+        return human_clips(log, shared)
     half = name.removeprefix("voices-")
     if half in HALVES:
         return half_clips(half, voices=name.startswith("voices-"), synth=VoiceSynth(cache_dir), log=log)
     raise ValueError(f"unknown clip set {name!r} (one of {', '.join(SET_NAMES)})")
 
 
-def load_sets(names: Sequence[str], cache_dir: Path | None, log: Log = lambda _: None) -> list[Clip]:
+def load_sets(names: Sequence[str], cache_dir: Path | None, log: Log = lambda _: None, *,
+              shared: Path | None = None) -> list[Clip]:
     """The clips of every named set, in order; a clip already taken is not added again."""
     clips: dict[str, Clip] = {}
     for name in names:
-        for clip in named_set(name, cache_dir, log):
+        for clip in named_set(name, cache_dir, log, shared=shared):
             clips.setdefault(clip.name, clip)
     return list(clips.values())

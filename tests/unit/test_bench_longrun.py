@@ -28,6 +28,7 @@ from client.benchmark.longrun import (
 )
 from client.benchmark.report import build_document, mode_summary, summary_text, turn_table
 from client.benchmark.runner import TurnRecord
+from client.benchmark.targets import Target
 
 STAGES = {"endpoint_wait_ms": 240.0, "stt_ms": 60.0, "llm_first_token_ms": 90.0, "first_clause_ms": 200.0,
           "tts_first_audio_ms": 80.0, "server_first_audio_ms": 130.0}
@@ -209,7 +210,7 @@ def test_summary_breaks_down_per_voice_and_set_and_reports_both_clocks() -> None
     assert es["endpoint_wait_acoustic_ms"]["p95_ms"] == pytest.approx(487.5)
     assert s["by_voice"]["piper"]["merges"] == 1 and s["by_voice"]["human"]["answered"] == 0
     assert s["by_set"]["tune"]["false_cutoffs"] == 2 and set(s["by_set"]) == {"tune", "human"}
-    text = summary_text({"fast": s}, 500.0)
+    text = summary_text({"fast": s}, Target(500.0))
     assert "END TO END (webrtcvad)" in text and "by voice" in text and "es-us" in text
     table = turn_table(records)
     assert "General Kenobi!" in table and "e2eVAD" in table
@@ -220,7 +221,7 @@ def test_json_carries_the_new_fields() -> None:
                               history=[{"role": "assistant", "content": "Hi there."}])]
     clip = Clip("a+piper.wav", np.zeros(16_000, dtype=np.int16), 40, "hello there", voice="piper", has_pause=True,
                 set_name="tune")
-    doc = build_document({"fast": [record("a+piper.wav", 400.0)]}, primary="fast", budget_ms=500, concurrency=1,
+    doc = build_document({"fast": [record("a+piper.wav", 400.0)]}, primary="fast", target=Target(500.0), concurrency=1,
                          repeat=1, server="ws://x", clips=[clip], sessions={"fast": sessions},
                          extra={"sets": ["tune"], "noise": {"kind": "pink", "dbfs": -40.0}})
     t = doc["turns"][0]

@@ -12,6 +12,7 @@ import pytest
 import soundfile
 
 from client.benchmark import clips as clips_module
+from client.benchmark import sets as sets_module
 from client.benchmark.prompt_sets import HALVES, HOLDOUT_PROMPTS, TUNE_PROMPTS
 from client.benchmark.prompts import DEFAULT_PROMPTS, Prompt, cached_prompt
 from client.benchmark.sets import SET_NAMES, human_clips, load_sets
@@ -100,14 +101,68 @@ class FakeSynth:
         return cached_prompt(self.cache_dir, prompt, "fake", lambda text: speechlike(0.3 + 0.01 * len(text), 1))
 
 
-def test_default_set_works_without_the_shared_recordings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(clips_module, "JFK", tmp_path / "nowhere" / "jfk.flac")
+@pytest.fixture
+def fake_prompts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Named sets build their PromptSynth themselves: make it the fake (no Piper, no models)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(sets_module, "PromptSynth", lambda cache_dir: FakeSynth(cache_dir or cache))
+    return cache
+
+
+def test_default_set_works_without_the_shared_recordings(tmp_path: Path, fake_prompts: Path) -> None:
+    empty = tmp_path / "empty-shared"
+    empty.mkdir()
     logged: list[str] = []
-    clips = clips_module.default_clips(FakeSynth(tmp_path), log=logged.append)
+    clips = clips_module.clip_set(None, fake_prompts, log=logged.append, shared=empty)
     assert [c.name for c in clips] == [f"{p.name}.wav" for p in DEFAULT_PROMPTS]
-    assert any("not found" in line for line in logged)
     assert all(c.voice == "piper" and c.set_name == "default" for c in clips)
     assert [c.has_pause for c in clips] == [p.has_pause for p in DEFAULT_PROMPTS]
+    skipped = [line for line in logged if "skipped" in line]
+    assert len(skipped) == 1 and "jfk.flac" in skipped[0] and str(empty) in skipped[0]
+    assert len(logged) == 2  # the skip and one line for the prompts, not one per prompt
+
+
+def test_the_shared_directory_comes_from_the_environment(tmp_path: Path, fake_prompts: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv(clips_module.SHARED_AUDIO_ENV, str(shared))
+    assert clips_module.shared_audio_dir() == shared
+    assert clips_module.shared_audio_dir(tmp_path) == tmp_path  # an explicit directory wins
+    logged: list[str] = []
+    assert len(load_sets(["default"], None, logged.append)) == len(DEFAULT_PROMPTS)
+    assert any("skipped" in line for line in logged)
+    soundfile.write(str(shared / "jfk.flac"), speechlike(1.0, 3), SR)
+    logged.clear()
+    clips = load_sets(["default"], None, logged.append)
+    assert clips[0].name == "jfk.flac" and clips[0].voice == "human" and clips[0].has_pause is True
+    assert len(clips) == len(DEFAULT_PROMPTS) + 1 and not any("skipped" in line for line in logged)
+    monkeypatch.delenv(clips_module.SHARED_AUDIO_ENV)
+    assert clips_module.shared_audio_dir() == clips_module.DEFAULT_SHARED_AUDIO
+
+
+def test_the_benchmark_without_shared_recordings_fails_the_human_set_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from client.benchmark.main import Options, run
+
+    opts = Options(server="ws://127.0.0.1:9", spawn=False, clips=(), sets=("human",), shared_audio=tmp_path)
+    assert run(opts) == 2  # before any server is tried
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: no shared human recordings in " + str(tmp_path))
+
+
+def test_a_missing_voice_model_is_one_error_line(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from app.models import ModelError
+    from client.benchmark import main
+
+    def no_models(_opts: main.Options) -> list:
+        raise ModelError("model files missing under models: tts/x.onnx; run `python -m app.models fetch`")
+
+    monkeypatch.setattr(main, "load_clips", no_models)
+    assert main.run(main.Options(server="ws://127.0.0.1:9", spawn=False, clips=())) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: model files missing under models: tts/x.onnx; run `python -m app.models fetch`")
 
 
 def test_human_set_takes_the_recordings_that_are_there(tmp_path: Path) -> None:
@@ -155,3 +210,11 @@ def test_cli_sets_and_noise() -> None:
     for bad in (["--set", "nope"], ["--noise", "thunder"], ["--noise-dbfs", "3"], ["--set", "tune", "--clips", "x"]):
         with pytest.raises(SystemExit):
             _parse(["--server", "ws://x", *bad])
+
+
+def test_cli_shared_audio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _parse(["--server", "ws://x", "--shared-audio", str(tmp_path)]).shared_audio == tmp_path
+    monkeypatch.setenv(clips_module.SHARED_AUDIO_ENV, str(tmp_path / "env"))
+    assert _parse(["--server", "ws://x"]).shared_audio == tmp_path / "env"
+    with pytest.raises(SystemExit):  # a typo in an explicit directory is an error, not a silent skip
+        _parse(["--server", "ws://x", "--shared-audio", str(tmp_path / "nowhere")])

@@ -26,7 +26,6 @@ from client.benchmark.prompts import compose, noise_floor, trim_silence
 from client.benchmark.report import (
     REQUIRED_STAGES,
     build_document,
-    exit_code,
     mode_summary,
 )
 from client.benchmark.runner import TurnRecord
@@ -43,6 +42,7 @@ from client.benchmark.stats import (
     summarize,
     wer,
 )
+from client.benchmark.targets import Target, exit_code
 
 JFK = Path(__file__).resolve().parents[2].parent / "shared" / "audio" / "jfk.flac"
 SR = 16_000
@@ -287,15 +287,16 @@ def test_summary_counts_splits_and_wer_and_the_exit_code_follows_p50() -> None:
     assert "e.wav" not in s["wer_per_clip"]  # not played: no WER, rather than 100%
     assert s["wer"] == pytest.approx(1 / 6)  # a, b, d: 1 missing word out of 6
     assert s["stages"]["stt_ms"]["n"] == 3
-    assert exit_code(s, 500.0) == 0 and exit_code(s, 499.0) == 1
-    assert exit_code(mode_summary([record("d.wav", None)]), 500.0) == 2
+    assert exit_code(s, Target(500.0)) == 0 and exit_code(s, Target(499.0)) == 1
+    assert exit_code(mode_summary([record("d.wav", None)]), Target(500.0)) == 2
 
 
 def test_json_document_has_the_promised_fields() -> None:
     clip = Clip("a.wav", np.zeros(SR, dtype=np.int16), 40, "hello there", "/x/a.wav")
     results = {"fast": [record("a.wav", 300.0), record("a.wav", None)],
                "naive": [record("a.wav", 1200.0), record("a.wav", 1800.0)]}
-    doc = build_document(results, primary="fast", budget_ms=500, concurrency=1, repeat=1, server="ws://x", clips=[clip])
+    doc = build_document(results, primary="fast", target=Target(500.0), concurrency=1, repeat=1, server="ws://x",
+                         clips=[clip])
     assert doc["budget_ms"] == 500 and doc["concurrency"] == 1 and doc["mode"] == "fast"
     assert {"n", "p50_ms", "p95_ms", "max_ms", "split_rate", "split_count", "wer", "stages"} <= set(doc["summary"])
     for turn in doc["turns"]:
@@ -313,7 +314,7 @@ def test_plot_writes_a_png_with_both_modes(tmp_path: Path) -> None:
     path = tmp_path / "bench.png"
     results = {"fast": [record("a.wav", 420.0), record("b.wav", 380.0, split=True), record("c.wav", None)],
                "naive": [record("a.wav", 3200.0)]}
-    plot(results, path, budget_ms=500.0)
+    plot(results, path, target=Target(500.0, 700.0))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
 
 

@@ -3,7 +3,8 @@
 Modules, each single-purpose:
 
 - ``speech_end``: where speech ends in a clip: acoustically (35 dB rule) and by webrtcvad (mode 2).
-- ``clips``: the clips to play (files, the shared recording, generated prompts) and their references.
+- ``clips``: the clips to play (files, the shared recording, generated prompts), their references,
+  and where the shared recordings are (``--shared-audio``, ``$EDGE_VOICE_SHARED_AUDIO``).
 - ``sets``: the named clip sets of ``--set`` (default, tune, holdout, voices-*, human).
 - ``prompts``: spoken prompts synthesized with the project's own Piper voice, cached on disk.
 - ``prompt_sets``: the 32 endpointing prompts, split into ``tune`` and ``holdout``.
@@ -16,6 +17,8 @@ Modules, each single-purpose:
 - ``session``: one websocket session that behaves like a microphone that never stops.
 - ``runner``: K sessions x N repeats x modes, one clip after another.
 - ``spawn``: start and stop a local server.
+- ``targets``: the latency target per number of sessions (issue 11) and the verdict against it.
 - ``report``: the printed table, the summary and the JSON document.
 - ``plot``: the stacked-bar PNG.
+- ``make_example``: ``python -m client.benchmark.make_example``, a spoken question for file mode.
 """

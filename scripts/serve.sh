@@ -11,5 +11,9 @@ for i in "${!args[@]}"; do
     --profile=*) export EDGE_VOICE_PROFILE="${args[$i]#--profile=}" ;;
   esac
 done
+# --help needs no set-up once there is an environment to run in.
+case " $* " in
+  *" --help "* | *" -h "*) [[ -x .venv/bin/python ]] && exec .venv/bin/python -m app "$@" ;;
+esac
 scripts/setup.sh >&2
 exec .venv/bin/python -m app "$@"

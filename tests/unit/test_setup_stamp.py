@@ -31,7 +31,8 @@ class Checkout:
     def __init__(self, root: Path) -> None:
         self.root = root
         (root / "scripts").mkdir()
-        shutil.copy(REPO_ROOT / "scripts" / "setup.sh", root / "scripts")
+        for script in ("setup.sh", "serve.sh"):
+            shutil.copy(REPO_ROOT / "scripts" / script, root / "scripts")
         shutil.copy(REPO_ROOT / "pyproject.toml", root)
         (root / "scripts" / "system_deps.sh").write_text("#!/usr/bin/env bash\n")
         (root / "scripts" / "llama_cmake_args.sh").write_text(
@@ -127,3 +128,17 @@ def test_an_unknown_extra_is_one_line_error(checkout: Checkout) -> None:
     assert result.returncode == 1
     assert result.stderr == "error: EDGE_VOICE_EXTRAS names unknown extra(s) gpu (pyproject.toml has: bench, dev)\n"
     assert not checkout.log.exists()
+
+
+def test_serve_help_needs_no_set_up_once_there_is_an_environment(checkout: Checkout) -> None:
+    checkout.log.write_text("")
+    result = subprocess.run(
+        ["bash", str(checkout.root / "scripts" / "serve.sh"), "--port", "9000", "--help"],
+        env={**os.environ, "PYTHON": sys.executable, "FAKE_LOG": str(checkout.log)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stdout == result.stderr == ""
+    assert checkout.log.read_text().splitlines() == ["-m app --port 9000 --help"]

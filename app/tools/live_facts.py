@@ -89,7 +89,7 @@ _TOPICS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         rf"how is {_MARKET} today",
     )),
     ("crypto prices", "crypto", (
-        rf"(?:what is |check |tell me )?(?:the )?(?:current )?(?:price|value) of (?:one |a )?{_CRYPTO}"
+        rf"(?:what is |check |tell me )?(?:the )?(?:current )?(?:price|value) (?:of|on|for) (?:one |a )?{_CRYPTO}"
         rf"(?: today| right now| in [a-z ]+)?",
         rf"(?:what is |check )?(?:the )?{_CRYPTO} (?:price|value|rate)(?: today| right now| at)?",
         rf"how much (?:is|are|does|do) (?:one |a |an )?{_CRYPTO}(?: worth| cost| going for| trading at| selling for)?"
@@ -97,7 +97,7 @@ _TOPICS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         rf"(?:what is|how is) {_CRYPTO} (?:worth|at|trading at|doing)(?: today| right now)?",
     )),
     ("market prices", "prices", (
-        rf"(?:what is |check |tell me )?(?:the )?(?:current |latest |today )?(?:price|cost|value) of (?:an ounce of "
+        rf"(?:what is |check |tell me )?(?:the )?(?:current |latest |today )?(?:price|cost|value) (?:of|on|for) (?:an ounce of "
         rf"|a barrel of |a gallon of |a liter of |a litre of )?{_COMMODITY}(?: today| right now| now| at the moment)?",
         rf"(?:what is |check )?(?:the )?(?:current |today )?{_COMMODITY} (?:price|prices)(?: today| right now| now)?",
         rf"how much (?:is|does|do) (?:an ounce of |a barrel of |a gallon of |a liter of |a litre of )?{_COMMODITY}"

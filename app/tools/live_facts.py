@@ -97,8 +97,9 @@ _TOPICS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         rf"(?:what is|how is) {_CRYPTO} (?:worth|at|trading at|doing)(?: today| right now)?",
     )),
     ("market prices", "prices", (
-        rf"(?:what is |check |tell me )?(?:the )?(?:current |latest |today )?(?:price|cost|value) (?:of|on|for) (?:an ounce of "
-        rf"|a barrel of |a gallon of |a liter of |a litre of )?{_COMMODITY}(?: today| right now| now| at the moment)?",
+        rf"(?:what is |check |tell me )?(?:the )?(?:current |latest |today )?(?:price|cost|value) (?:of|on|for) "
+        rf"(?:an ounce of |a barrel of |a gallon of |a liter of |a litre of )?{_COMMODITY}"
+        rf"(?: today| right now| now| at the moment)?",
         rf"(?:what is |check )?(?:the )?(?:current |today )?{_COMMODITY} (?:price|prices)(?: today| right now| now)?",
         rf"how much (?:is|does|do) (?:an ounce of |a barrel of |a gallon of |a liter of |a litre of )?{_COMMODITY}"
         rf"(?: cost| going for| trading at| selling for)?(?: today| right now| now| at the moment)?",

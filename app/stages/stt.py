@@ -27,6 +27,14 @@ FRAMES_PER_SECOND = 100
 """Whisper log-mel frames per second (hop of 160 samples at 16 kHz)."""
 END_MARGIN_S = 0.3
 """A segment must start at least this long before the audio ends to be real speech, in s."""
+BEAM_SIZE = 5
+"""Beams of the decode. Greedy decoding misheard the synthetic voices badly (tiny.en, the 54
+tune questions of the answer-quality set: WER 20% greedy, 11% with 3 or 5 beams) for about
++5-20 ms on an utterance: the encoder dominates, a tiny decoder's beams are cheap."""
+NO_REPEAT_NGRAM = 3
+"""A decode may not repeat any 3 tokens: beams otherwise loop on a short question ("What is my
+name, what is my name, what"); a spoken request rarely says the same three tokens twice (tune
+set: WER 11.3% -> 9.7%)."""
 
 
 class WhisperStt:
@@ -79,7 +87,8 @@ class WhisperStt:
         (result,) = self._model.model.generate(
             encoded,
             [self._prompt],
-            beam_size=1,
+            beam_size=BEAM_SIZE,
+            no_repeat_ngram_size=NO_REPEAT_NGRAM,
             # Speech runs at most ~5 tokens/s (plus timestamps); a bound tied to the audio stops
             # a runaway decode.
             max_length=min(self._model.max_length, len(self._prompt) + 8 * math.ceil(seconds) + 8),

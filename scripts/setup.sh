@@ -51,17 +51,20 @@ extras=$(common "$(as_set "$had_extras,$wanted")" "$known")
 llama=$(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))' 2>/dev/null) \
   || llama=""
 
+# Quiet pip. setuptools' "Editable installation" notice (folders named like the package may shadow
+# it), printed on every editable install, says nothing about this project.
+pip() { .venv/bin/python -W "ignore:Editable installation:UserWarning" -m pip "$@"; }
 started=$SECONDS
 changed=0
 if [[ -n "$llama" && -n "$had_cmake" && "$had_cmake" != "$CMAKE_ARGS" ]]; then
   echo "CMAKE_ARGS changed: rebuilding llama-cpp-python $llama with CMAKE_ARGS=$CMAKE_ARGS (a few minutes)"
   # --no-cache-dir: pip's cached wheel was built with the old flags.
-  .venv/bin/python -m pip install -q --force-reinstall --no-deps --no-binary llama-cpp-python --no-cache-dir \
+  pip install -q --force-reinstall --no-deps --no-binary llama-cpp-python --no-cache-dir \
     "llama-cpp-python==$llama"
   changed=1
 fi
 if [[ "$project" != "$had_project" || "$extras" != "$had_extras" || -z "$llama" ]]; then
-  .venv/bin/python -m pip install -q --upgrade pip
+  pip install -q --upgrade pip
   if [[ -z "$llama" ]]; then
     # llama-cpp-python compiles from source: CPU flags chosen for *this* CPU, never AMX
     # (see scripts/llama_cmake_args.sh for why -march=native is unsafe on some Xeons).
@@ -70,7 +73,7 @@ if [[ "$project" != "$had_project" || "$extras" != "$had_extras" || -z "$llama" 
   echo "installing the project and its dependencies${extras:+ (extras: ${extras//,/, })} with pip"
   spec="."
   [[ -n "$extras" ]] && spec=".[$extras]"
-  .venv/bin/python -m pip install -q -e "$spec"
+  pip install -q -e "$spec"
   changed=1
 fi
 if [[ $changed == 1 || ! -f "$stamp" ]]; then

@@ -17,10 +17,10 @@ FAKE_PYTHON = """#!/usr/bin/env bash
 # Logs each call; `pip install -e` installs llama-cpp-python; `-c` answers its version.
 echo "$*" >> "$FAKE_LOG"
 here=$(dirname "$0")/..
-case "$1" in
-  -c) [[ -f "$here/llama-installed" ]] && echo 0.3.36 || exit 1 ;;
-  -m) if [[ "$2" == pip && " $* " == *" -e "* ]]; then touch "$here/llama-installed"; fi
-      if [[ "$2" == app.models ]]; then echo "models: 8 file(s) ok, 0 downloaded"; fi ;;
+case " $* " in
+  " -c "*) [[ -f "$here/llama-installed" ]] && echo 0.3.36 || exit 1 ;;
+  *" -m pip install "*" -e "*) touch "$here/llama-installed" ;;
+  " -m app.models "*) echo "models: 8 file(s) ok, 0 downloaded" ;;
 esac
 """
 
@@ -57,7 +57,11 @@ class Checkout:
             check=False,
         )
         assert result.returncode == 0, result.stderr
-        pip = [line for line in self.log.read_text().splitlines() if line.startswith("-m pip install")]
+        calls = self.log.read_text().splitlines()
+        pip = [line[line.index("-m pip") :] for line in calls if "-m pip install" in line]
+        assert all(
+            line.startswith("-W ignore:Editable installation:UserWarning -m pip") for line in calls if "pip" in line
+        )
         return result.stdout + result.stderr, [p for p in pip if "--upgrade pip" not in p]
 
 

@@ -53,7 +53,7 @@ PORT = _checked(int, lambda v: 0 <= v <= 65535, "is not a TCP port: 0 to 65535, 
 COUNT = _checked(int, lambda v: v >= 1, "is too few: 1 or more")
 AMOUNT = _checked(int, lambda v: v >= 0, "is negative: 0 or more")
 SECONDS = _checked(float, lambda v: v > 0, "is too short: more than 0 seconds")
-SECONDS_OR_NONE = _checked(float, lambda v: v >= 0, "is negative: 0 seconds or more")
+SECONDS_OR_ZERO = _checked(float, lambda v: v >= 0, "is negative: 0 seconds or more")
 
 
 def parse_settings(argv: list[str] | None = None) -> ServerSettings:
@@ -88,7 +88,7 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
                         help="conversation kept in the prompt, in tokens (default %(default)s)")
     parser.add_argument("--max-sessions", type=COUNT, default=defaults.max_sessions,
                         help="sessions admitted at once; more get a 'busy' error (default %(default)s)")
-    parser.add_argument("--drain-timeout", type=SECONDS_OR_NONE, default=defaults.drain_timeout_s,
+    parser.add_argument("--drain-timeout", type=SECONDS_OR_ZERO, default=defaults.drain_timeout_s,
                         help="seconds turns in flight may take to finish on SIGTERM (default %(default)s)")
     parser.add_argument("--log-format", choices=["text", "json"], default=defaults.log_format,
                         help="log line format (default %(default)s)")

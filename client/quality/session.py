@@ -81,7 +81,8 @@ class QualitySession(BenchSession):
         if isinstance(m, p.ReplyDelta):
             self.deltas[m.turn_id] += m.text
         elif isinstance(m, p.TurnTiming):
-            self.raw_stages[m.turn_id] = dict(m.stages)
+            # The tool that answered is a field of its own beside the stages (docs/protocol.md).
+            self.raw_stages[m.turn_id] = {**m.stages, **({"tool": m.tool} if m.tool else {})}
             numeric = {k: v for k, v in m.stages.items() if isinstance(v, int | float) and not isinstance(v, bool)}
             if len(numeric) != len(m.stages):  # the parent turns every stage into a float
                 m = p.TurnTiming(turn_id=m.turn_id, stages=numeric)

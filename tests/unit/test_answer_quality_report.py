@@ -138,7 +138,7 @@ def timer_turn_script() -> list[p.Message | AudioIn]:
         AudioIn(1, 0, np.zeros(100, dtype=np.int16)),
         p.Timers(timers=[{"id": "t9", "kind": "timer", "label": "", "due_ms": 0, "duration_ms": 1000}]),
         p.ReplyDone(turn_id=1, text="Timer set for one second."),
-        p.TurnTiming(turn_id=1, stages={"stt_ms": 50.0, "tool": "set_timer", "tool_ms": 2.0}),  # type: ignore[dict-item]
+        p.TurnTiming(turn_id=1, stages={"stt_ms": 50.0, "tool_ms": 2.0}, tool="set_timer"),  # as the server sends it
         p.TimerFired(id="t9", kind="timer", text="Your timer is done.", turn_id=2),
     ]
 

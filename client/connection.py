@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import socket
 import ssl as ssl_module
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -33,6 +35,69 @@ class SessionRefused(ConnectionError):
         self.retry_after_ms = error.retry_after_ms
 
 
+class NoNode(ConnectionError):
+    """Nothing answers at the server URL: refused, unreachable, unknown host or timed out."""
+
+    def __init__(self, url: str, cause: OSError) -> None:
+        self.url = url
+        self.reason = _reason(cause)
+        super().__init__(f"no node answers at {url} ({self.reason}); scripts/serve.sh starts one")
+
+
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, socket.gaierror):
+        return "unknown host"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    return exc.strerror or str(exc) or exc.__class__.__name__
+
+
+class SendClock:
+    """When each 20 ms frame of a stream was sent, to date the server's stream positions."""
+
+    FRAME_MS = 20
+
+    def __init__(self) -> None:
+        self.sent: list[float] = []
+
+    def record(self, now: float) -> None:
+        """One frame was sent at monotonic ``now`` (s)."""
+        self.sent.append(now)
+
+    def sent_time(self, at_ms: float) -> float | None:
+        """When the frame holding stream position ``at_ms`` (ms) was sent; None if not yet."""
+        index = max(0, math.ceil(at_ms / self.FRAME_MS - 1e-6) - 1)
+        return self.sent[index] if index < len(self.sent) else None
+
+
+class RealTimePacer:
+    """Keeps a live stream at real-time pace: the node cuts off a client 3 s ahead of real time.
+
+    Frames captured before the session was ready (a backlog the mic loop built up while
+    connecting, or a burst the device delivers late) are dropped, and so is any frame that would
+    put the stream more than ``lead_ms`` ahead of the wall clock since ready (a device clock
+    running fast).
+    """
+
+    def __init__(self, ready_at: float, lead_ms: float = 1000.0) -> None:
+        self.ready_at = ready_at
+        self.lead_ms = lead_ms
+        self.sent_samples = 0
+        self.dropped = 0
+        """Frames not sent."""
+
+    def admit(self, captured_at: float, now: float, samples: int = 320) -> bool:
+        """May a frame of ``samples`` (16 kHz) captured at monotonic ``captured_at`` be sent at ``now``?"""
+        ahead_ms = (self.sent_samples + samples) / 16.0 - 1000.0 * (now - self.ready_at)
+        if captured_at < self.ready_at or ahead_ms > self.lead_ms:
+            self.dropped += 1
+            return False
+        self.sent_samples += samples
+        return True
+
+
 class ClientSession:
     """An open session with the edge server."""
 
@@ -45,13 +110,19 @@ class ClientSession:
     async def open(cls, url: str, *, pipeline: str = "fast", client: str = "edge-voice-client",
                    token: str | None = None, session_id: str | None = None,
                    ssl: ssl_module.SSLContext | None = None) -> ClientSession:
-        """Connect and complete the hello/ready handshake; raises ConnectionError on refusal.
+        """Connect and complete the hello/ready handshake; raises ConnectionError on refusal
+        (:class:`NoNode` when nothing answers at ``url``, :class:`SessionRefused` for an error reply).
 
         ``token`` is sent as ``Authorization: Bearer``; ``session_id`` resumes an earlier session.
         """
         headers = {"Authorization": f"Bearer {token}"} if token else None
-        ws = await connect(url, max_size=2**22, compression=None, open_timeout=30,
-                           additional_headers=headers, ssl=ssl)
+        try:
+            ws = await connect(url, max_size=2**22, compression=None, open_timeout=30,
+                               additional_headers=headers, ssl=ssl)
+        except ssl_module.SSLError:
+            raise  # a node answered: its certificate or TLS set-up is the problem
+        except OSError as exc:
+            raise NoNode(url, exc) from exc
         await ws.send(p.Hello(sample_rate=16_000, pipeline=pipeline, client=client, session_id=session_id).encode())
         first = p.decode_server_message(await ws.recv())
         if isinstance(first, p.Error):

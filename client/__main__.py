@@ -12,12 +12,16 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m client", description="Edge voice assistant desktop client.")
-    parser.add_argument("--server", default="ws://127.0.0.1:8765", help="server URL (default %(default)s)")
+    parser.add_argument("--server", default="ws://127.0.0.1:8765",
+                        help="server URL (default %(default)s; live mode waits for it, retrying with backoff "
+                             "up to 8 s, until Ctrl-C)")
     parser.add_argument("--input-wav", type=Path, help="stream this recording instead of the microphone")
     parser.add_argument("--output-wav", type=Path, help="write the reply audio to this WAV file")
     parser.add_argument("--pipeline", choices=["fast", "naive"], default="fast", help=argparse.SUPPRESS)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the reply in file mode")
     parser.add_argument("--log-level", default="WARNING", type=str.upper)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="live mode: developer statistics (echo, underruns, mic lag) at exit; also at DEBUG")
     live = parser.add_argument_group("live mode (microphone and speakers)")
     live.add_argument("--list-devices", action="store_true", help="list audio devices and exit")
     live.add_argument("--input-device", help="microphone: PortAudio index or (part of) its name")
@@ -58,16 +62,16 @@ def main(argv: list[str] | None = None) -> int:
         try:
             result = asyncio.run(run_file(args.server, args.input_wav, output_path=args.output_wav,
                                           timeout_s=args.timeout, pipeline=args.pipeline))
-        except (OSError, ConnectionError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        except TimeoutError:
-            print(f"error: no complete reply within {args.timeout:.0f} s", file=sys.stderr)
+        except (OSError, ValueError) as exc:  # TimeoutError and ConnectionError are OSErrors
+            print(f"error: {str(exc) or exc.__class__.__name__}", file=sys.stderr)
             return 1
         if args.output_wav is not None:
             seconds = result.reply_audio.shape[0] / max(1, result.output_rate)
             print(f"wrote {seconds:.1f} s of reply audio to {args.output_wav}")
-        return 0 if result.replies and not result.errors else 1
+        problem = result.problem(args.input_wav)
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+        return 0 if problem is None and not result.errors else 1
 
     from client.audio_io import parse_device
     from client.live import LiveConfig, run_live
@@ -78,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         barge_in_pause_ms=args.barge_in_pause_ms,
         prebuffer_ms=args.prebuffer_ms, echo_cancel=not args.no_echo_cancel, output_wav=args.output_wav,
         pipeline=args.pipeline, token=args.token, dump_audio=args.dump_audio,
+        verbose=args.verbose or args.log_level == "DEBUG",
     )
     try:
         return asyncio.run(run_live(args.server, config=config))

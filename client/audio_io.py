@@ -9,6 +9,8 @@ hands every block it played, with its position, to the echo reference queue.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import threading
 import time
@@ -28,9 +30,61 @@ class AudioDeviceError(OSError):
     """No usable audio device, or PortAudio refused a stream."""
 
 
+_ALSA_ERROR = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+
+
+class _AlsaLog:
+    """alsa-lib prints its own messages to stderr ("ALSA lib pcm.c:...:(snd_pcm_recover) underrun
+    occurred", device probing at start): they go to the debug log instead, and are counted.
+
+    The handler is process-wide in alsa-lib, so its ctypes callback lives as long as the process.
+    """
+
+    def __init__(self) -> None:
+        self.installed = False
+        self.messages = 0
+        self.xruns = 0
+        """Under- and overruns alsa-lib recovered from."""
+        self._callback = _ALSA_ERROR(self._on_error)
+
+    def install(self) -> bool:
+        """Install the handler (once); False where there is no alsa-lib (not Linux)."""
+        if self.installed:
+            return True
+        name = ctypes.util.find_library("asound")
+        if name is None:
+            return False
+        try:
+            ctypes.CDLL(name).snd_lib_error_set_handler(self._callback)
+        except (OSError, AttributeError) as exc:
+            log.debug("cannot route ALSA messages: %s", exc)
+            return False
+        self.installed = True
+        return True
+
+    def _on_error(self, file: bytes | None, line: int, function: bytes | None, err: int, fmt: bytes | None) -> None:
+        # Only the fixed arguments: the format's own arguments are C varargs ctypes cannot read.
+        self.messages += 1
+        if function == b"snd_pcm_recover":
+            self.xruns += 1
+        log.debug("ALSA %s:%d (%s) %s", (file or b"").decode(errors="replace"), line,
+                  (function or b"").decode(errors="replace"), (fmt or b"").decode(errors="replace"))
+
+
+alsa_log = _AlsaLog()
+
+
+def _sounddevice():
+    """``sounddevice``, imported after ALSA's messages are routed (its import probes every device)."""
+    alsa_log.install()
+    import sounddevice
+
+    return sounddevice
+
+
 @contextlib.contextmanager
 def _portaudio_errors() -> Iterator[None]:
-    import sounddevice as sd
+    sd = _sounddevice()
 
     try:
         yield
@@ -47,7 +101,7 @@ def parse_device(spec: str | None) -> int | str | None:
 
 def list_devices() -> str:
     """A readable table of the audio devices PortAudio sees, defaults marked."""
-    import sounddevice as sd
+    sd = _sounddevice()
 
     with _portaudio_errors():
         devices = sd.query_devices()
@@ -65,7 +119,7 @@ def list_devices() -> str:
 
 def input_rate(device: int | str | None) -> int:
     """The input device's native (default) sample rate."""
-    import sounddevice as sd
+    sd = _sounddevice()
 
     with _portaudio_errors():
         return int(sd.query_devices(device, "input")["default_samplerate"])
@@ -73,7 +127,7 @@ def input_rate(device: int | str | None) -> int:
 
 def output_rate(device: int | str | None, wanted: int) -> int:
     """``wanted`` if the output device plays it, else the device's native rate."""
-    import sounddevice as sd
+    sd = _sounddevice()
 
     try:
         sd.check_output_settings(device=device, samplerate=wanted, channels=1, dtype="float32")
@@ -109,6 +163,10 @@ class PlaybackResampler:
 
     def drop(self, turn_id: int) -> None:
         self._streams.pop(turn_id, None)
+
+    def reset(self) -> None:
+        """Forget every turn's stream (a new connection numbers its turns from the start again)."""
+        self._streams.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +211,7 @@ class AudioIO:
     # ------------------------------------------------------------------ streams
 
     def start_input(self) -> None:
-        import sounddevice as sd
+        sd = _sounddevice()
 
         with _portaudio_errors():
             self._in_stream = sd.InputStream(
@@ -164,7 +222,7 @@ class AudioIO:
 
     def start_output(self, reply_rate: int) -> bool:
         """Open (or keep) the speaker stream for replies at ``reply_rate``; True if (re)opened."""
-        import sounddevice as sd
+        sd = _sounddevice()
 
         if self._out_stream is not None and reply_rate == self.reply_rate:
             return False
@@ -225,6 +283,15 @@ class AudioIO:
         self.jitter.push(turn_id, self.resampler.finish(turn_id))
         self.jitter.end_turn(turn_id)
 
+    def reset_turns(self) -> None:
+        """A new connection: drop all reply audio and what is known of the old turns, whose ids
+        the server now reuses."""
+        if self.jitter is not None:
+            self.jitter.reset()
+        if self.resampler is not None:
+            self.resampler.reset()
+        self.played.clear()
+
     def stop_turn(self, turn_id: int | None = None) -> None:
         """Barge-in: stop playback now (all of it, or one turn)."""
         if self.jitter is not None:
@@ -243,8 +310,9 @@ class AudioIO:
                 stream.close()
 
     def close(self) -> None:
-        """Stop both streams at once (abort: no draining)."""
+        """Stop both streams at once (abort: no draining), and free the resamplers."""
         self._close_output()
+        self.resampler = None
         stream, self._in_stream = self._in_stream, None
         if stream is not None:
             try:

@@ -112,6 +112,19 @@ class JitterBuffer:
             self.paused = False
             return dropped
 
+    def reset(self) -> None:
+        """Drop all queued audio (with a fade-out) and forget every turn: a new connection numbers
+        its turns from the start again, and they must start, end and count afresh. Keeps the
+        underrun and played totals."""
+        self.flush()
+        with self._lock:
+            self._ended.clear()
+            self._started.clear()
+            self._finished.clear()
+            self._played.clear()
+            self._need = self.prebuffer
+            self.events.clear()
+
     def pause(self) -> None:
         """Hold playback (fading out) without dropping anything; ``resume`` continues seamlessly."""
         with self._lock:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import signal
 import time
 from dataclasses import dataclass, field
@@ -24,13 +23,12 @@ from app import protocol as p
 from client.audio_files import write_wav
 from client.audio_io import AudioIO
 from client.bargein import BargeIn, BargeInCancelled, BargeInPending, BargeInSettings
-from client.connection import AudioIn, ClientSession, SessionRefused
+from client.connection import AudioIn, ClientSession, NoNode, RealTimePacer, SendClock, SessionRefused
 from client.mic_pipeline import MicFrame, MicPipeline, ReferenceTap
-from client.ptt import PushToTalk, watch_enter
+from client.ptt import KeyWatch, PushToTalk, watch_enter
 from client.ui import Ui, make_ui
 
 log = logging.getLogger(__name__)
-FRAME_MS = 20
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,8 @@ class LiveConfig:
     backoff_max_s: float = 8.0
     dump_audio: Path | None = None
     """Debugging: write mic, reference and echo decisions to this .npz at exit."""
+    verbose: bool = False
+    """Print the developer statistics line (echo path, underruns, mic lag) at exit."""
 
 
 @dataclass
@@ -78,9 +78,12 @@ class _Turn:
 
 @dataclass
 class _SessionState:
+    """One connection's view of the conversation (the server numbers turns per connection)."""
+
     session: ClientSession
-    sent: list[float] = field(default_factory=list)
-    """Send time of every 20 ms frame of this session's stream, by index."""
+    pacer: RealTimePacer
+    clock: SendClock = field(default_factory=SendClock)
+    """Send time of every 20 ms frame of this connection's stream."""
     turns: dict[int, _Turn] = field(default_factory=dict)
     dropped: set[int] = field(default_factory=set)
     """Turns whose audio must not play (interrupted or superseded)."""
@@ -88,10 +91,6 @@ class _SessionState:
 
     def turn(self, turn_id: int) -> _Turn:
         return self.turns.setdefault(turn_id, _Turn())
-
-    def sent_time(self, at_ms: float) -> float | None:
-        index = max(0, math.ceil(at_ms / FRAME_MS - 1e-6) - 1)
-        return self.sent[index] if index < len(self.sent) else None
 
 
 class LiveClient:
@@ -107,6 +106,8 @@ class LiveClient:
         self.barge_ins: list[BargeIn] = []
         self._stop = asyncio.Event()
         self._mic_queue: asyncio.Queue[tuple[np.ndarray, float]] = asyncio.Queue()
+        """Mic blocks with the monotonic time the device delivered them."""
+        self._keys: KeyWatch | None = None
         self.mic_lag_ms = 0.0
         """How far the mic processing lags behind the device, for the last block (ms)."""
         self.mic_lag_max_ms = 0.0
@@ -143,7 +144,7 @@ class LiveClient:
         try:
             self.audio.start_input()
             if self.ptt is not None:
-                watch_enter(lambda: loop.call_soon_threadsafe(self._ptt_toggle))
+                self._keys = watch_enter(lambda: loop.call_soon_threadsafe(self._ptt_toggle))
             tasks = [asyncio.create_task(self._mic_loop(), name="mic"),
                      asyncio.create_task(self._connection_loop(), name="connection")]
             stopper = asyncio.create_task(self._stop.wait())
@@ -159,10 +160,16 @@ class LiveClient:
             if self.state is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self.state.session.close(), 2.0)
+            if self._keys is not None:
+                self._keys.stop()  # its thread outlives us, blocked in readline: let go of the client
+            if cfg.verbose:
+                self._summary()
             self.audio.close()
-            self._summary()
             if cfg.dump_audio is not None:
                 self.pipeline.dump(str(cfg.dump_audio))
+            self.pipeline.close()
+            if self._tap is not None:
+                self._tap.close()
             self.ui.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -211,6 +218,11 @@ class LiveClient:
                 await asyncio.sleep(wait)
                 backoff = min(cfg.backoff_max_s, backoff * 2)
                 continue
+            except NoNode as exc:
+                self.ui.no_node(cfg.url, exc.reason, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(cfg.backoff_max_s, backoff * 2)
+                continue
             except (OSError, ConnectionError, TimeoutError, InvalidHandshake, ConnectionClosed) as exc:
                 self.ui.disconnected(f"cannot connect ({exc.__class__.__name__}: {exc})", backoff)
                 await asyncio.sleep(backoff)
@@ -220,11 +232,14 @@ class LiveClient:
             assert self.audio is not None and self.pipeline is not None
             if self.audio.start_output(session.output_rate) or self._tap is None:
                 self._tap = self.pipeline.reference_tap(self.audio.out_rate)
-            self.state = _SessionState(session)
+            # Turn ids start again on every connection: nothing of the old turns may linger in
+            # playback, or a new turn with an old id would never start or finish there.
+            self.audio.reset_turns()
+            self.speaking_turn = None
+            self.state = _SessionState(session, RealTimePacer(ready_at=time.monotonic()))
             self.session_id = session.ready.session_id
             self.ui.connected(session.ready.session_id, session.output_rate, self.audio.out_rate,
                               resumed=session.ready.resumed)
-            self.ui.set_state("listening")
             reason = "connection closed"
             try:
                 await self._receive(self.state)
@@ -254,11 +269,11 @@ class LiveClient:
                 if self.speaking_turn is None:
                     self.ui.set_state("hearing you")
             elif isinstance(event, p.SpeechStopped):
-                st.turn(event.turn_id).stop_sent_at = st.sent_time(event.at_ms)
+                st.turn(event.turn_id).stop_sent_at = st.clock.sent_time(event.at_ms)
                 if self.speaking_turn is None:
                     self.ui.set_state("thinking")
             elif isinstance(event, p.Transcript):
-                self.ui.transcript(event.turn_id, event.text)
+                self.ui.transcript(event.turn_id, event.text, event.replaces_turn)
                 if not event.text and self.speaking_turn is None:
                     self.ui.set_state("listening")
             elif isinstance(event, p.ReplyDelta):
@@ -322,7 +337,7 @@ class LiveClient:
             frames = self.pipeline.push(block, playing=self._armed())
             self.proc_max_ms = max(self.proc_max_ms, 1000.0 * (time.perf_counter() - began))
             for frame in frames:
-                await self._frame(frame)
+                await self._frame(frame, arrived)
             if frames:
                 self.ui.level(max(f.level_db for f in frames))
                 echo = self.pipeline.echo
@@ -352,8 +367,8 @@ class LiveClient:
             ev = jitter.events.popleft()
             ms = 1000.0 * ev.played_samples / jitter.sample_rate
             st = self.state
-            if st is not None and ev.turn_id in st.dropped:
-                continue
+            if st is None or ev.turn_id in st.dropped:
+                continue  # disconnected: the turn is gone (the next connection resets playback)
             if ev.kind == "started":
                 self.speaking_turn = ev.turn_id
             elif ev.kind == "finished":
@@ -363,7 +378,7 @@ class LiveClient:
                     st.queued.discard(ev.turn_id)
             self.ui.playback(ev.kind, ev.turn_id, ms)
 
-    async def _frame(self, frame: MicFrame) -> None:
+    async def _frame(self, frame: MicFrame, captured_at: float) -> None:
         event = frame.barge_in
         if isinstance(event, BargeIn):
             await self._barge_in(event)
@@ -372,14 +387,14 @@ class LiveClient:
         elif isinstance(event, BargeInCancelled):
             self._hold(False, event.voiced_ms)
         st = self.state
-        if st is None:
-            return
+        if st is None or not st.pacer.admit(captured_at, time.monotonic()):
+            return  # captured before this connection was ready, or ahead of real time
         pcm = frame.pcm if self.ptt is None else self.ptt.gate(frame.pcm)
         try:
             await st.session.send_audio(pcm)
         except ConnectionClosed:
             return  # the receiver notices and reconnects
-        st.sent.append(time.monotonic())
+        st.clock.record(time.monotonic())
 
     def _hold(self, hold: bool, voiced_ms: int = 0, frame_pos: int = 0, onset: int = 0) -> None:
         """Pause the reply while possible speech over it is confirmed; resume if it was too short."""
@@ -390,10 +405,11 @@ class LiveClient:
         if hold:
             jitter.pause()
             after_ms = (frame_pos - onset) / 16
-            self.ui.info(f"paused turn {turn}: speech over the reply? ({after_ms:.0f} ms after its onset)")
+            self.ui.info(f"paused turn {self.ui.number(turn)}: speech over the reply? "
+                         f"({after_ms:.0f} ms after its onset)")
         elif jitter.paused:
             jitter.resume()
-            self.ui.info(f"resumed turn {turn}: only {voiced_ms} ms of speech")
+            self.ui.info(f"resumed turn {self.ui.number(turn)}: only {voiced_ms} ms of speech")
 
     async def _barge_in(self, hit: BargeIn | None) -> None:
         """Stop the reply now and tell the server how much of it was heard."""

@@ -71,6 +71,11 @@ class ReferenceTap:
             self._echo.add_reference(samples, self._written + self.offset)
         self._written += samples.shape[0]
 
+    def close(self) -> None:
+        """Free the resampler now: soxr's objects still alive at interpreter exit (something
+        holding the client, such as a daemon thread) make nanobind print a leak report."""
+        self._resampler = None
+
 
 @dataclass(frozen=True, slots=True)
 class MicFrame:
@@ -124,6 +129,10 @@ class MicPipeline:
             if hi > lo:
                 ref[lo:hi] = block[lo - pos : hi - pos]
         np.savez_compressed(path, mic=mic, out=out, ref=ref, near=flags[:, 0], passing=flags[:, 1], playing=flags[:, 2])
+
+    def close(self) -> None:
+        """Free the resampler (see :meth:`ReferenceTap.close`); push nothing after."""
+        self._resampler = None
 
     def reference_tap(self, out_rate: int) -> ReferenceTap:
         return ReferenceTap(self.echo, out_rate, self.in_rate)

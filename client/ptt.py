@@ -26,14 +26,28 @@ class PushToTalk:
         return frame if self.talking else np.zeros_like(frame)
 
 
-def watch_enter(on_enter: Callable[[], None], stream: TextIO | None = None) -> threading.Thread:
-    """Call ``on_enter`` (from a daemon thread) for each line typed; stops at end of input."""
-    source = stream or sys.stdin
+class KeyWatch(threading.Thread):
+    """The daemon thread that reads Enter presses. A blocking ``readline`` cannot be stopped, so
+    ``stop`` lets go of the callback: the thread then holds nothing of the client until exit."""
 
-    def loop() -> None:
-        for _ in iter(source.readline, ""):
-            on_enter()
+    def __init__(self, on_enter: Callable[[], None], source: TextIO) -> None:
+        super().__init__(name="ptt-keys", daemon=True)
+        self._on_enter: Callable[[], None] | None = on_enter
+        self._source = source
 
-    thread = threading.Thread(target=loop, name="ptt-keys", daemon=True)
+    def run(self) -> None:
+        for _ in iter(self._source.readline, ""):
+            callback = self._on_enter
+            if callback is None:
+                return
+            callback()
+
+    def stop(self) -> None:
+        self._on_enter = None
+
+
+def watch_enter(on_enter: Callable[[], None], stream: TextIO | None = None) -> KeyWatch:
+    """Call ``on_enter`` (from a daemon thread) for each line typed, until end of input or ``stop()``."""
+    thread = KeyWatch(on_enter, stream or sys.stdin)
     thread.start()
     return thread

@@ -16,6 +16,7 @@ STATES = ("connecting", "listening", "hearing you", "thinking", "speaking")
 @dataclass
 class TurnView:
     turn_id: int
+    """The number the client gave the turn (1, 2, ... over all connections)."""
     transcript: str = ""
     reply: str = ""
     e2e_ms: float | None = None
@@ -60,6 +61,23 @@ class Ui:
 
     def __init__(self) -> None:
         self.view = View()
+        self._numbers: dict[int, int] = {}
+        """The current connection's turn ids (they restart per connection) -> the client's numbers."""
+        self._count = 0
+        self._retry_reason: str | None = None
+        """The failure the last printed ``disconnected`` line named: repeats stay quiet."""
+
+    def number(self, turn_id: int | None) -> int | None:
+        """The turn's number on screen: counted by the client, so a reconnect never reuses one."""
+        if turn_id is None:
+            return None
+        if turn_id not in self._numbers:
+            self._count += 1
+            self._numbers[turn_id] = self._count
+        return self._numbers[turn_id]
+
+    def _row(self, turn_id: int) -> TurnView:
+        return self.view.turn(self.number(turn_id) or 0)
 
     # lifecycle -------------------------------------------------------------
     def start(self) -> None: ...
@@ -81,63 +99,90 @@ class Ui:
         self.view.connection = f"connecting to {url}"
 
     def connected(self, session_id: str, reply_rate: int, out_rate: int, resumed: bool = False) -> None:
+        """A session is ready: a fresh turn numbering, and the state starts over at listening."""
+        self._numbers.clear()
+        self._retry_reason = None
         self.view.connection = f"connected (session {session_id[:8]})"
-        self.set_state("listening")
         resampled = "" if out_rate == reply_rate else f", resampled to {out_rate} Hz"
         again = " (conversation resumed)" if resumed else ""
         self.line(f"connected: session {session_id[:8]}, reply audio {reply_rate} Hz{resampled}{again}")
+        self.set_state("listening")
 
     def disconnected(self, reason: str, retry_in: float) -> None:
+        """Lost or could not open the connection; a retry follows in ``retry_in`` s. The same
+        failure again is shown on the dashboard but not printed again."""
         self.set_state("connecting")
         self.view.connection = f"disconnected: {reason}; retrying in {retry_in:.1f} s"
-        self.line(f"disconnected: {reason}; reconnecting in {retry_in:.1f} s")
+        if reason != self._retry_reason:
+            self._retry_reason = reason
+            self.line(f"disconnected: {reason}; reconnecting in {retry_in:.1f} s")
+
+    def no_node(self, url: str, reason: str, retry_in: float) -> None:
+        """Nothing answers at ``url``: one line that says how to start a node, then quiet retries."""
+        self.set_state("connecting")
+        self.view.connection = f"no node at {url} ({reason}); retrying in {retry_in:.1f} s"
+        key = f"no node: {reason}"
+        if key != self._retry_reason:
+            self._retry_reason = key
+            self.line(f"no node answers at {url} ({reason}); scripts/serve.sh starts one. "
+                      "Retrying quietly with backoff up to 8 s; Ctrl-C quits")
 
     def ready(self, text: str) -> None:
         self.line(text)
 
-    def transcript(self, turn_id: int, text: str) -> None:
-        self.view.turn(turn_id).transcript = text
+    def transcript(self, turn_id: int, text: str, replaces_turn: int | None = None) -> None:
+        """What the user said; ``replaces_turn``: the user had only paused, that row is merged away."""
+        if replaces_turn is not None and replaces_turn in self._numbers:
+            gone = self._numbers[replaces_turn]
+            for t in [t for t in self.view.turns if t.turn_id == gone]:
+                self.view.turns.remove(t)
+        self._row(turn_id).transcript = text
         self.line(f"you: {text}" if text else "(nothing intelligible heard)")
 
     def reply_delta(self, turn_id: int, text: str) -> None:
-        self.view.turn(turn_id).reply += text
+        self._row(turn_id).reply += text
 
     def reply_done(self, turn_id: int, text: str, interrupted: bool) -> None:
-        t = self.view.turn(turn_id)
-        t.interrupted = t.interrupted or interrupted
         if not interrupted:
+            t = self._row(turn_id)
             t.reply = text
             self.line(f"assistant: {text}")
-        else:
+            return
+        if self.number(turn_id) in [t.turn_id for t in self.view.turns]:
+            self._row(turn_id).interrupted = True
+        if text:  # withdrawn before a word of it was kept (a merged turn): nothing to show
             self.line(f"assistant (interrupted): {text}")
 
     def playback(self, kind: str, turn_id: int, played_ms: float) -> None:
+        n = self.number(turn_id)
         if kind == "started":
             self.set_state("speaking")
-            self.line(f"playing turn {turn_id}")
+            self.line(f"playing turn {n}")
         elif kind == "finished":
             self.set_state("listening")
-            self.line(f"played turn {turn_id}: {played_ms:.0f} ms")
+            self.line(f"played turn {n}: {played_ms:.0f} ms")
         elif kind == "underrun":
             self.view.underruns += 1
-            self.line(f"underrun in turn {turn_id} after {played_ms:.0f} ms (total {self.view.underruns})")
+            self.line(f"underrun in turn {n} after {played_ms:.0f} ms (total {self.view.underruns})")
 
     def latency(self, turn_id: int, e2e_ms: float | None, stages: dict[str, float]) -> None:
-        t = self.view.turn(turn_id)
+        t = self._row(turn_id)
         t.e2e_ms = e2e_ms if e2e_ms is not None else t.e2e_ms
         t.stages = stages
         e2e = f"{t.e2e_ms:.0f} ms" if t.e2e_ms is not None else "n/a"
-        self.line(f"latency turn {turn_id}: {e2e} end-to-end ({stage_summary(stages)})")
+        self.line(f"latency turn {t.turn_id}: {e2e} end-to-end ({stage_summary(stages)})")
 
     def barge_in(self, turn_id: int, played_ms: float, detail: str) -> None:
         self.view.barge_ins += 1
-        self.view.turn(turn_id).interrupted = True
+        t = self._row(turn_id)
+        t.interrupted = True
         self.set_state("hearing you")
-        self.line(f"barge-in: turn {turn_id} stopped after {played_ms:.0f} ms played ({detail})")
+        self.line(f"barge-in: turn {t.turn_id} stopped after {played_ms:.0f} ms played ({detail})")
 
     def interrupted(self, turn_id: int, heard: str, generated: str) -> None:
-        self.line(f"interrupted turn {turn_id} heard: {heard}")
-        self.line(f"interrupted turn {turn_id} generated: {generated}")
+        n = self.number(turn_id)
+        self.line(f"interrupted turn {n} heard: {heard}")
+        self.line(f"interrupted turn {n} generated: {generated}")
 
     def echo(self, delay_ms: float | None, erle_db: float, echo_free: bool = False) -> None:
         self.view.echo_delay_ms = delay_ms

@@ -9,8 +9,8 @@ import pytest
 from rich.console import Console
 
 from client.audio_io import PlaybackResampler, parse_device
+from client.connection import SendClock
 from client.echo import EchoSuppressor
-from client.live import FRAME_MS, _SessionState
 from client.mic_pipeline import ReferenceTap
 from client.ptt import PushToTalk, watch_enter
 from client.ui import LiveUi, PlainUi, make_ui
@@ -34,11 +34,12 @@ def test_plain_ui_prints_one_line_per_event() -> None:
     assert "connected: session abcdef12, reply audio 22050 Hz" in lines
     assert "you: what time is it" in lines
     assert "assistant: It is noon." in lines
-    assert "latency turn 3: 612 ms end-to-end (endpoint_wait=240 stt=120 llm_first_token=95)" in lines
-    assert "underrun in turn 3 after 900 ms (total 1)" in lines
-    assert "played turn 3: 1500 ms" in lines
-    assert "barge-in: turn 4 stopped after 830 ms played (200 ms voiced)" in lines
-    assert "interrupted turn 4 heard: Sure" in lines
+    # Turns are shown by the client's own count (server turn ids 3, 4 are its first two).
+    assert "latency turn 1: 612 ms end-to-end (endpoint_wait=240 stt=120 llm_first_token=95)" in lines
+    assert "underrun in turn 1 after 900 ms (total 1)" in lines
+    assert "played turn 1: 1500 ms" in lines
+    assert "barge-in: turn 2 stopped after 830 ms played (200 ms voiced)" in lines
+    assert "interrupted turn 2 heard: Sure" in lines
     assert "state: speaking" in lines and "state: listening" in lines
     assert ui.view.underruns == 1 and ui.view.barge_ins == 1
 
@@ -133,10 +134,69 @@ def test_reference_tap_places_played_audio_on_the_mic_timeline_and_relocks_on_a_
 
 
 def test_speech_stopped_position_maps_to_the_send_time_of_its_frame() -> None:
-    st = _SessionState(session=None)  # type: ignore[arg-type]
-    st.sent = [100.0 + 0.02 * i for i in range(100)]
-    assert FRAME_MS == 20
+    st = SendClock()
+    for i in range(100):
+        st.record(100.0 + 0.02 * i)
     assert st.sent_time(20.0) == pytest.approx(100.0)  # the first frame ends at 20 ms
     assert st.sent_time(1000.0) == pytest.approx(100.0 + 0.02 * 49)
     assert st.sent_time(1010.0) == pytest.approx(100.0 + 0.02 * 50)
     assert st.sent_time(5000.0) is None  # not sent yet
+
+
+def test_turn_rows_survive_a_reconnect_that_restarts_turn_ids() -> None:
+    out = io.StringIO()
+    ui = PlainUi(out)
+    ui.connected("first-session", 22050, 22050)
+    ui.transcript(2, "what time is it")
+    ui.latency(2, 600.0, {"stt_ms": 100.0})
+    ui.connected("first-session", 22050, 22050, resumed=True)  # the server restarted: ids start again
+    ui.transcript(2, "and the date")
+    ui.latency(2, 700.0, {"stt_ms": 90.0})
+    rows = [(t.turn_id, t.transcript, t.e2e_ms) for t in ui.view.turns]
+    assert rows == [(1, "what time is it", 600.0), (2, "and the date", 700.0)]
+    assert "latency turn 2: 700 ms end-to-end (stt=90)" in out.getvalue().splitlines()
+
+
+def test_reconnect_returns_to_listening_and_playback_sets_the_state() -> None:
+    out = io.StringIO()
+    ui = PlainUi(out)
+    ui.connected("s1", 22050, 22050)
+    ui.set_state("thinking")
+    ui.disconnected("connection lost (no close frame)", 0.5)
+    ui.connected("s1", 22050, 22050, resumed=True)
+    assert ui.view.state == "listening"
+    ui.playback("started", 1, 0.0)
+    assert ui.view.state == "speaking"
+    ui.playback("finished", 1, 800.0)
+    assert ui.view.state == "listening"
+    lines = out.getvalue().splitlines()
+    assert lines.index("connected: session s1, reply audio 22050 Hz (conversation resumed)") < len(lines) - 1
+
+
+def test_a_merged_turn_leaves_no_empty_reply_and_no_stale_row() -> None:
+    out = io.StringIO()
+    ui = PlainUi(out)
+    ui.connected("s1", 22050, 22050)
+    ui.transcript(1, "what")
+    ui.reply_done(1, "", interrupted=True)  # withdrawn: the user went on
+    ui.transcript(2, "what time is it", replaces_turn=1)
+    ui.reply_done(2, "It is noon.", interrupted=False)
+    lines = out.getvalue().splitlines()
+    assert not [line for line in lines if line.startswith("assistant") and not line.endswith("noon.")]
+    assert [t.transcript for t in ui.view.turns] == ["what time is it"]
+
+
+def test_repeated_connect_failures_print_once_and_no_node_says_how_to_start_one() -> None:
+    out = io.StringIO()
+    ui = PlainUi(out)
+    for wait in (0.5, 1.0, 2.0, 4.0):
+        ui.no_node("ws://127.0.0.1:8765", "connection refused", wait)
+    for wait in (0.5, 1.0):
+        ui.disconnected("refused (busy)", wait)
+    lines = [line for line in out.getvalue().splitlines() if not line.startswith("state: ")]
+    assert lines == [
+        "no node answers at ws://127.0.0.1:8765 (connection refused); scripts/serve.sh starts one. "
+        "Retrying quietly with backoff up to 8 s; Ctrl-C quits",
+        "disconnected: refused (busy); reconnecting in 0.5 s",
+    ]
+    assert ui.view.connection == "disconnected: refused (busy); retrying in 1.0 s"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.tools.about import answer_about
 from app.tools.arithmetic import answer_arithmetic
 from app.tools.clock import answer_clock
 from app.tools.follow_up import answer_follow_up_arithmetic
@@ -31,6 +32,7 @@ TOOLS: tuple[Tool, ...] = (
     answer_follow_up_arithmetic,
     answer_memory,
     answer_live_facts,
+    answer_about,
 )
 MAX_WORDS = 40
 """Tool requests are short; a long turn is a conversation, and the model's."""

@@ -16,7 +16,7 @@ from app.tools import CancelTimers, SetTimer, Timer, ToolAnswer, ToolContext, an
 NOW_S = datetime(2026, 12, 1, 12, 0, tzinfo=UTC).timestamp()
 TEA = Timer("t1", "timer", "tea", NOW_S + 180, 300)
 CONTEXT = ToolContext(now_s=NOW_S, timezone="Europe/Paris", timers=(TEA,), next_id="t2")
-TOOLS = {"clock", "calendar", "timer", "arithmetic", "units", "memory", "live_facts"}
+TOOLS = {"clock", "calendar", "timer", "arithmetic", "units", "memory", "live_facts", "about"}
 FUZZ = settings(
     max_examples=300,
     deadline=None,
@@ -47,7 +47,7 @@ LEFT_TO_THE_MODEL = [
     "What did I just say?", "What do you think about the news industry?", "Tell me about Tokyo.",
     "How many people live in Tokyo?", "What's the best way to learn French?", "Write me a poem about time.",
     "What should I cook tonight?", "Who won the war of 1812?", "What is two?", "Thanks, that's all.",
-    "Okay.", "Yes.", "No.", "Um.", "What can you do?", "Set the mood.", "What is five minutes in French?",
+    "Okay.", "Yes.", "No.", "Um.", "Set the mood.", "What is five minutes in French?",
 ]
 
 
@@ -64,7 +64,8 @@ def test_what_no_tool_answers(transcript: str) -> None:
         ("How many pounds is 10 kg?", "units"), ("10 pounds in kilograms", "units"),
         ("10 pounds in dollars", "live_facts"), ("What's the weather?", "live_facts"),
         ("How many minutes are in a day?", "units"), ("What is 100 fahrenheit in celsius?", "units"),
-        ("My name is Alice.", "memory"), ("What is my name?", "memory"),
+        ("My name is Alice.", "memory"), ("What is my name?", "memory"), ("What can you do?", "about"),
+        ("How can you help me?", "about"),
     ],
 )
 def test_each_request_goes_to_the_narrowest_tool(transcript: str, tool: str) -> None:

@@ -32,8 +32,12 @@ export const subprotocols = (token) => (token ? [SUBPROTOCOL, `bearer.${token}`]
 
 const json = (obj) => JSON.stringify(obj);
 
-export const hello = () =>
-  json({ type: "hello", protocol: PROTOCOL_VERSION, sample_rate: INPUT_SAMPLE_RATE, client: "web-demo" });
+/** The first message; with `sessionId` (from an earlier `ready`) it resumes that conversation. */
+export const hello = (sessionId = null) =>
+  json({ type: "hello", protocol: PROTOCOL_VERSION, sample_rate: INPUT_SAMPLE_RATE, client: "web-demo",
+    ...(sessionId ? { session_id: sessionId } : {}) });
+
+export const getHistory = () => json({ type: "get_history" });
 
 export const interrupt = (turnId, playedMs) =>
   json({ type: "interrupt", turn_id: turnId, played_ms: Math.max(0, Math.round(playedMs * 10) / 10) });

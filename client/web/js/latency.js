@@ -9,24 +9,74 @@ import { FRAME_MS } from "./protocol.js";
 export const BUDGET_MS = 500;
 const MAX_FRAMES_REMEMBERED = 6000; // two minutes of stream
 
-/** Stages drawn in the stacked bar, in pipeline order; "other" is what the stages do not explain. */
-export const STAGES = [
-  { key: "endpoint_wait_ms", label: "Endpoint", cls: "endpoint" },
+/** The stages of the reply that run one after another, in pipeline order, ending as the first
+ * reply audio leaves the server (turn_timing.stages keys). */
+export const CHAIN = [
   { key: "stt_ms", label: "STT", cls: "stt" },
   { key: "first_clause_ms", label: "LLM", cls: "llm" },
   { key: "tts_first_audio_ms", label: "TTS", cls: "tts" },
-  { key: "other", label: "Network / other", cls: "other" },
 ];
+const ENDPOINT = { key: "endpoint_wait_ms", label: "Endpoint", cls: "endpoint" };
+const OTHER = { key: "other", label: "Network / other", cls: "other" };
+
+/**
+ * What the user waited for, from the end of their speech to the first reply audio (ms).
+ *
+ * `waited`: consecutive segments that add up to `totalMs` (the measured end-to-end, or the
+ * server's own figure when no audio was measured): the endpoint wait, then the part of each stage
+ * that still ran after the endpoint decision, then what the stages do not explain.
+ * `overlap`: the part of each stage that ran during the endpoint wait (a speculative reply starts
+ * in the user's pause), drawn beside the bar, never added to it. The stages are assumed to run back
+ * to back and end when the first audio left the server (endpoint_wait_ms + server_first_audio_ms).
+ */
+export function breakdown(stages, e2eMs) {
+  const ms = (key) => Math.max(0, Number(stages[key]) || 0);
+  const endpoint = ms(ENDPOINT.key);
+  const chain = CHAIN.map((s) => ({ ...s, ms: ms(s.key) }));
+  const chainMs = chain.reduce((a, s) => a + s.ms, 0);
+  const serverEnd = endpoint + ("server_first_audio_ms" in stages ? ms("server_first_audio_ms") : chainMs);
+  const totalMs = e2eMs ?? serverEnd;
+  const waited = [];
+  const overlap = [];
+  let at = 0;
+  const put = (seg, from, to) => {
+    const a = Math.max(from, at);
+    const b = Math.min(to, totalMs);
+    if (b <= a) return;
+    if (a > at) waited.push({ ...OTHER, ms: a - at });
+    waited.push({ key: seg.key, label: seg.label, cls: seg.cls, ms: b - a });
+    at = b;
+  };
+  put(ENDPOINT, 0, endpoint);
+  const decided = Math.min(endpoint, totalMs);
+  let from = serverEnd - chainMs;
+  for (const s of chain) {
+    const a = Math.max(0, from);
+    const b = Math.min(from + s.ms, decided);
+    if (b > a) overlap.push({ key: s.key, label: s.label, cls: s.cls, fromMs: a, ms: b - a });
+    put(s, from, from + s.ms);
+    from += s.ms;
+  }
+  if (at < totalMs) waited.push({ ...OTHER, ms: totalMs - at });
+  return { totalMs, waited, overlap };
+}
 
 export class LatencyTracker {
   constructor() {
     this.sentAt = new Map(); // frame index -> performance.now() when sent
-    this.turns = new Map(); // turnId -> record
+    this.turns = new Map(); // "stream:turnId" -> record, oldest first
+    this.stream = 0;
+    this.count = 0;
   }
 
-  /** Start a new stream (a new websocket session): stream positions restart at zero. */
+  /** Start a new stream (a new websocket connection): stream positions and turn ids restart. */
   newStream() {
     this.sentAt.clear();
+    this.stream += 1;
+  }
+
+  key(turnId) {
+    return `${this.stream}:${turnId}`;
   }
 
   frameSent(index, now) {
@@ -35,11 +85,13 @@ export class LatencyTracker {
   }
 
   turn(turnId) {
-    let t = this.turns.get(turnId);
+    let t = this.turns.get(this.key(turnId));
     if (!t) {
-      t = { turnId, atMs: null, speechEndSentAt: null, stoppedAt: null, firstAudioAt: null, firstPlayedAt: null,
+      this.count += 1; // turns are numbered across reconnects, since the server's ids restart
+      t = { turnId, stream: this.stream, n: this.count, atMs: null, speechEndSentAt: null, stoppedAt: null,
+            firstAudioAt: null, firstPlayedAt: null,
             e2eMs: null, playoutMs: null, stages: null, interrupted: false };
-      this.turns.set(turnId, t);
+      this.turns.set(this.key(turnId), t);
     }
     return t;
   }
@@ -63,7 +115,7 @@ export class LatencyTracker {
   }
 
   firstPlayed(turnId, now) {
-    const t = this.turns.get(turnId);
+    const t = this.turns.get(this.key(turnId));
     if (t && t.firstPlayedAt === null) {
       t.firstPlayedAt = now;
       if (t.speechEndSentAt !== null) t.playoutMs = now - t.speechEndSentAt;
@@ -71,11 +123,11 @@ export class LatencyTracker {
   }
 
   forget(turnId) {
-    this.turns.delete(turnId);
+    this.turns.delete(this.key(turnId));
   }
 
   interrupted(turnId) {
-    const t = this.turns.get(turnId);
+    const t = this.turns.get(this.key(turnId));
     if (t) t.interrupted = true;
   }
 
@@ -83,13 +135,9 @@ export class LatencyTracker {
     this.turn(turnId).stages = { ...stages };
   }
 
-  /** Bar segments of a turn, in ms: the server's stages and the unexplained rest of e2e. */
-  segments(t) {
-    if (!t.stages) return [];
-    const segs = STAGES.filter((s) => s.key !== "other").map((s) => ({ ...s, ms: Math.max(0, t.stages[s.key] || 0) }));
-    const explained = segs.reduce((a, s) => a + s.ms, 0);
-    if (t.e2eMs !== null) segs.push({ ...STAGES[STAGES.length - 1], ms: Math.max(0, t.e2eMs - explained) });
-    return segs.filter((s) => s.ms > 0);
+  /** What the user waited for in this turn (see breakdown), or null before its stage timings. */
+  breakdown(t) {
+    return t.stages ? breakdown(t.stages, t.e2eMs) : null;
   }
 
   /** Turns that have anything to show, oldest first. */
@@ -108,7 +156,8 @@ export class LatencyTracker {
   /** Plain data for the test hooks. */
   snapshot() {
     return [...this.turns.values()].map((t) => ({
-      turnId: t.turnId, atMs: t.atMs, e2eMs: t.e2eMs, playoutMs: t.playoutMs, stages: t.stages,
+      turnId: t.turnId, stream: t.stream, n: t.n, atMs: t.atMs, e2eMs: t.e2eMs, playoutMs: t.playoutMs,
+      stages: t.stages,
       interrupted: t.interrupted,
     }));
   }

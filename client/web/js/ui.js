@@ -13,19 +13,49 @@ function el(tag, cls, text) {
 
 const fmtMs = (ms) => `${Math.round(ms).toLocaleString("en-US")} ms`;
 
+/** Whole numbers that add up to the rounded sum of `values` (largest remainders round up). */
+function roundToSum(values) {
+  const total = Math.round(values.reduce((a, v) => a + v, 0));
+  const floors = values.map(Math.floor);
+  let left = total - floors.reduce((a, v) => a + v, 0);
+  const order = values.map((v, i) => [v - floors[i], i]).sort((a, b) => b[0] - a[0]);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    floors[i] += 1;
+    left -= 1;
+  }
+  return floors;
+}
+
 const ACTIVITY_TEXT = {
   offline: "Offline",
   connecting: "Connecting…",
+  reconnecting: "Reconnecting…",
   listening: "Listening",
   muted: "Mic muted",
   hearing: "Hearing you",
   thinking: "Thinking",
+  replying: "Replying",
   speaking: "Speaking",
+};
+
+const CONNECTION_TEXT = {
+  disconnected: "Disconnected", connecting: "Connecting…", reconnecting: "Reconnecting…", connected: "Connected",
+};
+
+/** What the empty conversation says, by connection state. */
+const EMPTY_TEXT = {
+  disconnected: "Press Connect, allow the microphone, and start talking.",
+  connecting: "Connecting…",
+  reconnecting: "Reconnecting…",
+  connected: "Listening. Say something to start.",
 };
 
 export class Ui {
   constructor(handlers) {
     this.chat = $("chat");
+    this.connection = "disconnected";
+    this.live = null; // the row of the user's speech in progress (before the server numbers the turn)
     this.turns = new Map(); // turnId -> {row, user, assistant}
     this.meterFill = document.querySelector("#meter .meter-fill");
     this.meterPeak = document.querySelector("#meter .meter-peak");
@@ -42,16 +72,18 @@ export class Ui {
   // ------------------------------------------------------------------ header, status, buttons
 
   setConnection(state) {
-    const text = { disconnected: "Disconnected", connecting: "Connecting…", connected: "Connected" }[state];
+    this.connection = state;
     $("connection").dataset.state = state;
-    $("connection-text").textContent = text;
+    $("connection-text").textContent = CONNECTION_TEXT[state];
     const connect = $("btn-connect");
     connect.dataset.state = state;
     connect.querySelector(".btn-label").textContent = state === "disconnected" ? "Connect" : "Disconnect";
     connect.classList.toggle("btn-primary", state === "disconnected");
     connect.classList.toggle("btn-danger", state !== "disconnected");
-    $("btn-mute").disabled = state !== "connected";
+    $("btn-mute").disabled = state !== "connected" && state !== "reconnecting"; // the mic stays open meanwhile
     $("btn-reset").disabled = state !== "connected";
+    const empty = this.chat.querySelector(".chat-empty");
+    if (empty) empty.textContent = EMPTY_TEXT[state];
   }
 
   setActivity(activity) {
@@ -84,6 +116,7 @@ export class Ui {
         this.meterFill.style.transform = `scaleX(${this.level.toFixed(3)})`;
         this.meterPeak.style.left = `${(this.peakHold * 100).toFixed(1)}%`;
         this.meterPeak.style.opacity = this.peakHold > 0.02 ? "0.75" : "0";
+        if (this.live) this.live.style.setProperty("--level", this.level.toFixed(3));
         const meter = $("meter");
         const pct = Math.round(this.level * 100);
         if (meter.getAttribute("aria-valuenow") !== String(pct)) {
@@ -148,7 +181,78 @@ export class Ui {
     if (c.scrollHeight - c.scrollTop - c.clientHeight < 160) c.scrollTop = c.scrollHeight;
   }
 
+  /** The user is speaking (the server heard speech start; the turn has no number yet). */
+  setLiveHint(on) {
+    if (on && !this.live) {
+      const empty = this.chat.querySelector(".chat-empty");
+      if (empty) empty.remove();
+      const bars = el("span", "live-bars");
+      bars.setAttribute("aria-hidden", "true");
+      bars.append(el("i"), el("i"), el("i"), el("i"));
+      const text = el("p", "msg-text");
+      text.append(bars, el("span", "live-text", "Hearing you…"));
+      const b = el("div", "msg msg-user is-live");
+      b.append(el("span", "msg-who", "You"), text);
+      this.live = el("li", "turn is-live");
+      this.live.append(b);
+      this.chat.append(this.live);
+      this.scrollChat();
+    } else if (!on && this.live) {
+      this.live.remove();
+      this.live = null;
+      this.restoreEmpty();
+    }
+  }
+
+  /** The connection ended: nothing more comes for the bubbles still in progress, so they stop
+   * saying they are; after a resume the server's history replaces them anyway. */
+  settleTurns() {
+    for (const t of this.turns.values()) {
+      if (t.user && t.user.classList.contains("is-pending")) {
+        t.user.classList.replace("is-pending", "is-cut");
+        t.user.querySelector(".msg-text").textContent = "(cut off: the connection was lost)";
+      }
+      if (t.assistant && t.assistant.classList.contains("is-streaming")) {
+        t.assistant.classList.replace("is-streaming", "is-cut");
+        t.assistant.removeAttribute("aria-busy");
+        const who = t.assistant.querySelector(".msg-who");
+        if (!t.assistant.querySelector(".badge")) who.after(el("span", "badge", "cut off"));
+      }
+    }
+    this.setLiveHint(false);
+  }
+
+  /** A resumed connection numbers its turns from 1 again: set the turns shown so far aside
+   * until showHistory replaces them with what the server kept. */
+  archive() {
+    for (const t of this.turns.values()) t.row.classList.add("is-archived");
+    this.turns.clear();
+    this.setLiveHint(false);
+  }
+
+  /** The conversation as the server keeps it (`history` messages, oldest first), in place of
+   * the turns set aside; turns of the new connection stay below it. */
+  showHistory(messages) {
+    this.chat.querySelectorAll(".turn.is-archived, .chat-empty").forEach((node) => node.remove());
+    const rows = [];
+    let row = null;
+    for (const m of messages) {
+      if (m.role !== "user" && m.role !== "assistant") continue;
+      if (!row || m.role === "user" || row.querySelector(".msg-assistant")) {
+        row = el("li", "turn is-restored");
+        rows.push(row);
+      }
+      const b = el("div", `msg msg-${m.role} is-final`);
+      b.append(el("span", "msg-who", m.role === "user" ? "You" : "Assistant"), el("p", "msg-text", m.content));
+      row.append(b);
+    }
+    this.chat.prepend(...rows);
+    this.restoreEmpty();
+    this.scrollChat();
+  }
+
   userPending(turnId) {
+    this.setLiveHint(false); // the turn's own bubble takes its place
     const b = this.bubble(this.turn(turnId), "user");
     if (!b.classList.contains("is-final")) {
       b.classList.add("is-pending");
@@ -251,22 +355,22 @@ export class Ui {
 
   clearChat() {
     this.turns.clear();
+    this.live = null;
     this.chat.replaceChildren();
     this.restoreEmpty("New conversation. Say something to start.");
   }
 
-  restoreEmpty(text = "Press Connect, allow the microphone, and start talking.") {
+  restoreEmpty(text = EMPTY_TEXT[this.connection]) {
     if (this.chat.children.length === 0) this.chat.append(el("li", "chat-empty", text));
   }
 
   // ------------------------------------------------------------------ latency panel
 
   renderLatency(tracker) {
-    const turns = tracker.measured().slice(-8);
-    const list = $("latency-list");
-    const totals = turns.map((t) => Math.max(t.e2eMs ?? 0, tracker.segments(t).reduce((a, s) => a + s.ms, 0)));
+    const views = tracker.measured().slice(-8).map((t) => ({ t, b: tracker.breakdown(t) }));
+    const totals = views.map(({ t, b }) => (b ? b.totalMs : t.e2eMs ?? 0));
     const scale = Math.max(BUDGET_MS * 1.6, ...totals) * 1.04;
-    list.replaceChildren(...turns.map((t, i) => this.latencyRow(t, tracker.segments(t), totals[i], scale)));
+    $("latency-list").replaceChildren(...views.map(({ t, b }) => this.latencyRow(t, b, scale)));
     const summary = tracker.summary();
     $("latency-summary").textContent = summary
       ? `Median ${fmtMs(summary.median)} over ${summary.count} turn${summary.count === 1 ? "" : "s"} · ` +
@@ -274,14 +378,19 @@ export class Ui {
       : "No turns yet.";
   }
 
-  latencyRow(t, segs, total, scale) {
+  /** One turn: a bar of what the user waited for (it adds up to the headline) and, under the
+   * endpoint wait, hatched strips of the work that ran meanwhile (not added). */
+  latencyRow(t, b, scale) {
+    const pct = (ms) => `${(ms / scale) * 100}%`;
     const li = el("li", "lat-turn");
     li.dataset.turn = String(t.turnId);
+    li.dataset.stream = String(t.stream);
     const head = el("div", "lat-head");
-    head.append(el("span", "lat-name", `Turn ${t.turnId}`));
+    head.append(el("span", "lat-name", `Turn ${t.n}`));
     const value = el("strong", "lat-value");
     if (t.e2eMs !== null) {
       value.textContent = fmtMs(t.e2eMs);
+      value.dataset.ms = t.e2eMs.toFixed(1);
       value.classList.add(t.e2eMs <= BUDGET_MS ? "ok" : "over");
     } else {
       value.textContent = "no audio";
@@ -290,33 +399,47 @@ export class Ui {
     head.append(value);
     const bar = el("div", "lat-bar");
     bar.setAttribute("role", "img");
-    const parts = segs.map((s) => `${s.label} ${Math.round(s.ms)}`).join(", ");
-    bar.setAttribute("aria-label", `Turn ${t.turnId}: end-to-end ${t.e2eMs !== null ? fmtMs(t.e2eMs) : "not measured"}` +
-      (parts ? `; ${parts} ms` : "; stage timings pending"));
-    if (segs.length === 0) {
+    const shown = b ? roundToSum(b.waited.map((s) => s.ms)) : [];
+    const parts = b ? b.waited.map((s, i) => `${s.label} ${shown[i]}`).join(" + ") : "";
+    const overlapText = b && b.overlap.length
+      ? `during the endpoint wait: ${b.overlap.map((o) => `${o.label} ${Math.round(o.ms)}`).join(", ")} ms` : "";
+    bar.setAttribute("aria-label", `Turn ${t.n}: end-to-end ${t.e2eMs !== null ? fmtMs(t.e2eMs) : "not measured"}` +
+      (b ? `; waited: ${parts} ms${overlapText ? `; ${overlapText}` : ""}` : "; stage timings pending"));
+    if (!b) {
       const pending = el("span", `seg seg-pending${t.interrupted ? " is-interrupted" : ""}`);
-      pending.style.width = `${((t.e2eMs ?? 0) / scale) * 100}%`;
+      pending.style.width = pct(t.e2eMs ?? 0);
       bar.append(pending);
-    }
-    for (const s of segs) {
-      const seg = el("span", `seg seg-${s.cls}`);
-      seg.style.width = `${(s.ms / scale) * 100}%`;
-      seg.title = `${s.label}: ${fmtMs(s.ms)}`;
-      bar.append(seg);
-    }
-    if (t.e2eMs !== null && total > t.e2eMs + 1) {
-      const mark = el("span", "e2e-mark");
-      mark.style.left = `${(t.e2eMs / scale) * 100}%`;
-      mark.title = "end-to-end (speculative work overlaps the endpoint wait)";
-      bar.append(mark);
+    } else {
+      b.waited.forEach((s, i) => {
+        const seg = el("span", `seg seg-${s.cls}`);
+        seg.style.width = pct(s.ms);
+        seg.dataset.ms = s.ms.toFixed(1);
+        seg.title = `${s.label}: ${shown[i]} ms waited`;
+        bar.append(seg);
+      });
     }
     const budget = el("span", "budget-line");
-    budget.style.left = `${(BUDGET_MS / scale) * 100}%`;
+    budget.style.left = pct(BUDGET_MS);
+    budget.title = `${BUDGET_MS} ms budget`;
     bar.append(budget);
     li.append(head, bar);
+    if (b && b.overlap.length) {
+      const track = el("div", "lat-overlap");
+      track.setAttribute("aria-hidden", "true");
+      for (const o of b.overlap) {
+        const strip = el("span", `ovl ovl-${o.cls}`);
+        strip.style.left = pct(o.fromMs);
+        strip.style.width = pct(o.ms);
+        strip.title = `${o.label}: ${Math.round(o.ms)} ms during the endpoint wait (not added)`;
+        track.append(strip);
+      }
+      li.append(track);
+    }
     const detail = el("p", "lat-detail");
-    if (segs.length) detail.textContent = segs.map((s) => `${s.label} ${Math.round(s.ms)}`).join(" · ");
-    else if (t.interrupted) detail.textContent = "Interrupted: no stage breakdown";
+    if (b) {
+      detail.textContent = `${parts} = ${fmtMs(b.totalMs)}`;
+      if (overlapText) detail.append(el("br"), `Overlapped, ${overlapText}`);
+    } else if (t.interrupted) detail.textContent = "Interrupted: no stage breakdown";
     else detail.textContent = "Waiting for stage timings…";
     li.append(detail);
     return li;

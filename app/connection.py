@@ -82,7 +82,7 @@ class Connection:
         self._sender: asyncio.Task[None] | None = None
         self._abandoning: asyncio.Task[None] | None = None
         self._turns: dict[int, asyncio.Task[None]] = {}
-        self._persistence = SessionPersistence(node.store, self.session.id, owner=grant.subject)
+        self._persistence = SessionPersistence(node.store, self.session.id, grant.subject, self._taken)
         self._loading: asyncio.Task[None] | None = None
         self._wake: asyncio.TimerHandle | None = None
         """The one pending wake-up of the session (its next timer)."""
@@ -129,9 +129,8 @@ class Connection:
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._loading is not None:
             await asyncio.gather(self._loading, return_exceptions=True)
-        await self._persistence.flush()
-        if self._node.live.get(self.session.id) is self:
-            del self._node.live[self.session.id]
+        await self._persistence.close()
+        self._node.leave(self.session.id, self)
         if self._abandoning is not None:
             await self._abandoning
         elif not sender.done():
@@ -187,12 +186,7 @@ class Connection:
     async def _resume(self, session_id: str) -> None:
         self.log = SessionLog(log, {"session": session_id[:8]})
         try:
-            record = await self._persistence.load(session_id)  # refuses another user's first
-            previous, self._node.live[session_id] = self._node.live.get(session_id), self
-            if previous is not None and previous is not self:
-                # One live connection per session: the old one's last writes land before this load.
-                await previous.taken_over()
-                record = await self._persistence.load(session_id)
+            record = await self._node.take(session_id, self, self._persistence)  # refuses another user's first
         except CorruptRecord:
             self._apply(self.session.resumed(None, unreadable=True))
             return
@@ -218,13 +212,15 @@ class Connection:
             code=p.ErrorCode.FORGET_FAILED, message="the conversation could not be deleted; send 'forget' again"))])
 
     async def taken_over(self) -> None:
-        """Another connection opens this session: write what is queued, then no more, and close."""
+        """Another connection on this node opens this session: write what is queued, let go, close."""
+        await self._persistence.hand_over()
+
+    def _taken(self) -> None:
+        """Another connection (on any node) serves this session now: tell the client and close."""
         self.log.info("session taken over by a new connection")
-        self._persistence.seal()
         code = p.ErrorCode.SESSION_TAKEN_OVER
         self._apply([Send(p.Error(code=code, fatal=True, message="this session was opened on another connection")),
                      CloseConnection(p.CloseCode.NORMAL, code)])
-        await self._persistence.flush()  # not the socket's close: a dead peer may take seconds
 
     async def shutdown(self) -> None:
         """The node is going away: tell the client to reconnect elsewhere and close."""
@@ -234,6 +230,7 @@ class Connection:
     def _observe(self, message: p.Message) -> None:
         if isinstance(message, p.Ready):
             self._node.live.setdefault(message.session_id, self)  # a resumed one is registered already
+            self._persistence.hold(message.session_id)  # a new one's lease (a resumed one has it)
         elif isinstance(message, p.Error):
             self._node.metrics.errors.labels(message.code).inc()
         elif isinstance(message, p.TurnTiming):

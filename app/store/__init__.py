@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from app.store.base import (
     CorruptRecord,
+    FencedWrite,
     InvalidSessionId,
     SessionRecord,
     SessionStore,
@@ -26,15 +27,19 @@ from app.store.base import (
     validate_session_id,
 )
 from app.store.codec import decode_record, encode_record
+from app.store.lease import LeaseState, SessionLeases, leases_of
 from app.store.memory import MemoryStore
 from app.store.resilient import ResilientStore
 from app.store.sqlite import SqliteStore
 
 __all__ = [
     "CorruptRecord",
+    "FencedWrite",
     "InvalidSessionId",
+    "LeaseState",
     "MemoryStore",
     "ResilientStore",
+    "SessionLeases",
     "SessionRecord",
     "SessionStore",
     "SettingValue",
@@ -44,6 +49,7 @@ __all__ = [
     "StoreUnavailable",
     "decode_record",
     "encode_record",
+    "leases_of",
     "new_session_id",
     "open_store",
     "short_id",

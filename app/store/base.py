@@ -11,6 +11,11 @@ Versioning: ``SessionRecord.version`` counts saves. A writer loads a record at v
 saves its successor at *n + 1* (``record.next_version(...)``); a save whose version is not higher
 than the stored one raises ``StaleWrite`` and changes nothing. Two nodes resuming the same
 session can therefore never overwrite each other's newer history with an older one.
+
+Fencing (stores shared by nodes, see ``app.store.lease``): a connection serving a session holds
+its lease, and saves carry the lease's generation (``SessionRecord.fence``). A save whose fence is
+older than the newest lease taken on that session raises ``FencedWrite``: a connection that was
+taken over can never write its stale copy on top of the new one, nor resurrect a forgotten one.
 """
 
 from __future__ import annotations
@@ -64,13 +69,24 @@ class CorruptRecord(StoreError):
 class StaleWrite(StoreError):
     """A save lost a version race: the store already holds this version or a newer one."""
 
-    def __init__(self, session_id: str, attempted: int, stored: int | None) -> None:
-        super().__init__(
+    def __init__(self, session_id: str, attempted: int, stored: int | None, message: str | None = None) -> None:
+        super().__init__(message or (
             f"session {short_id(session_id)}: version {attempted} is not newer than stored version {stored}"
-        )
+        ))
         self.session_id = session_id
         self.attempted = attempted
         self.stored = stored
+
+
+class FencedWrite(StaleWrite):
+    """A write from a connection that no longer holds the session: a newer lease was taken since.
+
+    ``attempted`` is the writer's lease generation, ``stored`` the newest one (None if unknown)."""
+
+    def __init__(self, session_id: str, attempted: int, stored: int | None) -> None:
+        newer = "" if stored is None else f" (lease {attempted} < {stored})"
+        super().__init__(session_id, attempted, stored,
+                         f"session {short_id(session_id)}: not written, another connection holds it now{newer}")
 
 
 # ------------------------------------------------------------------ session ids
@@ -116,6 +132,9 @@ class SessionRecord:
     """Number of saves so far; 0 means never saved. A save must carry a higher version."""
     timers: tuple[Mapping[str, SettingValue], ...] = ()
     """The session's pending timers and reminders, each a flat JSON object (see app.tools.Timer)."""
+    fence: int = field(default=0, compare=False)
+    """Lease generation of the connection saving it (0: none). Checked by a store shared by nodes
+    and never stored itself, so a loaded record has 0 and equality ignores it."""
 
     def __post_init__(self) -> None:
         validate_session_id(self.session_id)
@@ -131,8 +150,10 @@ class SessionRecord:
                 raise ValueError(f"setting {key!r} must map a str to a str, int, finite float or bool")
         if not is_number(self.updated_at) or not math.isfinite(self.updated_at):
             raise ValueError("updated_at must be a finite number")
-        if not isinstance(self.version, int) or isinstance(self.version, bool) or self.version < 0:
-            raise ValueError("version must be an int >= 0")
+        for name in ("version", "fence"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be an int >= 0")
         timers = tuple(MappingProxyType(_flat_object(t, "timer")) for t in self.timers)
         if len(timers) > MAX_TIMERS:
             raise ValueError(f"at most {MAX_TIMERS} timers")
@@ -147,8 +168,10 @@ class SessionRecord:
         settings: Mapping[str, SettingValue] | None = None,
         timers: Iterable[Mapping[str, SettingValue]] | None = None,
         now: float | None = None,
+        fence: int | None = None,
     ) -> SessionRecord:
-        """The record to save next: version + 1, ``updated_at`` = now, and the given changes."""
+        """The record to save next: version + 1, ``updated_at`` = now, and the given changes
+        (``fence``: the writer's lease generation; by default this record's)."""
         return SessionRecord(
             session_id=self.session_id,
             history=self.history if history is None else tuple(history),
@@ -156,6 +179,7 @@ class SessionRecord:
             updated_at=time.time() if now is None else now,
             version=self.version + 1,
             timers=self.timers if timers is None else tuple(timers),
+            fence=self.fence if fence is None else fence,
         )
 
 
@@ -209,7 +233,8 @@ class SessionStore(Protocol):
         """Store ``record`` and (re)start its TTL.
 
         ``StaleWrite`` (and nothing stored) unless ``record.version`` is higher than the stored
-        version; an unknown or expired session accepts any version >= 1."""
+        version; an unknown or expired session accepts any version >= 1. A store shared by nodes
+        also raises ``FencedWrite`` when ``record.fence`` is older than the session's newest lease."""
         ...
 
     def delete(self, session_id: str) -> bool:

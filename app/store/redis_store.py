@@ -8,8 +8,6 @@ timeouts are short so a dead or hung Redis fails a call fast instead of stalling
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import redis
 from redis.backoff import NoBackoff
@@ -17,24 +15,28 @@ from redis.retry import Retry
 
 from app.store.base import (
     CorruptRecord,
+    FencedWrite,
     SessionRecord,
     StaleWrite,
     StoreError,
-    StoreUnavailable,
     check_saveable,
     short_id,
     validate_session_id,
 )
 from app.store.codec import decode_record, encode_record
+from app.store.redis_errors import mapped as _mapped
+from app.store.redis_lease import LEASE_S, RedisLeases
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 0.5
 
-# KEYS[1] = key; ARGV = version, record JSON, ttl in ms.
-# Returns {1, version} when written, {0, stored version} when stale, {-1, 0} when the stored
-# version field is unreadable.
+# KEYS = record key, generation key (see redis_lease); ARGV = version, record JSON, ttl in ms,
+# fence, generation ms. Returns {1, version} when written, {0, stored version} when stale,
+# {-2, newest generation} when fenced, {-1, 0} when the stored version field is unreadable.
 _SAVE_SCRIPT = """
+local newest = redis.call('GET', KEYS[2])
+if newest and tonumber(ARGV[4]) < (tonumber(newest) or 0) then return {-2, newest} end
 local stored = redis.call('HGET', KEYS[1], 'version')
 if stored then
   local n = tonumber(stored)
@@ -44,6 +46,7 @@ end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'record', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if ARGV[4] ~= '0' then redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5]) end
 return {1, tonumber(ARGV[1])}
 """
 
@@ -53,7 +56,9 @@ class RedisStore:
 
     The client connects lazily: constructing one with Redis down succeeds, and the first call
     raises ``StoreUnavailable``. Each command gets ``timeout_s`` to connect and to answer, and
-    one immediate retry (which rides over a pooled connection broken by a Redis restart)."""
+    one immediate retry (which rides over a pooled connection broken by a Redis restart).
+    ``leases`` keeps one live connection per session across the nodes (``lease_s``: how long an
+    unrenewed lease lasts)."""
 
     def __init__(
         self,
@@ -62,6 +67,7 @@ class RedisStore:
         prefix: str = "edgevoice:",
         *,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        lease_s: float = LEASE_S,
     ) -> None:
         if not ttl_s > 0:
             raise ValueError("ttl_s must be > 0")
@@ -75,6 +81,14 @@ class RedisStore:
             retry=Retry(NoBackoff(), 1),
         )
         self._save_script = self._client.register_script(_SAVE_SCRIPT)
+        self._leases = RedisLeases(
+            self._client, prefix, self._ttl_ms, lease_s=lease_s, renew_every_s=min(0.5, lease_s / 4)
+        )
+
+    @property
+    def leases(self) -> RedisLeases:
+        """Who serves each session now (``app.store.lease``)."""
+        return self._leases
 
     @property
     def ttl_s(self) -> float:
@@ -106,8 +120,12 @@ class RedisStore:
         check_saveable(record)
         key = self.key(record.session_id)
         data = encode_record(record)
+        keys = [key, self._leases.generation_key(record.session_id)]
+        args = [record.version, data, self._ttl_ms, record.fence, self._leases.keep_ms]
         with _mapped():
-            status, stored = self._save_script(keys=[key], args=[record.version, data, self._ttl_ms])
+            status, stored = self._save_script(keys=keys, args=args)
+        if status == -2:
+            raise FencedWrite(record.session_id, record.fence, int(stored))
         if status == 0:
             raise StaleWrite(record.session_id, record.version, int(stored))
         if status != 1:
@@ -134,20 +152,3 @@ class RedisStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@contextmanager
-def _mapped() -> Iterator[None]:
-    """redis-py errors become store errors."""
-    try:
-        yield
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-        raise StoreUnavailable(f"redis: {type(exc).__name__}: {exc}") from exc
-    except redis.exceptions.ReadOnlyError as exc:  # a replica after a failover
-        raise StoreUnavailable(f"redis: {exc}") from exc
-    except redis.exceptions.ResponseError as exc:
-        if "WRONGTYPE" in str(exc):
-            raise CorruptRecord("the session key holds another Redis type") from exc
-        raise StoreError(f"redis: {exc}") from exc
-    except redis.exceptions.RedisError as exc:
-        raise StoreError(f"redis: {type(exc).__name__}: {exc}") from exc

@@ -7,8 +7,9 @@ the remembered deletes and dirty saves are written to it (``resync``) and calls 
 One warning is logged when the primary goes down and one info line when it is back, not one
 per call.
 
-Conflicts on re-sync: if another node saved a newer version of a session meanwhile, the
-primary's version wins and the copy saved here while cut off is dropped (with a warning).
+Conflicts on re-sync: if another node saved a newer version of a session meanwhile, or took
+its lease (``FencedWrite``), the primary's version wins and the copy saved here while cut off is
+dropped (with a warning).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from app.store.base import (
     short_id,
     validate_session_id,
 )
+from app.store.lease import SessionLeases, leases_of
 from app.store.memory import MemoryStore
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,12 @@ class ResilientStore:
     @property
     def primary(self) -> SessionStore:
         return self._primary
+
+    @property
+    def leases(self) -> SessionLeases | None:
+        """The primary's leases, if it has any. They are not served from memory: while the primary
+        is down a claim or renewal raises ``StoreUnavailable`` (one node cannot fence another then)."""
+        return leases_of(self._primary)
 
     @property
     def healthy(self) -> bool:

@@ -73,12 +73,13 @@ class SendClock:
 
 
 class RealTimePacer:
-    """Keeps a live stream at real-time pace: the node cuts off a client 3 s ahead of real time.
+    """Keeps a live stream at real-time pace: the node cuts off a client whose audio runs 3 s
+    ahead of the wall clock since its first frame arrived.
 
     Frames captured before the session was ready (a backlog the mic loop built up while
-    connecting, or a burst the device delivers late) are dropped, and so is any frame that would
-    put the stream more than ``lead_ms`` ahead of the wall clock since ready (a device clock
-    running fast).
+    connecting) are dropped, and so is any frame that would put the stream more than ``lead_ms``
+    ahead of real time since the first frame sent (a mic loop catching up after a stall, a device
+    delivering a burst or a clock running fast): stale audio is worth less than a live stream.
     """
 
     def __init__(self, ready_at: float, lead_ms: float = 1000.0) -> None:
@@ -87,13 +88,16 @@ class RealTimePacer:
         self.sent_samples = 0
         self.dropped = 0
         """Frames not sent."""
+        self._first_sent_at: float | None = None
 
     def admit(self, captured_at: float, now: float, samples: int = 320) -> bool:
-        """May a frame of ``samples`` (16 kHz) captured at monotonic ``captured_at`` be sent at ``now``?"""
-        ahead_ms = (self.sent_samples + samples) / 16.0 - 1000.0 * (now - self.ready_at)
+        """May a frame of ``samples`` (16 kHz) captured at monotonic ``captured_at`` (s) be sent at ``now``?"""
+        start = self._first_sent_at if self._first_sent_at is not None else now
+        ahead_ms = (self.sent_samples + samples) / 16.0 - 1000.0 * (now - start)
         if captured_at < self.ready_at or ahead_ms > self.lead_ms:
             self.dropped += 1
             return False
+        self._first_sent_at = start
         self.sent_samples += samples
         return True
 

@@ -156,6 +156,11 @@ def test_the_pacer_never_lets_the_stream_run_ahead_of_real_time() -> None:
     sent = sum(pacer.admit(captured_at=10.0, now=10.0) for _ in range(200))  # a 4 s burst at once
     assert sent == 50 and pacer.dropped == 151  # 1 s of lead, never the 3 s the node cuts off at
     assert pacer.admit(captured_at=10.1, now=10.1)  # real time moves on: frames flow again
+    # The mic loop stalled for 3 s right after ready and catches up: the node's clock starts at
+    # the first frame it gets, so the backlog is sent only up to the lead, not all at once.
+    stalled = RealTimePacer(ready_at=10.0, lead_ms=1000.0)
+    sent = sum(stalled.admit(captured_at=10.0 + 0.02 * k, now=13.0) for k in range(150))
+    assert sent == 50
 
 
 def test_a_jitter_reset_lets_a_reused_turn_id_start_and_finish_again() -> None:

@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -34,7 +35,7 @@ import pytest
 from app.models import DEFAULT_MODELS_DIR
 from app.stages.stt import WhisperStt
 from client.audio_files import read_mono
-from tests.conftest import REPO, SHARED_AUDIO, ServerProcess
+from tests.conftest import REPO, SHARED_AUDIO, ServerProcess, start_server
 
 pytestmark = pytest.mark.e2e
 
@@ -451,7 +452,7 @@ def _quiet(n_seconds: float) -> np.ndarray:
 
 
 def test_reply_is_played_on_the_speaker(server: ServerProcess, rig: Rig, jfk16: np.ndarray, stt: WhisperStt) -> None:
-    client = rig.start(server.url)
+    client = rig.start(server.url, client_args=("--verbose",))
     rig.feeder.say(np.concatenate([_quiet(0.5), jfk16]))
     # The recording pauses mid-sentence: a reply to its first half may start and be withdrawn
     # when the user goes on (a merge); the reply that plays to its end is the one to hear.
@@ -473,6 +474,7 @@ def test_reply_is_played_on_the_speaker(server: ServerProcess, rig: Rig, jfk16: 
     assert not client.matching(rf"^barge-in: turn {turn} "), client.transcript()  # its own echo did not stop it
     # Underruns are counted and reported (on this 2-core box the server may fall behind real time).
     assert client.matching(r"^stats: .*underruns=\d+"), client.transcript()
+    _assert_quiet_stderr(client)
 
 
 def _long_reply(rig: Rig, question: np.ndarray, play_for_s: float, attempts: int = 3) -> tuple[float, str]:
@@ -533,7 +535,8 @@ def test_barge_in_stops_the_reply_promptly(server: ServerProcess, rig: Rig, jfk1
 
 
 def test_own_echo_never_interrupts_or_reaches_the_server(server: ServerProcess, rig: Rig, jfk16: np.ndarray) -> None:
-    client = rig.start(server.url, loopback_delay_s=0.1, loopback_db=-15.0, noise_dbfs=-55.0)
+    client = rig.start(server.url, loopback_delay_s=0.1, loopback_db=-15.0, noise_dbfs=-55.0,
+                       client_args=("--verbose",))
     rig.feeder.say(np.concatenate([_quiet(0.5), jfk16]))
     _, first = client.wait_for(r"^you: (.+)", timeout=90)
     _, played = client.wait_for(r"^playing turn (\d+)", timeout=90)
@@ -636,12 +639,84 @@ def test_dropped_connection_reconnects_with_exponential_backoff(rig: Rig) -> Non
         print(f"retry gaps: {np.round(gaps, 2)}")
         for gap, expected in zip(gaps, [1.0, 2.0, 4.0], strict=False):
             assert expected * 0.9 <= gap <= expected + 1.0, gaps
+        # One line for the drop and one for the first refusal; the same refusal again stays quiet.
         lines = client.matching(r"^disconnected: ")
         delays = [re.search(r"reconnecting in ([\d.]+) s", line).group(1) for line in lines]
-        assert delays == ["0.5", "1.0", "2.0", "4.0"]
+        assert delays == ["0.5", "1.0"], lines
         assert client.interrupt() == 0, client.transcript()
     finally:
         stub.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _assert_quiet_stderr(client: ClientProcess) -> None:
+    """No ALSA chatter and no nanobind leak report: the client's stderr holds nothing of them."""
+    stderr = client.log_path.read_text(errors="replace")
+    assert "ALSA lib" not in stderr and "nanobind" not in stderr, stderr[-3000:]
+
+
+def test_no_node_prints_one_hint_and_keeps_retrying_quietly(rig: Rig) -> None:
+    url = f"ws://127.0.0.1:{_free_port()}"
+    client = rig.start(url, wait_connected=False)
+    client.wait_for(rf"^no node answers at {re.escape(url)} \(connection refused\); scripts/serve\.sh starts one",
+                    timeout=30)
+    time.sleep(4.0)  # retries after 0.5, 1 and 2 s
+    assert len(client.matching(r"^no node answers")) == 1, client.transcript()
+    assert not client.matching(r"^disconnected: "), client.transcript()
+    assert client.interrupt() == 0, client.transcript()
+    assert not client.matching(r"^stats: "), "developer statistics without --verbose"
+    _assert_quiet_stderr(client)
+
+
+def _ask(rig: Rig, question: np.ndarray) -> int:
+    """Say ``question``; the number of the turn whose reply then played to its end, after the
+    state went speaking for it and came back to listening."""
+    client = rig.client
+    assert client is not None and rig.feeder is not None
+    asked = time.monotonic()
+    rig.feeder.say(np.concatenate([_quiet(0.3), question]))
+    t_play, playing = client.wait_for(r"^playing turn (\d+)$", timeout=120, after=asked)
+    turn = int(playing.group(1))
+    client.wait_for(r"^state: speaking$", timeout=5, after=t_play - 1.0)
+    t_done, _ = client.wait_for(rf"^played turn {turn}: \d+ ms", timeout=60, after=t_play)
+    client.wait_for(r"^state: listening$", timeout=5, after=t_done - 1.0)
+    time.sleep(0.5)
+    return turn
+
+
+def test_a_restarted_server_resumes_the_conversation_and_the_state_follows(
+        rig: Rig, jfk16: np.ndarray, tmp_path: Path) -> None:
+    # Its own node, killed and restarted on the same port with the same store.
+    store = ("--store", f"sqlite:///{tmp_path / 'sessions.db'}")
+    node = start_server(tmp_path / "node-1.log", *store)
+    port = node.url.rsplit(":", 1)[1]
+    question = jfk16[int(3.8 * RATE) : int(8.5 * RATE)]  # "ask not what your country can do for you"
+    try:
+        client = rig.start(node.url)
+        # Two turns, so the restarted node's turn ids (from 1 again) meet ids already played.
+        before = [_ask(rig, question) for _ in range(2)]
+        killed = time.monotonic()
+        node.process.kill()
+        node.stop()
+        client.wait_for(r"^disconnected: connection lost", timeout=15, after=killed)
+        node = start_server(tmp_path / "node-2.log", *store, "--port", port)
+        t_back, _ = client.wait_for(r"^connected: session .*\(conversation resumed\)$", timeout=30, after=killed)
+        client.wait_for(r"^state: listening$", timeout=5, after=t_back - 0.5)
+        after = [_ask(rig, question) for _ in range(2)]
+        assert client.interrupt() == 0, client.transcript()
+    finally:
+        node.stop()
+    print(client.stdout())
+    assert len(set(before + after)) == 4, f"turn rows reused: {before} then {after}"
+    assert len(client.matching(r"^no node answers at ")) <= 1, client.transcript()
+    assert not client.matching(r"rate_limited"), client.transcript()
+    assert not client.matching(r"^stats: "), client.transcript()
+    _assert_quiet_stderr(client)
 
 
 def test_push_to_talk_sends_only_while_talking_and_commits_on_release(server: ServerProcess, rig: Rig,

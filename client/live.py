@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from app import protocol as p
 from client.audio_files import write_wav
-from client.audio_io import AudioIO
+from client.audio_io import AudioIO, alsa_log
 from client.bargein import BargeIn, BargeInCancelled, BargeInPending, BargeInSettings
 from client.connection import AudioIn, ClientSession, NoNode, RealTimePacer, SendClock, SessionRefused
 from client.mic_pipeline import MicFrame, MicPipeline, ReferenceTap
@@ -191,7 +191,7 @@ class LiveClient:
                      f"mic_lag_max_ms={self.mic_lag_max_ms:.0f} proc_max_ms={self.proc_max_ms:.0f} "
                      f"output_latency_ms={self.audio.output_latency_ms:.0f} "
                      f"reference_lead_ms={echo.reference_lead_ms:.0f} input_overflows={self.audio.input_overflows} "
-                     f"timeline_relocks={self._tap.relocks if self._tap else 0}")
+                     f"timeline_relocks={self._tap.relocks if self._tap else 0} alsa_xruns={alsa_log.xruns}")
 
     # ------------------------------------------------------------------ connection
 

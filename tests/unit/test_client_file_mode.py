@@ -20,8 +20,12 @@ from client.connection import NoNode
 from client.file_mode import FileRunResult, format_timing, run_file
 
 Script = Callable[[ServerConnection], Awaitable[None]]
-READY = p.Ready(session_id="stub-session", input={"sample_rate": 16000, "frame_ms": 20},
-                output={"sample_rate": 16000, "channels": 1, "encoding": "pcm_s16le"}, pipeline="fast")
+READY = p.Ready(
+    session_id="stub-session",
+    input={"sample_rate": 16000, "frame_ms": 20},
+    output={"sample_rate": 16000, "channels": 1, "encoding": "pcm_s16le"},
+    pipeline="fast",
+)
 
 
 class StubNode:
@@ -94,15 +98,21 @@ async def merged_turn(ws: ServerConnection) -> None:
     """The user paused after "what", then went on: turn 1 is withdrawn, turn 2 answered."""
     await asyncio.sleep(0.3)  # a node speaks of stream positions it has received (200 ms here)
     audio = p.ReplyAudio(2, 0, np.full(1600, 500, dtype="<i2").tobytes()).encode()
-    for message in (p.SpeechStarted(at_ms=0.0), p.SpeechStopped(at_ms=100.0, turn_id=1),
-                    p.Transcript(turn_id=1, text="what"), p.ReplyDone(turn_id=1, text="", interrupted=True),
-                    p.SpeechStarted(at_ms=120.0), p.SpeechStopped(at_ms=200.0, turn_id=2),
-                    p.Transcript(turn_id=2, text="what time is it", replaces_turn=1)):
+    for message in (
+        p.SpeechStarted(at_ms=0.0),
+        p.SpeechStopped(at_ms=100.0, turn_id=1),
+        p.Transcript(turn_id=1, text="what"),
+        p.ReplyDone(turn_id=1, text="", interrupted=True),
+        p.SpeechStarted(at_ms=120.0),
+        p.SpeechStopped(at_ms=200.0, turn_id=2),
+        p.Transcript(turn_id=2, text="what time is it", replaces_turn=1),
+    ):
         await ws.send(message.encode())
     await ws.send(audio)
     await ws.send(p.ReplyDone(turn_id=2, text="It is noon.").encode())
-    await ws.send(p.TurnTiming(turn_id=2, stages={"stt_ms": 120.0, "turn_p_complete": 0.97,
-                                                  "words_p_end": 0.4}).encode())
+    await ws.send(
+        p.TurnTiming(turn_id=2, stages={"stt_ms": 120.0, "turn_p_complete": 0.97, "words_p_end": 0.4}).encode()
+    )
 
 
 async def hears_nothing(ws: ServerConnection) -> None:
@@ -110,13 +120,17 @@ async def hears_nothing(ws: ServerConnection) -> None:
 
 
 async def never_answers(ws: ServerConnection) -> None:
-    for message in (p.SpeechStarted(at_ms=0.0), p.SpeechStopped(at_ms=100.0, turn_id=1),
-                    p.Transcript(turn_id=1, text="hello")):
+    for message in (
+        p.SpeechStarted(at_ms=0.0),
+        p.SpeechStopped(at_ms=100.0, turn_id=1),
+        p.Transcript(turn_id=1, text="hello"),
+    ):
         await ws.send(message.encode())
 
 
 def test_a_merged_turn_prints_no_empty_reply_and_timing_reads_as_ms_and_probabilities(
-        stub_node, question: Path) -> None:
+    stub_node, question: Path
+) -> None:
     node = stub_node(merged_turn)
     lines: list[str] = []
     result = asyncio.run(run_file(node.url, question, timeout_s=20, trailing_silence_s=0.3, echo=lines.append))
@@ -133,8 +147,9 @@ def test_a_merged_turn_prints_no_empty_reply_and_timing_reads_as_ms_and_probabil
 
 def test_a_silent_recording_ends_soon_with_no_speech_found(stub_node, question: Path) -> None:
     node = stub_node(hears_nothing)
-    result = asyncio.run(run_file(node.url, question, timeout_s=20, trailing_silence_s=0.1, quiet_s=0.3,
-                                  echo=lambda _: None))
+    result = asyncio.run(
+        run_file(node.url, question, timeout_s=20, trailing_silence_s=0.1, quiet_s=0.3, echo=lambda _: None)
+    )
     assert not result.replies and not result.heard_speech
     assert result.problem(question) == f"no speech found in {question}"
 
@@ -145,8 +160,9 @@ def test_a_timeout_says_what_it_waited_for(stub_node, question: Path) -> None:
         asyncio.run(run_file(node.url, question, timeout_s=1.5, trailing_silence_s=0.1, echo=lambda _: None))
 
 
-def test_main_prints_a_real_message_for_silence_a_timeout_and_no_node(stub_node, question: Path,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_prints_a_real_message_for_silence_a_timeout_and_no_node(
+    stub_node, question: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     silent = stub_node(hears_nothing)
     assert main(["--server", silent.url, "--input-wav", str(question)]) == 1
     assert capsys.readouterr().err.strip() == f"error: no speech found in {question}"
@@ -166,7 +182,8 @@ def test_no_node_names_the_reason() -> None:
     assert NoNode("ws://x", socket.gaierror(-2, "Name or service not known")).reason == "unknown host"
     assert NoNode("ws://x", TimeoutError()).reason == "timed out"
     assert str(NoNode("ws://x", OSError(113, "No route to host"))) == (
-        "no node answers at ws://x (No route to host); scripts/serve.sh starts one")
+        "no node answers at ws://x (No route to host); scripts/serve.sh starts one"
+    )
 
 
 def test_timing_line_and_problems() -> None:

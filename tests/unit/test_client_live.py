@@ -87,15 +87,19 @@ class FakeSession:
 
 
 def one_turn(turn_id: int) -> list[p.Message | AudioIn]:
-    return [p.SpeechStarted(at_ms=0.0), p.SpeechStopped(at_ms=20.0, turn_id=turn_id),
-            p.Transcript(turn_id=turn_id, text="what time is it"),
-            AudioIn(turn_id, 0, np.full(3200, 1000, dtype=np.int16)),
-            p.ReplyDone(turn_id=turn_id, text="It is noon.")]
+    return [
+        p.SpeechStarted(at_ms=0.0),
+        p.SpeechStopped(at_ms=20.0, turn_id=turn_id),
+        p.Transcript(turn_id=turn_id, text="what time is it"),
+        AudioIn(turn_id, 0, np.full(3200, 1000, dtype=np.int16)),
+        p.ReplyDone(turn_id=turn_id, text="It is noon."),
+    ]
 
 
 def make_client(out: io.StringIO) -> tuple[LiveClient, FakeAudio]:
-    client = LiveClient(LiveConfig(url="ws://stub", plain=True, backoff_min_s=0.01, backoff_max_s=0.01),
-                        ui=PlainUi(out))
+    client = LiveClient(
+        LiveConfig(url="ws://stub", plain=True, backoff_min_s=0.01, backoff_max_s=0.01), ui=PlainUi(out)
+    )
     audio = FakeAudio()
     client.audio, client.pipeline = audio, MicPipeline(RATE)
     return client, audio
@@ -126,9 +130,17 @@ def test_after_a_reconnect_the_state_follows_the_reply_whose_turn_id_comes_again
     asyncio.run(scenario())
     lines = out.getvalue().splitlines()
     after = lines[lines.index("connected: session s1, reply audio 16000 Hz (conversation resumed)") + 1 :]
-    assert after == ["state: listening", "state: hearing you", "state: thinking", "you: what time is it",
-                     "assistant: It is noon.", "state: speaking", "playing turn 2", "state: listening",
-                     "played turn 2: 200 ms"]
+    assert after == [
+        "state: listening",
+        "state: hearing you",
+        "state: thinking",
+        "you: what time is it",
+        "assistant: It is noon.",
+        "state: speaking",
+        "playing turn 2",
+        "state: listening",
+        "played turn 2: 200 ms",
+    ]
     assert client.ui.view.state == "listening"
     assert [t.turn_id for t in client.ui.view.turns] == [1, 2]
 
@@ -208,7 +220,8 @@ threading.Thread(target=lambda c=held: time.sleep(60), daemon=True).start()
 
 
 def test_nothing_of_soxr_is_alive_at_exit() -> None:
-    done = subprocess.run([sys.executable, "-c", LEAK_SCRIPT], cwd=REPO, capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", LEAK_SCRIPT], cwd=REPO, capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert "nanobind" not in done.stderr, done.stderr

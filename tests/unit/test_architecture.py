@@ -83,6 +83,20 @@ def test_modules_stay_small(path: Path) -> None:
     assert lines <= MAX_LINES, f"{lines} lines: split it by responsibility"
 
 
+WEB = APP.parent / "client" / "web"
+WEB_SCRIPTS = sorted([*(WEB / "js").glob("*.js"), *(WEB / "worklets").glob("*.js")])
+
+
+def test_web_scripts_are_checked() -> None:
+    assert (WEB / "js" / "main.js") in WEB_SCRIPTS, f"no browser demo scripts under {WEB}"
+
+
+@pytest.mark.parametrize("path", WEB_SCRIPTS, ids=lambda p: str(p.relative_to(WEB)))
+def test_web_scripts_stay_small(path: Path) -> None:
+    lines = len(path.read_text().splitlines())
+    assert lines <= MAX_LINES, f"{lines} lines: split it into single-purpose modules"
+
+
 def test_the_rule_catches_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import asyncio\nfrom app import connection\nfrom app.stages.llm import LlamaChat\n")

@@ -17,6 +17,10 @@ microphone's timeline (16 kHz sample positions) and removes their echo from the 
 
 Until the first delay estimate exists (the first half second of the first reply of a session) the
 gate passes only sound clearly louder than anything played; after that it is full duplex.
+
+Here: the frame loop and the gate. The tuning is :mod:`client.echo_settings`, the reference and mic
+history :mod:`client.sample_ring`, the delay search :mod:`client.echo_delay` and the adaptive
+filter :mod:`client.echo_filter`.
 """
 
 from __future__ import annotations
@@ -25,96 +29,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-RATE = 16_000
-FRAME = 320
+from client.echo_delay import correlation_peak, echo_path_at
+from client.echo_filter import EchoPathFilter
+from client.echo_settings import FRAME, RATE, EchoSettings, power_db
+from client.sample_ring import SampleRing
 
-
-@dataclass(frozen=True)
-class EchoSettings:
-    """Tuning of the echo suppressor. Times in ms, levels in dB."""
-
-    max_delay_ms: float = 400.0
-    """Longest echo path delay searched (speaker -> air -> mic, plus device buffers)."""
-    partitions: int = 2
-    """Adaptive filter length in 20 ms partitions (taps = partitions * 320)."""
-    pre_delay_ms: float = 4.0
-    """Taps the adaptive filter keeps before the estimated bulk delay."""
-    step: float = 0.2
-    """NLMS step size (0..1)."""
-    regularization: float = 0.03
-    """Added to each frequency bin's reference power, relative to the mean: keeps bins where the
-    reply has no energy from learning (and adding) mic noise."""
-    estimate_window_ms: float = 1200.0
-    """Mic audio correlated against the reference for one delay estimate."""
-    estimate_every_ms: float = 400.0
-    """How often the delay is re-estimated while the reply plays."""
-    min_reference_ms: float = 500.0
-    """Reply audio needed in the window before the delay is estimated."""
-    min_peak_z: float = 8.0
-    """A delay estimate is trusted when its correlation peak stands this many deviations above the rest."""
-    double_talk_db: float = 9.0
-    """Residual this far above the expected residual echo counts as the user talking."""
-    noise_margin_db: float = 6.0
-    """...and it must also be this far above the residual's noise floor."""
-    unconverged_margin_db: float = 3.0
-    """Before the echo path is known: pass only sound this far above the loudest recent reference."""
-    energy_margin_db: float = 0.0
-    """...and the mic must be this far above the loudest echo the reference can produce."""
-    echo_coherence: float = 0.7
-    """A frame whose mic signal correlates this well with the echo estimate is echo, however loud."""
-    hangover_ms: float = 160.0
-    """Keep passing audio this long after the last frame judged to be the user (word gaps)."""
-    active_db: float = -70.0
-    """Reference power (dBFS) below which nothing is considered playing."""
-    idle_ms: float = 600.0
-    """After this long without reference audio the suppressor is bypassed (plain open mic)."""
-
-
-def _db(power: float) -> float:
-    return 10.0 * np.log10(max(power, 1e-20))
-
-
-class _Ring:
-    """Samples by absolute position; unwritten or forgotten positions read as zeros."""
-
-    def __init__(self, size: int) -> None:
-        self._buf = np.zeros(size, dtype=np.float64)
-        self._size = size
-        self.end = 0
-        """One past the highest position written."""
-
-    def write(self, pos: int, samples: np.ndarray) -> None:
-        if samples.shape[0] == 0:
-            return
-        if samples.shape[0] > self._size:
-            pos += samples.shape[0] - self._size
-            samples = samples[-self._size :]
-        if pos > self.end:  # a gap: clear it so stale data does not resurface
-            gap_start = max(self.end, pos - self._size)
-            self._put(gap_start, np.zeros(pos - gap_start))
-        self._put(pos, samples)
-        self.end = max(self.end, pos + samples.shape[0])
-
-    def _put(self, pos: int, samples: np.ndarray) -> None:
-        n = samples.shape[0]
-        i = pos % self._size
-        first = min(n, self._size - i)
-        self._buf[i : i + first] = samples[:first]
-        if first < n:
-            self._buf[: n - first] = samples[first:]
-
-    def read(self, start: int, stop: int) -> np.ndarray:
-        out = np.zeros(stop - start)
-        lo = max(start, self.end - self._size, 0)
-        hi = min(stop, self.end)
-        if hi > lo:
-            i = lo % self._size
-            n = hi - lo
-            first = min(n, self._size - i)
-            out[lo - start : lo - start + first] = self._buf[i : i + first]
-            if first < n:
-                out[lo - start + first : hi - start] = self._buf[: n - first]
-        return out
+__all__ = ["FRAME", "RATE", "EchoResult", "EchoSettings", "EchoSuppressor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +60,11 @@ class EchoSuppressor:
         s = settings or EchoSettings()
         self.settings = s
         self._max_delay = int(s.max_delay_ms * RATE / 1000)
-        self._pre = int(s.pre_delay_ms * RATE / 1000)
-        self._taps = s.partitions * FRAME
         history = 4 * RATE
-        self._ref = _Ring(history)
-        self._mic = _Ring(history)
+        self._ref = SampleRing(history)
+        self._mic = SampleRing(history)
+        self._path = EchoPathFilter(s, self._ref)
+        self._pre = self._path.pre
         self.pos = 0
         """Mic position (samples) of the next frame to process."""
         self.delay: int | None = None
@@ -152,15 +72,15 @@ class EchoSuppressor:
         self.gain = 0.0
         self._pending_delay: int | None = None
         self._next_estimate = 0
-        self._reset_filter()
         self._noise: float | None = None
         """Tracked noise floor (power) of the mic / residual."""
         self._residual_ratio = 0.1
         self._echo_env = 0.0
+        """Envelope of the filter's echo estimate (power); starts over with every fresh filter."""
         self._hang = 0
         self._hang_frames = int(s.hangover_ms / 20)
         self._last_active = -(10**9)
-        self._active_power = 10 ** (s.active_db / 10)
+        self._active_power = s.active_power
         self._near_recent = -(10**9)
         self._worse = 0
         self._echo_gain = 1.0
@@ -196,7 +116,7 @@ class EchoSuppressor:
     def _process(self, pos: int, mic: np.ndarray) -> EchoResult:
         s = self.settings
 
-        ref_recent = self._ref.read(pos - self._max_delay - self._taps, pos + FRAME)
+        ref_recent = self._ref.read(pos - self._max_delay - self._path.taps, pos + FRAME)
         blocks = ref_recent.reshape(-1, FRAME) if ref_recent.shape[0] % FRAME == 0 else None
         ref_peak = float(np.max(np.mean(blocks**2, axis=1))) if blocks is not None else float(np.mean(ref_recent**2))
         if ref_peak > self._active_power:
@@ -227,7 +147,7 @@ class EchoSuppressor:
             # Echo path unknown yet: only sound clearly louder than anything played gets through.
             return self._gate(mic, self._louder_than_reference(pm, ref_peak))
 
-        y, e = self._filter(pos, mic)
+        y, e = self._path.filter(pos, mic, self.delay)
         pe, py = float(np.mean(e**2)), float(np.mean(y**2))
         self._echo_env = max(py, self._echo_env * 0.6)
         expected = self._residual_ratio * self._echo_env
@@ -255,11 +175,11 @@ class EchoSuppressor:
             near = self._louder_than_reference(pm, ref_peak)
             return self._gate(mic, near)
         self._worse = 0
-        if not near and self._hang == 0 and self._echo_env > self.noise_floor * 4 and self._x_active:
+        if not near and self._hang == 0 and self._echo_env > self.noise_floor * 4 and self._path.reference_active:
             ratio = min(pe / self._echo_env, 3.0 * self._residual_ratio)
             self._residual_ratio = float(np.clip(0.95 * self._residual_ratio + 0.05 * ratio, 1e-4, 0.5))
-            self.erle_db = 0.95 * self.erle_db + 0.05 * (_db(pm) - _db(pe))
-            self._adapt()
+            self.erle_db = 0.95 * self.erle_db + 0.05 * (power_db(pm) - power_db(pe))
+            self._path.adapt()
         if not near:
             self._track_noise(pe)
         return self._gate(e, near)
@@ -270,6 +190,14 @@ class EchoSuppressor:
         self._pending_delay = None
         self._reset_filter()
         self._next_estimate = self.pos
+
+    def _reset_filter(self, one_tap: bool = False) -> None:
+        """A fresh adaptive filter: zero, or one tap at the bulk delay (when known)."""
+        if one_tap:
+            self._path.reset(self.delay, self.gain)
+        else:
+            self._path.reset()
+        self._echo_env = 0.0
 
     # ------------------------------------------------------------------ gate
 
@@ -297,8 +225,8 @@ class EchoSuppressor:
 
     def _louder_than_reference(self, pm: float, ref_peak: float) -> bool:
         s = self.settings
-        return (pm > ref_peak * 10 ** (s.unconverged_margin_db / 10)
-                and pm > self.noise_floor * 10 ** (s.noise_margin_db / 10))
+        above_reference = pm > ref_peak * 10 ** (s.unconverged_margin_db / 10)
+        return above_reference and pm > self.noise_floor * 10 ** (s.noise_margin_db / 10)
 
     def _track_noise(self, power: float) -> None:
         if self._noise is None or power < self._noise:
@@ -318,6 +246,7 @@ class EchoSuppressor:
     # ------------------------------------------------------------------ delay estimation
 
     def _estimate_delay(self, end: int) -> None:
+        """Look for the echo path in the window ending at mic position ``end``; adopt a new one."""
         s = self.settings
         window = int(s.estimate_window_ms * RATE / 1000)
         if end < FRAME * 10:
@@ -330,15 +259,7 @@ class EchoSuppressor:
         block_power = np.mean(ref[: ref.shape[0] // FRAME * FRAME].reshape(-1, FRAME) ** 2, axis=1)
         if np.count_nonzero(block_power > self._active_power) * FRAME < s.min_reference_ms * RATE / 1000:
             return  # too little reply audio in the window to trust a correlation
-        n = 1 << int(np.ceil(np.log2(window + ref.shape[0])))
-        m_f = np.fft.rfft(mic, n)
-        r_f = np.fft.rfft(ref, n)
-        cross = np.conj(m_f) * r_f
-        cross /= np.abs(cross) ** 0.85 + 1e-12  # near-PHAT weighting: sharp peaks on speech
-        corr = np.fft.irfft(cross, n)[: self._max_delay + 1]
-        k = int(np.argmax(corr))
-        spread = float(np.std(corr))
-        z = (corr[k] - float(np.mean(corr))) / spread if spread > 0 else 0.0
+        k, z = correlation_peak(mic, ref, self._max_delay)
         if z < s.min_peak_z:
             # No echo found although enough was played: if the mic stayed at its noise floor
             # meanwhile, nothing we play reaches it.
@@ -349,23 +270,14 @@ class EchoSuppressor:
                     self.echo_free = True  # until an echo is actually found
             return
         self.echo_free = False
-        delay = self._max_delay - k
-        if delay in (0, self._max_delay):
-            return  # a peak at the edge of the search is an artefact, not a path
-        aligned = ref[k : k + window]
-        energy = float(np.dot(aligned, aligned))
-        if energy <= 0:
+        path = echo_path_at(mic, ref, k, self._max_delay)
+        if path is None:
             return
-        gain = float(np.dot(mic, aligned) / energy)
-        if gain <= 0:
-            return
-        # Echo power gain of the path (mic over reference power: an upper bound, noise included).
-        power_gain = float(np.dot(mic, mic)) / energy
-        if self.delay is not None and abs(delay - self.delay) <= self._pre // 2:
-            self._echo_gain = 0.5 * (self._echo_gain + power_gain)
+        if self.delay is not None and abs(path.delay - self.delay) <= self._pre // 2:
+            self._echo_gain = 0.5 * (self._echo_gain + path.power_gain)
         else:
-            self._echo_gain = power_gain
-        self._accept_delay(delay, gain, end, window)
+            self._echo_gain = path.power_gain
+        self._accept_delay(path.delay, path.gain, end, window)
 
     def _accept_delay(self, delay: int, gain: float, end: int, window: int) -> None:
         if self.delay is not None and abs(delay - self.delay) <= self._pre // 2:
@@ -379,88 +291,6 @@ class EchoSuppressor:
             return
         self.delay, self.gain = delay, gain
         self._pending_delay = None
-        ratio = self._train(end, window)
+        ratio = self._path.fit(self._mic.read(end - window, end), end - window, delay, self.pos)
+        self._echo_env = 0.0  # the fit is a fresh filter
         self._residual_ratio = float(np.clip(2.0 * ratio, 1e-3, 1.0))
-
-    # ------------------------------------------------------------------ adaptive filter
-
-    def _reset_filter(self, one_tap: bool = False) -> None:
-        p = self.settings.partitions
-        self._w = np.zeros((p, FRAME + 1), dtype=np.complex128)
-        self._x = np.zeros((p, FRAME + 1), dtype=np.complex128)
-        self._x_power = np.full(FRAME + 1, 1e-6)
-        self._last_e = np.zeros(FRAME + 1, dtype=np.complex128)
-        self._x_active = False
-        self._echo_env = 0.0
-        if one_tap and self.delay is not None:
-            taps = np.zeros(2 * FRAME)
-            taps[min(self._pre, self.delay)] = self.gain
-            self._w[0] = np.fft.rfft(taps)
-
-    def _x_block(self, pos: int) -> tuple[np.ndarray, np.ndarray]:
-        """The reference (bulk-delayed) for the frame at mic position ``pos``: 2N samples and spectrum."""
-        assert self.delay is not None
-        bulk = pos - (self.delay - min(self._pre, self.delay))
-        x2 = self._ref.read(bulk - FRAME, bulk + FRAME)
-        return x2, np.fft.rfft(x2)
-
-    def _filter(self, pos: int, mic: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Echo estimate ``y`` and residual ``e`` for the frame at ``pos`` (overlap-save, 2N FFT)."""
-        x2, xf = self._x_block(pos)
-        self._x = np.roll(self._x, 1, axis=0)
-        self._x[0] = xf
-        self._x_power = 0.8 * self._x_power + 0.2 * np.abs(xf) ** 2
-        self._x_active = float(np.mean(x2[FRAME:] ** 2)) > self._active_power
-        y = np.fft.irfft(np.sum(self._w * self._x, axis=0))[FRAME:]
-        e = mic - y
-        self._last_e = np.fft.rfft(np.concatenate([np.zeros(FRAME), e]))
-        return y, e
-
-    def _adapt(self) -> None:
-        """One constrained NLMS step per partition, from the last frame's residual."""
-        p = self.settings.partitions
-        reg = self.settings.regularization * float(np.mean(self._x_power))
-        norm = self.settings.step / (p * self._x_power + reg + 1e-9)
-        for i in range(p):
-            grad = np.fft.irfft(np.conj(self._x[i]) * self._last_e * norm)
-            grad[FRAME:] = 0.0  # gradient constraint: keep the filter causal and linear
-            self._w[i] += np.fft.rfft(grad)
-
-    def _train(self, end: int, window: int) -> float:
-        """Fit the echo path over the (echo-only) window ending at ``end``, at once.
-
-        A frequency-domain Wiener estimate (cross-spectrum over auto-spectrum, averaged over
-        overlapping segments), cut to the filter length: the filter starts converged whatever the
-        room, for a few FFTs. NLMS then only tracks changes. Returns the fit's residual ratio.
-        """
-        assert self.delay is not None
-        taps = self._taps
-        shift = self.delay - min(self._pre, self.delay)
-        n = 8 * taps
-        start = end - window
-        mic = self._mic.read(start, end)
-        ref = self._ref.read(start - shift, end - shift)  # aligned: ref[k] is heard in mic[k] (plus the taps)
-        hann = np.hanning(n)
-        cross = np.zeros(n // 2 + 1, dtype=np.complex128)
-        auto = np.zeros(n // 2 + 1)
-        for a in range(0, window - n + 1, n // 4):
-            x = np.fft.rfft(ref[a : a + n] * hann)
-            m = np.fft.rfft(mic[a : a + n] * hann)
-            cross += np.conj(x) * m
-            auto += np.abs(x) ** 2
-        reg = self.settings.regularization * float(np.mean(auto))
-        h = np.fft.irfft(cross / (auto + reg + 1e-12), n)[:taps]
-        self._reset_filter()
-        p = self.settings.partitions
-        for i in range(p):
-            block = np.zeros(2 * FRAME)
-            block[:FRAME] = h[i * FRAME : (i + 1) * FRAME]
-            self._w[i] = np.fft.rfft(block)
-        y = np.convolve(ref, h)[:window]
-        residual = (mic - y)[taps:]
-        y = y[taps:]
-        # Lay the reference history for the live position.
-        for i in range(p - 1, 0, -1):
-            self._filter(self.pos - i * FRAME, np.zeros(FRAME))
-        echo = float(np.dot(y, y))
-        return float(np.dot(residual, residual)) / echo if echo > 0 else 1.0

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level)
 
     if args.list_devices:
-        from client.audio_io import list_devices
+        from client.audio_devices import list_devices
 
         try:
             print(list_devices())
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {problem}", file=sys.stderr)
         return 0 if problem is None and not result.errors else 1
 
-    from client.audio_io import parse_device
+    from client.audio_devices import parse_device
     from client.live import LiveConfig, run_live
 
     config = LiveConfig(

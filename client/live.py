@@ -20,8 +20,9 @@ import numpy as np
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from app import protocol as p
+from client.alsa_messages import alsa_log
 from client.audio_files import write_wav
-from client.audio_io import AudioIO, alsa_log
+from client.audio_io import AudioIO
 from client.bargein import BargeIn, BargeInCancelled, BargeInPending, BargeInSettings
 from client.connection import AudioIn, ClientSession, NoNode, RealTimePacer, SendClock, SessionRefused
 from client.mic_pipeline import MicFrame, MicPipeline, ReferenceTap

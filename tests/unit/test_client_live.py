@@ -21,11 +21,13 @@ from websockets.exceptions import ConnectionClosedError
 
 from app import protocol as p
 from client import live as live_module
-from client.audio_io import AudioIO, PlaybackResampler, alsa_log
+from client.alsa_messages import alsa_log
+from client.audio_io import AudioIO
 from client.connection import AudioIn, RealTimePacer
 from client.jitter import JitterBuffer
 from client.live import LiveClient, LiveConfig
 from client.mic_pipeline import MicPipeline
+from client.playback_resampler import PlaybackResampler
 from client.ui import PlainUi
 from tests.conftest import REPO
 

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from client.audio_io import PlaybackResampler, parse_device
+from client.audio_devices import parse_device
 from client.connection import SendClock
 from client.echo import EchoSuppressor
 from client.mic_pipeline import ReferenceTap
+from client.playback_resampler import PlaybackResampler
 from client.ptt import PushToTalk, watch_enter
 from client.ui import LiveUi, PlainUi, make_ui
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from app.conversation.effects import DeleteSession, SaveSession
 from app.store import (
@@ -153,12 +154,12 @@ class SessionPersistence:
     async def close(self) -> None:
         """Write what is queued, stop renewing and let the lease go (the connection ends)."""
         if self._claiming is not None:
-            await asyncio.gather(self._claiming, return_exceptions=True)
+            await _settled(self._claiming)
         await self.flush()  # the lease is still renewed meanwhile
         if self._keeper is not None:
             if not self._handing_over:
                 self._keeper.cancel()
-            await asyncio.gather(self._keeper, return_exceptions=True)
+            await _settled(self._keeper)
         await self._release()
 
     async def _release(self) -> None:
@@ -273,3 +274,10 @@ class SessionPersistence:
                                        fence=self._fence)
             await asyncio.to_thread(self._store.save, record)
         self._record = record
+
+
+async def _settled(task: asyncio.Task[Any]) -> None:
+    """Wait for a lease task; a bug in it is logged (store errors are handled inside)."""
+    (outcome,) = await asyncio.gather(task, return_exceptions=True)
+    if isinstance(outcome, Exception):
+        log.error("session lease task failed", exc_info=outcome)

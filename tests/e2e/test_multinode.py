@@ -1,4 +1,5 @@
-"""Two edge nodes sharing a real Redis behind a real nginx: a conversation survives losing its node."""
+"""Two edge nodes sharing a real Redis: a conversation survives losing its node (behind a real nginx),
+and one session is served by one connection at a time, across the nodes."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from app import protocol as p
+from app.store import SessionRecord
+from app.store.redis_store import RedisStore
 from client.audio_files import read_mono
-from client.connection import ClientSession
+from client.connection import ClientSession, SessionRefused
 from tests.conftest import ServerProcess, start_server
 from tests.services import Nginx, RedisServer, free_port
 
@@ -39,6 +43,24 @@ def cluster(tmp_path: Path) -> Iterator[tuple[Nginx, list[ServerProcess]]]:
         if nginx is not None:
             nginx.stop()
         for node in nodes:
+            node.stop()
+        redis.stop()
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[RedisServer, list[ServerProcess]]]:
+    """Two nodes on one Redis, reached directly (no load balancer: the test picks the node)."""
+    redis = RedisServer(tmp_path)
+    redis.start()
+    nodes: list[ServerProcess] = []
+    try:
+        for i in range(2):
+            nodes.append(start_server(tmp_path / f"node{i}.log", "--store", redis.url))
+        yield redis, nodes
+    finally:
+        for node in nodes:
+            if node.process.poll() is None:
+                node.process.send_signal(signal.SIGCONT)  # in case a test froze it
             node.stop()
         redis.stop()
 
@@ -80,6 +102,113 @@ async def history(session: ClientSession) -> list[dict[str, str]]:
         message = p.decode_server_message(await asyncio.wait_for(session.ws.recv(), timeout=10))
         if isinstance(message, p.History):
             return message.messages
+
+
+async def until(session: ClientSession, kind: type[p.Message], timeout: float = 15.0) -> p.Message:
+    """The next server message of ``kind`` (others and reply audio are skipped)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            raw = await session.ws.recv()
+            if isinstance(raw, str) and isinstance(message := p.decode_server_message(raw), kind):
+                return message
+
+
+async def closed(session: ClientSession, timeout: float = 10.0) -> None:
+    """Wait until the server closes the connection."""
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(timeout):
+            while True:
+                await session.ws.recv()
+
+
+def stored(redis: RedisServer, session_id: str) -> SessionRecord | None:
+    """What the nodes' shared store holds of a session (read as another node would)."""
+    with RedisStore(redis.url, 3600) as store:
+        return store.load(session_id)
+
+
+async def saved(redis: RedisServer, session_id: str, messages: int, timeout: float = 10.0) -> SessionRecord:
+    """The stored record once it holds ``messages`` messages (nodes save in the background)."""
+    async with asyncio.timeout(timeout):
+        while (record := stored(redis, session_id)) is None or len(record.history) < messages:
+            await asyncio.sleep(0.1)
+    return record
+
+
+def test_a_second_connection_on_another_node_takes_the_session_over(
+    pair: tuple[RedisServer, list[ServerProcess]], jfk: Path
+) -> None:
+    redis, (node_a, node_b) = pair
+    audio = read_mono(jfk, 16_000)
+
+    async def scenario() -> None:
+        a = await ClientSession.open(node_a.url)
+        sid = a.ready.session_id
+        await one_turn(a, audio)
+        before = await history(a)
+        b = await ClientSession.open(node_b.url, session_id=sid)  # the same user, another device
+        assert b.ready.resumed
+        taken = await until(a, p.Error)
+        assert taken.code == "session_taken_over" and taken.fatal
+        await closed(a)
+        assert await history(b) == before  # A's last writes landed before B's load
+        await one_turn(b, audio[: 16_000 * 5])
+        after = await history(b)
+        assert after[:2] == before and len(after) == 4
+        assert [m.content for m in (await saved(redis, sid, 4)).history] == [m["content"] for m in after]
+        await b.send(p.Forget())
+        await until(b, p.Forgotten)
+        await b.close()
+        await asyncio.sleep(1.0)  # two renewal periods: nothing is written back
+        assert stored(redis, sid) is None
+        for node in (node_a, node_b):
+            with pytest.raises(SessionRefused) as refused:
+                await ClientSession.open(node.url, session_id=sid)
+            assert refused.value.code == "session_not_found"
+
+    asyncio.run(scenario())
+    assert "session taken over by a new connection" in node_a.log()
+
+
+def test_a_frozen_node_wakes_up_taken_over_and_writes_nothing(
+    pair: tuple[RedisServer, list[ServerProcess]], jfk: Path
+) -> None:
+    """Node A stops mid-turn (SIGSTOP: it can neither hand over nor hear of B); B takes the session
+    after the handover wait, talks and forgets. When A wakes up its connection is closed with
+    session_taken_over and its late turn is never stored: the forgotten session stays forgotten."""
+    redis, (node_a, node_b) = pair
+    audio = read_mono(jfk, 16_000)
+
+    async def scenario() -> None:
+        a = await ClientSession.open(node_a.url)
+        sid = a.ready.session_id
+        await one_turn(a, audio)
+        await saved(redis, sid, 2)
+        talking = asyncio.create_task(one_turn(a, audio[: 16_000 * 5]))  # A's next turn...
+        await asyncio.sleep(3.0)  # ...is under way (the question is 5 s long)
+        node_a.process.send_signal(signal.SIGSTOP)
+        talking.cancel()
+        await asyncio.gather(talking, return_exceptions=True)
+        b = await ClientSession.open(node_b.url, session_id=sid)
+        assert b.ready.resumed
+        await one_turn(b, audio[: 16_000 * 5])
+        on_b = await history(b)
+        assert [m.content for m in (await saved(redis, sid, len(on_b))).history] == [m["content"] for m in on_b]
+        await b.send(p.Forget())
+        await until(b, p.Forgotten)
+        await b.close()
+        node_a.process.send_signal(signal.SIGCONT)
+        taken = await until(a, p.Error)
+        assert taken.code == "session_taken_over"
+        await closed(a)
+        await asyncio.sleep(2.0)  # A's turn had time to end and to try its save
+        assert stored(redis, sid) is None
+        with pytest.raises(SessionRefused) as refused:
+            await ClientSession.open(node_a.url, session_id=sid)
+        assert refused.value.code == "session_not_found"
+
+    asyncio.run(scenario())
+    assert "session taken over by a new connection" in node_a.log()
 
 
 def test_conversation_continues_on_another_node_after_its_node_dies(

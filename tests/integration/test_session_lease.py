@@ -11,7 +11,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -202,8 +202,8 @@ class Side:
         self.persistence.submit(SaveSession(self.sid, history))
 
 
-def run(test: object) -> None:
-    asyncio.run(asyncio.wait_for(test(), 20))  # type: ignore[operator]
+def run(test: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(asyncio.wait_for(test(), 20))
 
 
 def test_a_new_connection_elsewhere_gets_the_old_ones_last_writes(nodes: tuple[RedisStore, RedisStore]) -> None:

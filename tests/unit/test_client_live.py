@@ -20,12 +20,12 @@ import pytest
 from websockets.exceptions import ConnectionClosedError
 
 from app import protocol as p
-from client import live as live_module
 from client.alsa_messages import alsa_log
 from client.audio_io import AudioIO
-from client.connection import AudioIn, RealTimePacer
+from client.connection import AudioIn, ClientSession, RealTimePacer
 from client.jitter import JitterBuffer
 from client.live import LiveClient, LiveConfig
+from client.live_state import SessionState
 from client.mic_pipeline import MicPipeline
 from client.playback_resampler import PlaybackResampler
 from client.ui import PlainUi
@@ -116,7 +116,7 @@ def test_after_a_reconnect_the_state_follows_the_reply_whose_turn_id_comes_again
     async def fake_open(cls, url: str, **kwargs) -> FakeSession:
         return opened.pop(0)
 
-    monkeypatch.setattr(live_module.ClientSession, "open", classmethod(fake_open))
+    monkeypatch.setattr(ClientSession, "open", classmethod(fake_open))
 
     async def scenario() -> None:
         loop = asyncio.create_task(client._connection_loop())
@@ -151,7 +151,7 @@ def test_audio_captured_before_the_session_was_ready_is_not_sent() -> None:
     client, _ = make_client(io.StringIO())
     session = FakeSession([], resumed=False, drop=False)
     ready_at = time.monotonic()
-    client.state = live_module._SessionState(session, RealTimePacer(ready_at=ready_at))  # type: ignore[arg-type]
+    client.state = SessionState(session, RealTimePacer(ready_at=ready_at))  # type: ignore[arg-type]
     frames = client.pipeline.push(np.zeros(2 * RATE, dtype=np.float32), playing=False)  # a 2 s backlog
 
     async def send(captured_at: float) -> None:

@@ -83,6 +83,20 @@ def test_modules_stay_small(path: Path) -> None:
     assert lines <= MAX_LINES, f"{lines} lines: split it by responsibility"
 
 
+# The clients and scripts are held to the same size (not to the layers, which are the node's).
+TOOLS = sorted([*(APP.parent / "client").rglob("*.py"), *(APP.parent / "scripts").glob("*.py")])
+
+
+def test_client_and_script_modules_are_checked() -> None:
+    assert APP.parent / "client" / "live.py" in TOOLS and APP.parent / "scripts" / "latency_budget.py" in TOOLS
+
+
+@pytest.mark.parametrize("path", TOOLS, ids=lambda p: str(p.relative_to(APP.parent)))
+def test_client_and_script_modules_stay_small(path: Path) -> None:
+    lines = len(path.read_text().splitlines())
+    assert lines <= MAX_LINES, f"{lines} lines: split it by responsibility"
+
+
 WEB = APP.parent / "client" / "web"
 WEB_SCRIPTS = sorted([*(WEB / "js").glob("*.js"), *(WEB / "worklets").glob("*.js")])
 

@@ -32,12 +32,14 @@ BEAM_SIZE = 5
 tune questions of the answer-quality set: WER 20% greedy, 13% with 2 beams, 11% with 3 or 5)
 for about +17 ms an utterance (median 50 -> 67 ms, p90 +25 ms, on this 2-core machine): the
 encoder dominates, a tiny decoder's beams are cheap."""
-LENGTH_PENALTY = 0.0
-"""Beam scores are not normalized by length. With the default normalization the beams preferred
-long hypotheses and, under noise, ran on into Whisper's padding ("What's the best way to learn a
-new language to learn what's the"): the lost final "?" then cost the turn 600 ms. Unnormalized,
-the final sentence mark was missing as often as with greedy decoding (2 of 44 latency-tune clips
-under pink noise, against 6), at WER 10.4% instead of 9.7% on the answer-quality tune set."""
+LENGTH_PENALTY = 0.5
+"""Beam scores divided by length**0.5, not length. Fully length-normalized beams preferred long
+hypotheses and, under noise, ran on into Whisper's padding ("Open the garage door, open the
+garage"), losing the final sentence mark endpointing reads (the benchmark's p95 772 -> 913 ms);
+unnormalized ones preferred short ones and dropped words ("for my grandmother's birthday.") or
+everything. Measured on the tune clips of the latency sets under pink noise -45 dBFS (44 clips)
+and the answer-quality tune set: greedy WER 17.0% / 20.1%, final mark missing 2; length**1
+16.7% / 9.7%, missing 6; length**0.5 17.3% / 9.7%, missing 3; length**0 21.4% / 10.4%, 2 empty."""
 NO_REPEAT_NGRAM = 3
 """A decode may not repeat any 3 tokens: beams otherwise loop on a short question ("What is my
 name, what is my name, what"); a spoken request rarely says the same three tokens twice (tune

@@ -33,13 +33,13 @@ tune questions of the answer-quality set: WER 20% greedy, 13% with 2 beams, 11% 
 for about +17 ms an utterance (median 50 -> 67 ms, p90 +25 ms, on this 2-core machine): the
 encoder dominates, a tiny decoder's beams are cheap."""
 LENGTH_PENALTY = 0.5
-"""Beam scores divided by length**0.5, not length. Fully length-normalized beams preferred long
-hypotheses and, under noise, ran on into Whisper's padding ("Open the garage door, open the
-garage"), losing the final sentence mark endpointing reads (the benchmark's p95 772 -> 913 ms);
-unnormalized ones preferred short ones and dropped words ("for my grandmother's birthday.") or
-everything. Measured on the tune clips of the latency sets under pink noise -45 dBFS (44 clips)
-and the answer-quality tune set: greedy WER 17.0% / 20.1%, final mark missing 2; length**1
-16.7% / 9.7%, missing 6; length**0.5 17.3% / 9.7%, missing 3; length**0 21.4% / 10.4%, 2 empty."""
+"""Beam scores divided by length**0.5, not length. Fully length-normalized beams prefer long
+hypotheses and, under noise, run on into Whisper's padding ("Open the garage door, open the
+garage"); unnormalized ones drop words ("for my grandmother's birthday.") or everything.
+Measured on the answer-quality tune set (WER) and the latency sets' tune clips under pink noise
+-45 dBFS (final sentence mark missing, of 44), before the greedy fallback of ``_decode``: greedy
+20.1% / 2; length**1 9.7% / 6; length**0.5 9.7% / 3; length**0 10.4% / 3 and 2 empty. With the
+fallback: length**0.5 9.1% / 2, as greedy, for about +25 ms a turn (median 80 ms here)."""
 NO_REPEAT_NGRAM = 3
 """A decode may not repeat any 3 tokens: beams otherwise loop on a short question ("What is my
 name, what is my name, what"); a spoken request rarely says the same three tokens twice (tune
@@ -93,12 +93,25 @@ class WhisperStt:
         features = self._model.feature_extractor(samples, chunk_length=window)
         features = pad_or_trim(features, window * FRAMES_PER_SECOND)
         encoded = self._model.encode(features)
+        text = self._generate(encoded, seconds, BEAM_SIZE)
+        if text and (text.endswith((",", ";")) or not text.endswith((".", "?", "!")) or _loops(text)):
+            # The beams ran on into the padding or lost the sentence's end, which endpointing
+            # reads: greedy decoding on the same encoder output (a decoder pass, ~15 ms) usually
+            # ends the sentence where the speech ends. Kept only when it does.
+            greedy = self._generate(encoded, seconds, 1)
+            if greedy.endswith((".", "?", "!")) and not _loops(greedy):
+                return greedy
+        return drop_repeated_sentence(text)
+
+    def _generate(self, encoded: object, seconds: float, beams: int) -> str:
+        """Text of one decode of the encoder output with ``beams`` beams ("" when it heard no speech)."""
+        penalty = LENGTH_PENALTY if beams > 1 else 1.0
         (result,) = self._model.model.generate(
             encoded,
             [self._prompt],
-            beam_size=BEAM_SIZE,
-            length_penalty=LENGTH_PENALTY,
-            no_repeat_ngram_size=NO_REPEAT_NGRAM,
+            beam_size=beams,
+            length_penalty=penalty,
+            no_repeat_ngram_size=NO_REPEAT_NGRAM if beams > 1 else 0,
             # Speech runs at most ~5 tokens/s (plus timestamps); a bound tied to the audio stops
             # a runaway decode.
             max_length=min(self._model.max_length, len(self._prompt) + 8 * math.ceil(seconds) + 8),
@@ -108,8 +121,11 @@ class WhisperStt:
             suppress_tokens=self._suppress,
         )
         # Whisper's own guard against hallucinating on silence: a likely "no speech" with a
-        # low-confidence decode means there was nothing to transcribe.
-        if result.no_speech_prob > 0.6 and result.scores[0] < -1.0:
+        # low-confidence decode (mean log-probability per token, whatever the length penalty
+        # divided the score by) means there was nothing to transcribe.
+        length = len(result.sequences_ids[0]) + 1
+        mean_logprob = result.scores[0] * length**penalty / length
+        if result.no_speech_prob > 0.6 and mean_logprob < -1.0:
             return ""
         return self._text_within(result.sequences_ids[0], seconds)
 
@@ -137,11 +153,16 @@ class WhisperStt:
                 segment.append(token)
         if segment and start < seconds - END_MARGIN_S:
             kept += segment
-        return drop_repeated_sentence(self._tokenizer.decode(kept).strip())
+        return self._tokenizer.decode(kept).strip()
 
 
 _CLAUSE = re.compile(r"[^.!?,;]+[.!?,;]*")
 _WORDS = re.compile(r"[a-z']+")
+
+
+def _loops(text: str) -> bool:
+    """Whether Whisper started the text over within it (see :func:`drop_repeated_sentence`)."""
+    return drop_repeated_sentence(text) != text
 
 
 def drop_repeated_sentence(text: str) -> str:

@@ -1,10 +1,12 @@
-"""Clean-up of Whisper's loops on short windows (pure text; the real model runs in the e2e tier)."""
+"""Clean-up of Whisper's loops on short windows and the greedy fallback (no model; the real one runs in
+the e2e tier)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from app.stages.stt import drop_repeated_sentence
+from app.stages.stt import BEAM_SIZE, WhisperStt, drop_repeated_sentence
 
 
 @pytest.mark.parametrize(
@@ -23,3 +25,42 @@ from app.stages.stt import drop_repeated_sentence
 )
 def test_drop_repeated_sentence(text: str, expected: str) -> None:
     assert drop_repeated_sentence(text) == expected
+
+
+class _StubModel:
+    """Just enough of faster-whisper's WhisperModel for ``_decode``: features in, encoder output out."""
+
+    def feature_extractor(self, samples: np.ndarray, chunk_length: int) -> np.ndarray:
+        return np.zeros((80, chunk_length * 100), dtype=np.float32)
+
+    def encode(self, features: np.ndarray) -> np.ndarray:
+        return features
+
+
+RAN_ON = "What's the best way to learn a new language to learn what's the"
+LOOPED = "Open the garage door, open the garage"
+
+
+@pytest.mark.parametrize(
+    ("beams", "greedy", "expected", "retried"),
+    [
+        (RAN_ON, "What's the best way to learn a new language?", "What's the best way to learn a new language?", True),
+        (LOOPED, "Open the garage door.", "Open the garage door.", True),
+        ("add milk and eggs to my list", "add milk and eggs to my", "add milk and eggs to my list", True),
+        (LOOPED, "Open the garage door. Open the garage door.", "Open the garage door", True),  # greedy loops too
+        ("What time is it?", "What time is it", "What time is it?", False),  # the beams ended the sentence
+    ],
+)
+def test_greedy_decoding_replaces_beams_that_lost_the_sentence_end(beams: str, greedy: str, expected: str,
+                                                                   retried: bool) -> None:
+    stt = WhisperStt.__new__(WhisperStt)
+    stt._model = _StubModel()  # type: ignore[assignment]
+    asked: list[int] = []
+
+    def generate(encoded: object, seconds: float, n: int) -> str:
+        asked.append(n)
+        return beams if n > 1 else greedy
+
+    stt._generate = generate  # type: ignore[method-assign]
+    assert stt._decode(np.zeros(16_000, dtype=np.float32), 5) == expected
+    assert asked == ([BEAM_SIZE, 1] if retried else [BEAM_SIZE])

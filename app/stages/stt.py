@@ -27,19 +27,19 @@ FRAMES_PER_SECOND = 100
 """Whisper log-mel frames per second (hop of 160 samples at 16 kHz)."""
 END_MARGIN_S = 0.3
 """A segment must start at least this long before the audio ends to be real speech, in s."""
+BEAMS_BELOW = -0.8
+"""Greedy decoding's mean log-probability per token under which the audio is decoded again with
+beams. Greedy decoding misheard unfamiliar voices ("How many minutes are in two hours?" in the
+Scottish espeak-ng voice: "I'm in a minute sorry to my eyes"), beams always cost every turn and
+ran on into the padding under noise ("Open the garage door, open the garage"). Measured on the
+answer-quality tune set (WER, clean) and the latency sets' 44 tune clips (WER under pink noise
+-45 dBFS): greedy 20.1% / 17.0%; beams always 9.7% / 17.3%; beams below -0.8 9.1% / 15.2%,
+searching on 15 of 54 and 11 of 44 utterances."""
 BEAM_SIZE = 5
-"""Beams of the decode. Greedy decoding misheard the synthetic voices badly (tiny.en, the 54
-tune questions of the answer-quality set: WER 20% greedy, 13% with 2 beams, 11% with 3 or 5)
-for about +17 ms an utterance (median 50 -> 67 ms, p90 +25 ms, on this 2-core machine): the
-encoder dominates, a tiny decoder's beams are cheap."""
+"""Beams of the second decode (3 and 5 gave the same WER; 2 was worse)."""
 LENGTH_PENALTY = 0.5
-"""Beam scores divided by length**0.5, not length. Fully length-normalized beams prefer long
-hypotheses and, under noise, run on into Whisper's padding ("Open the garage door, open the
-garage"); unnormalized ones drop words ("for my grandmother's birthday.") or everything.
-Measured on the answer-quality tune set (WER) and the latency sets' tune clips under pink noise
--45 dBFS (final sentence mark missing, of 44), before the greedy fallback of ``_decode``: greedy
-20.1% / 2; length**1 9.7% / 6; length**0.5 9.7% / 3; length**0 10.4% / 3 and 2 empty. With the
-fallback: length**0.5 9.1% / 2, as greedy, for about +25 ms a turn (median 80 ms here)."""
+"""Beam scores divided by length**0.5: fully length-normalized beams prefer long hypotheses and
+run on into the padding; unnormalized ones drop words ("for my grandmother's birthday.")."""
 NO_REPEAT_NGRAM = 3
 """A decode may not repeat any 3 tokens: beams otherwise loop on a short question ("What is my
 name, what is my name, what"); a spoken request rarely says the same three tokens twice (tune
@@ -93,18 +93,20 @@ class WhisperStt:
         features = self._model.feature_extractor(samples, chunk_length=window)
         features = pad_or_trim(features, window * FRAMES_PER_SECOND)
         encoded = self._model.encode(features)
-        text = self._generate(encoded, seconds, BEAM_SIZE)
-        if text and (text.endswith((",", ";")) or not text.endswith((".", "?", "!")) or _loops(text)):
-            # The beams ran on into the padding or lost the sentence's end, which endpointing
-            # reads: greedy decoding on the same encoder output (a decoder pass, ~15 ms) usually
-            # ends the sentence where the speech ends. Kept only when it does.
-            greedy = self._generate(encoded, seconds, 1)
-            if greedy.endswith((".", "?", "!")) and not _loops(greedy):
-                return greedy
-        return drop_repeated_sentence(text)
+        greedy, confidence = self._generate(encoded, seconds, 1)
+        if confidence >= BEAMS_BELOW:
+            return drop_repeated_sentence(greedy)
+        # Greedy decoding is unsure (an unfamiliar voice, noise): search with beams. They run on
+        # into the padding more often and lose the sentence's end, which endpointing reads, so a
+        # greedy transcript that ends its sentence cleanly wins over beams that do not.
+        beams, _ = self._generate(encoded, seconds, BEAM_SIZE)
+        if _ends_cleanly(greedy) and not _ends_cleanly(beams):
+            return greedy
+        return drop_repeated_sentence(beams)
 
-    def _generate(self, encoded: object, seconds: float, beams: int) -> str:
-        """Text of one decode of the encoder output with ``beams`` beams ("" when it heard no speech)."""
+    def _generate(self, encoded: object, seconds: float, beams: int) -> tuple[str, float]:
+        """One decode of the encoder output with ``beams`` beams: its text ("" when it heard no
+        speech) and its mean log-probability per token."""
         penalty = LENGTH_PENALTY if beams > 1 else 1.0
         (result,) = self._model.model.generate(
             encoded,
@@ -126,8 +128,8 @@ class WhisperStt:
         length = len(result.sequences_ids[0]) + 1
         mean_logprob = result.scores[0] * length**penalty / length
         if result.no_speech_prob > 0.6 and mean_logprob < -1.0:
-            return ""
-        return self._text_within(result.sequences_ids[0], seconds)
+            return "", mean_logprob
+        return self._text_within(result.sequences_ids[0], seconds), mean_logprob
 
     def _text_within(self, tokens: list[int], seconds: float) -> str:
         """Text of the segments that start inside the audio.
@@ -160,9 +162,9 @@ _CLAUSE = re.compile(r"[^.!?,;]+[.!?,;]*")
 _WORDS = re.compile(r"[a-z']+")
 
 
-def _loops(text: str) -> bool:
-    """Whether Whisper started the text over within it (see :func:`drop_repeated_sentence`)."""
-    return drop_repeated_sentence(text) != text
+def _ends_cleanly(text: str) -> bool:
+    """Whether a transcript ends its sentence (. ? !) without starting over within it."""
+    return text.endswith((".", "?", "!")) and drop_repeated_sentence(text) == text
 
 
 def drop_repeated_sentence(text: str) -> str:

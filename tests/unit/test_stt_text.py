@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.stages.stt import BEAM_SIZE, WhisperStt, drop_repeated_sentence
+from app.stages.stt import BEAM_SIZE, BEAMS_BELOW, WhisperStt, drop_repeated_sentence
 
 
 @pytest.mark.parametrize(
@@ -39,28 +39,33 @@ class _StubModel:
 
 RAN_ON = "What's the best way to learn a new language to learn what's the"
 LOOPED = "Open the garage door, open the garage"
+SURE, UNSURE = BEAMS_BELOW + 0.1, BEAMS_BELOW - 0.1
 
 
 @pytest.mark.parametrize(
-    ("beams", "greedy", "expected", "retried"),
+    ("greedy", "confidence", "beams", "expected"),
     [
-        (RAN_ON, "What's the best way to learn a new language?", "What's the best way to learn a new language?", True),
-        (LOOPED, "Open the garage door.", "Open the garage door.", True),
-        ("add milk and eggs to my list", "add milk and eggs to my", "add milk and eggs to my list", True),
-        (LOOPED, "Open the garage door. Open the garage door.", "Open the garage door", True),  # greedy loops too
-        ("What time is it?", "What time is it", "What time is it?", False),  # the beams ended the sentence
+        ("What time is it?", SURE, None, "What time is it?"),  # sure: no second decode
+        ("I'm in a minute sorry to my eyes", UNSURE, "How many minutes are in two hours?",
+         "How many minutes are in two hours?"),
+        ("Open the garage door.", UNSURE, LOOPED, "Open the garage door."),  # the beams ran on: greedy ended it
+        ("What's the best way to learn a new language?", UNSURE, RAN_ON,
+         "What's the best way to learn a new language?"),
+        ("add milk and eggs to my", UNSURE, "add milk and eggs to my list", "add milk and eggs to my list"),
+        ("open the garage door open", UNSURE, LOOPED, "Open the garage door"),  # neither ends: the beams, loop cut
+        ("How do I make pancakes? How do I make", SURE, None, "How do I make pancakes?"),
     ],
 )
-def test_greedy_decoding_replaces_beams_that_lost_the_sentence_end(beams: str, greedy: str, expected: str,
-                                                                   retried: bool) -> None:
+def test_beams_decode_again_only_what_greedy_decoding_was_unsure_of(greedy: str, confidence: float,
+                                                                    beams: str | None, expected: str) -> None:
     stt = WhisperStt.__new__(WhisperStt)
     stt._model = _StubModel()  # type: ignore[assignment]
     asked: list[int] = []
 
-    def generate(encoded: object, seconds: float, n: int) -> str:
+    def generate(encoded: object, seconds: float, n: int) -> tuple[str, float]:
         asked.append(n)
-        return beams if n > 1 else greedy
+        return (greedy, confidence) if n == 1 else (beams or "", -0.2)
 
     stt._generate = generate  # type: ignore[method-assign]
     assert stt._decode(np.zeros(16_000, dtype=np.float32), 5) == expected
-    assert asked == ([BEAM_SIZE, 1] if retried else [BEAM_SIZE])
+    assert asked == ([1] if beams is None else [1, BEAM_SIZE])

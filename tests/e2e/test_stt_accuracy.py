@@ -2,7 +2,8 @@
 
 Greedy decoding misheard the synthetic voices ("How many minutes are in two hours?" in the
 Scottish espeak-ng voice became "I'm in a minute sorry to my eyes"): word error rate 20% on these
-54 clips, 9.1% with the adapter's beam search and its greedy fallback. The bound sits between.
+54 clips, 9.1% with the adapter's second decode with beams where greedy decoding is unsure. The
+bound sits between.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from app.http_routes import json_response, malformed, own_names, route, text_res
 from app.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from app.models import ModelError
 from app.node import Node
+from app.realtime.connection import RealtimeConnection, allow_large_events, realtime_model
 from app.stages.base import StageError
 from app.store import SessionStore
 
@@ -127,6 +128,8 @@ class EdgeServer:
         if request.headers.get("Upgrade", "").lower() == "websocket":
             try:
                 self._grants[connection] = self.auth.check(request)
+                if realtime_model(request.path) is not None:
+                    allow_large_events(connection)  # a Realtime append carries seconds of base64 audio
             except AuthError as exc:
                 self.node.metrics.rejected.labels("unauthorized").inc()
                 log.info("websocket refused: %s", exc)  # the message never contains the token
@@ -152,7 +155,11 @@ class EdgeServer:
             # loopback), and the sender would never see the stall that tells it so.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         grant = self._grants.pop(ws, Grant())
-        connection = Connection(ws, self.node, grant)
+        model = realtime_model(ws.request.path) if ws.request is not None else None
+        if model is None:
+            connection = Connection(ws, self.node, grant)
+        else:  # /v1/realtime: OpenAI's Realtime protocol over the same node
+            connection = RealtimeConnection(ws, self.node, grant, model)
         self.active.add(connection)
         self.node.metrics.active_sessions.set(len(self.active))
         try:

@@ -18,18 +18,30 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
+
 from app import protocol as p
 from app.audio import AudioFormat
 from app.chat import ChatMessage
 from app.config import EndpointSettings, ReplySettings
 from app.conversation.alerts import Alerts
-from app.conversation.effects import CloseConnection, DeleteSession, Effect, LoadSession, Outbox, SaveSession, TurnEvent
+from app.conversation.effects import (
+    CloseConnection,
+    DeleteSession,
+    Effect,
+    LoadSession,
+    Outbox,
+    SaveSession,
+    StartTurn,
+    TurnEvent,
+)
 from app.conversation.errors import describe
 from app.conversation.handshake import Handshake, Phase
 from app.conversation.history import History
 from app.conversation.intake import AudioIntake
 from app.conversation.rate_limit import TokenBucket
 from app.conversation.timers import SessionTimers
+from app.conversation.turn import TurnState
 from app.conversation.turns import Turns
 from app.endpointing import Segmenter
 from app.speech_gate import SpeechGate
@@ -115,6 +127,11 @@ class Session:
         """Handle one client binary frame of 16 kHz PCM16 mono received at ``now`` (s)."""
         return self._guarded(self._on_audio, data, now)
 
+    def receive_user_text(self, text: str, now: float) -> list[Effect]:
+        """A user turn typed, not spoken (the Realtime protocol's text message), at ``now`` (s):
+        answered like a committed utterance whose words are known (no speech-to-text)."""
+        return self._guarded(self._user_text, text, now)
+
     def resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]] = (), *,
                 unreadable: bool = False, foreign: bool = False) -> list[Effect]:
         """The store's answer to ``LoadSession``: the stored history (None if unknown or expired)
@@ -190,6 +207,13 @@ class Session:
             self._hold(message, now)
         else:
             self._on_message(message, now)
+
+    def _user_text(self, text: str, now: float) -> None:
+        if self.phase is not Phase.OPEN:
+            raise p.ProtocolError(p.ErrorCode.HELLO_REQUIRED, "a typed turn needs an open session")
+        turn = self._turns.new(TurnState.COMMITTED, np.zeros(0, dtype=np.int16), self._segmenter.position)
+        turn.committed_at, turn.endpoint_wait_ms = now, 0.0
+        self._out.put(StartTurn(turn.id, turn.audio, self._history.snapshot(), naive=False, transcript=text))
 
     def _hold(self, item: p.Message | bytes, now: float) -> None:
         """Keep what arrives between ``hello`` and ``ready`` (the store is loading) for ``_open``."""

@@ -1,0 +1,293 @@
+"""The OpenAI Realtime protocol over the node's conversation, sans-I/O.
+
+:class:`RealtimeSession` wraps one native :class:`~app.conversation.Session` and translates both
+ways: Realtime client events become the session's inputs (16 kHz audio, ``commit``, ``interrupt``
+with ``played_ms``, a typed user turn), and the effects it returns have their native messages
+turned into Realtime server events (:class:`SendEvent`). The native messages are kept as
+:class:`Observe` effects for the connection's bookkeeping (metrics, the session's registration),
+never sent. Turn-taking is the node's: with turn detection on, its predictive endpointing ends
+the user's turn; with it off, the audio is held until the client commits it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app import protocol as p
+from app.audio import INPUT_FORMAT
+from app.chat import ChatMessage
+from app.conversation import CloseConnection, Effect, Send, SendAudio, Session, StartTurn, TurnEvent
+from app.conversation.handshake import Phase
+from app.conversation.rate_limit import TokenBucket
+from app.realtime import events as rt
+from app.realtime import server_events as ev
+from app.realtime.codecs import PCM24, InputAudio
+from app.realtime.config import DEFAULT_TURN_DETECTION, TurnDetection, describe
+from app.realtime.errors import RealtimeError
+from app.realtime.responses import Replies
+from app.tools import ToolContext
+
+log = logging.getLogger(__name__)
+
+FEED_SAMPLES = p.MAX_AUDIO_FRAME_BYTES // 2
+"""Largest piece of 16 kHz audio handed to the session at once (its frame limit)."""
+MAX_HELD_MS = 30_000
+"""Audio held for a manual commit (turn detection off), at most: the node's longest utterance."""
+MIN_COMMIT_MS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SendEvent:
+    """Send this Realtime server event (its ``event_id`` is set)."""
+
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Observe:
+    """A native message the connection should account for, not send."""
+
+    message: p.Message
+
+
+class RealtimeSession:
+    """One Realtime session over one native session; the same entry points as ``Session``."""
+
+    def __init__(self, session: Session, *, voice_rate: int, model: str = "", max_texts_per_s: int = 20) -> None:
+        """``voice_rate``: the reply audio's rate (Hz); ``model``: the name the client asked for."""
+        self._inner = session
+        self._model = model or "edge-node"
+        self._count = 0
+        self.instructions = ""
+        self.input = InputAudio(PCM24)
+        self.turn_detection: TurnDetection | None = DEFAULT_TURN_DETECTION
+        self.replies = Replies(self._new_id, voice_rate)
+        self.replies.output_format = PCM24
+        self._held: list[np.ndarray] = []
+        self._held_samples = 0
+        self._max_texts = max_texts_per_s
+        self._texts = TokenBucket(max_texts_per_s, 2 * max_texts_per_s)
+
+    # -------------------------------------------------------------- what Connection reads
+
+    @property
+    def id(self) -> str:
+        return self._inner.id
+
+    @property
+    def phase(self) -> Phase:
+        return self._inner.phase
+
+    @property
+    def pipeline(self) -> str:
+        return self._inner.pipeline
+
+    def tool_context(self, now_s: float) -> ToolContext:
+        return self._inner.tool_context(now_s)
+
+    @property
+    def history(self) -> list[ChatMessage]:
+        return self._inner.history
+
+    # -------------------------------------------------------------- entry points
+
+    def start(self, now: float) -> list[Effect | SendEvent | Observe]:
+        """Open the native session (its ``hello``); answered by ``session.created``."""
+        hello = p.Hello(client="openai-realtime").encode()
+        return self.translate(self._inner.receive_text(hello, now))
+
+    def receive_text(self, text: str | bytes, now: float) -> list[Effect | SendEvent | Observe]:
+        """Handle one Realtime client event received at monotonic time ``now`` (s)."""
+        try:
+            event = rt.parse(text)
+            if isinstance(event, rt.Append):
+                return self.receive_audio(event.audio, now)
+            if not self._texts.take(now):
+                limited = RealtimeError("rate_limited", f"more than {self._max_texts} control events a second")
+                return [self._emit(ev.error(limited)), CloseConnection(p.CloseCode.POLICY_VIOLATION, "rate_limited")]
+            return self._handle(event, now)
+        except RealtimeError as exc:
+            log.info("realtime event refused: %s", exc.code)
+            return [self._emit(ev.error(exc))]
+        except Exception as exc:  # a bug: reported, and the session goes on (as the native ladder does)
+            log.error("internal error", exc_info=exc)
+            return [
+                self._emit(
+                    ev.error(RealtimeError("internal", "internal error; the session goes on", kind="server_error"))
+                )
+            ]
+
+    def receive_audio(self, data: bytes, now: float) -> list[Effect | SendEvent | Observe]:
+        """The audio of one ``input_audio_buffer.append`` (wire bytes of the input format)."""
+        try:
+            samples = self.input.convert(data)
+        except ValueError as exc:
+            return [self._emit(ev.error(RealtimeError("invalid_value", str(exc), param="audio")))]
+        if self.turn_detection is not None:
+            return self._feed(samples, now)
+        if INPUT_FORMAT.samples_to_ms(self._held_samples + samples.shape[0]) > MAX_HELD_MS:
+            return [
+                self._emit(
+                    ev.error(
+                        RealtimeError(
+                            "input_audio_buffer_full",
+                            f"at most {MAX_HELD_MS} ms of audio can wait for a commit here",
+                            param="audio",
+                        )
+                    )
+                )
+            ]
+        self._held.append(samples)
+        self._held_samples += samples.shape[0]
+        return []
+
+    def turn_event(self, event: TurnEvent, now: float) -> list[Effect | SendEvent | Observe]:
+        return self.translate(self._inner.turn_event(event, now))
+
+    def resumed(
+        self,
+        history: Sequence[ChatMessage] | None,
+        timers: Sequence[Mapping[str, object]] = (),
+        *,
+        unreadable: bool = False,
+        foreign: bool = False,
+    ) -> list[Effect | SendEvent | Observe]:
+        return self.translate(self._inner.resumed(history, timers, unreadable=unreadable, foreign=foreign))
+
+    def wake(self, now_s: float, now: float) -> list[Effect | SendEvent | Observe]:
+        return self.translate(self._inner.wake(now_s, now))
+
+    def close(self) -> list[Effect | SendEvent | Observe]:
+        return self.translate(self._inner.close())
+
+    # -------------------------------------------------------------- translating the session's effects
+
+    def translate(self, effects: Sequence[Effect | SendEvent | Observe]) -> list[Effect | SendEvent | Observe]:
+        """Native messages and audio as Realtime events; a turn's prompt gets the instructions.
+        Already translated effects pass unchanged."""
+        out: list[Effect | SendEvent | Observe] = []
+        for effect in effects:
+            if isinstance(effect, Send):
+                out.append(Observe(effect.message))
+                if isinstance(effect.message, p.Ready):
+                    out.append(self._emit({"type": "session.created", "session": self._description()}))
+                else:
+                    out += [self._emit(e) for e in self.replies.native(effect.message)]
+            elif isinstance(effect, SendAudio):
+                out += [self._emit(e) for e in self.replies.audio(effect.frame)]
+            elif isinstance(effect, StartTurn) and self.instructions and effect.say is None:
+                system = ChatMessage("system", self.instructions)
+                out.append(dataclasses.replace(effect, history=(system, *effect.history)))
+            else:
+                out.append(effect)
+        return out
+
+    # -------------------------------------------------------------- the client's events
+
+    def _handle(self, event: rt.ClientEvent, now: float) -> list[Effect | SendEvent | Observe]:
+        if isinstance(event, rt.SessionUpdate):
+            return self._update(event, now)
+        if isinstance(event, rt.Commit):
+            return self._commit(event, now)
+        if isinstance(event, rt.Clear):
+            self._held, self._held_samples = [], 0
+            return [self._emit({"type": "input_audio_buffer.cleared"})]
+        if isinstance(event, rt.ItemCreate):
+            return self._user_text(event, now)
+        if isinstance(event, rt.Truncate):
+            return self._native(self.replies.truncate(event.event_id, event.item_id, event.audio_end_ms), now)
+        if isinstance(event, rt.ResponseCreate):
+            return [self._emit(e) for e in self.replies.claim(event.event_id)]
+        assert isinstance(event, rt.ResponseCancel)
+        return self._native(self.replies.cancel(event.event_id, event.response_id), now)
+
+    def _update(self, update: rt.SessionUpdate, now: float) -> list[Effect | SendEvent | Observe]:
+        out: list[Effect | SendEvent | Observe] = []
+        if update.changes("instructions"):
+            self.instructions = update.instructions
+        if update.changes("input_format") and update.input_format != self.input.format:
+            self.input = InputAudio(update.input_format)
+        if update.changes("output_format"):
+            self.replies.output_format = update.output_format  # from the next response on
+        if update.changes("turn_detection"):
+            if update.turn_detection is not None and self.turn_detection is None:
+                out += self._feed(self._take_held(), now)  # held audio goes to the endpointing now
+            self.turn_detection = update.turn_detection
+        detection = self.turn_detection
+        self.replies.vad = detection is not None
+        self.replies.auto = detection is not None and detection.create_response
+        return [*out, self._emit({"type": "session.updated", "session": self._description()})]
+
+    def _commit(self, commit: rt.Commit, now: float) -> list[Effect | SendEvent | Observe]:
+        out: list[Effect | SendEvent | Observe] = []
+        if self.turn_detection is None:
+            held = self._take_held()
+            if INPUT_FORMAT.samples_to_ms(held.shape[0]) < MIN_COMMIT_MS:
+                raise RealtimeError(
+                    "input_audio_buffer_commit_empty",
+                    f"buffer too small: at least {MIN_COMMIT_MS} ms of audio must be appended before a commit",
+                    event_id=commit.event_id,
+                )
+            out += self._feed(held, now)
+        out += self.translate(self._inner.receive_text(p.Commit().encode(), now))
+        if not any(isinstance(e, SendEvent) and e.event["type"] == "input_audio_buffer.committed" for e in out):
+            out.append(
+                self._emit(
+                    ev.error(
+                        RealtimeError(
+                            "input_audio_buffer_commit_empty",
+                            "no speech to commit: the buffer holds no speech the node has not committed yet",
+                            event_id=commit.event_id,
+                        )
+                    )
+                )
+            )
+        return out
+
+    def _user_text(self, item: rt.ItemCreate, now: float) -> list[Effect | SendEvent | Observe]:
+        effects = self._inner.receive_user_text(item.text, now)
+        start = next((e for e in effects if isinstance(e, StartTurn)), None)
+        if start is None:  # refused (an error effect says why)
+            return self.translate(effects)
+        item_id = item.item_id or self._new_id("item")
+        previous = self.replies.last_item
+        self.replies.typed(start.turn_id, item_id)
+        user = ev.user_text_item(item_id, item.text)
+        return [
+            self._emit({"type": "conversation.item.added", "previous_item_id": previous, "item": user}),
+            self._emit({"type": "conversation.item.done", "previous_item_id": previous, "item": user}),
+            *self.translate(effects),
+        ]
+
+    def _native(self, message: p.Message, now: float) -> list[Effect | SendEvent | Observe]:
+        return self.translate(self._inner.receive_text(message.encode(), now))
+
+    def _feed(self, samples: np.ndarray, now: float) -> list[Effect | SendEvent | Observe]:
+        out: list[Effect | SendEvent | Observe] = []
+        for start in range(0, samples.shape[0], FEED_SAMPLES):
+            piece = samples[start : start + FEED_SAMPLES].astype("<i2", copy=False).tobytes()
+            out += self.translate(self._inner.receive_audio(piece, now))
+        return out
+
+    def _take_held(self) -> np.ndarray:
+        held, self._held, self._held_samples = self._held, [], 0
+        return np.concatenate(held) if held else np.zeros(0, dtype=np.int16)
+
+    # -------------------------------------------------------------- events out
+
+    def _new_id(self, prefix: str) -> str:
+        self._count += 1
+        return f"{prefix}_{self.id[:8]}{self._count:06d}"
+
+    def _emit(self, event: dict[str, Any]) -> SendEvent:
+        return SendEvent({**event, "event_id": self._new_id("event")})
+
+    def _description(self) -> dict[str, Any]:
+        output = self.replies.output_format or PCM24
+        return describe(self.id, self._model, self.instructions, self.input.format, output, self.turn_detection)

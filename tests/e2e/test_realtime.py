@@ -1,0 +1,253 @@
+"""End-to-end: the official ``openai`` SDK's Realtime client against a real node (real models,
+a real recording, a static token), the reply audio transcribed back with the node's Whisper."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile
+import soxr
+from openai import AsyncOpenAI
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from app.models import DEFAULT_MODELS_DIR
+from app.realtime import codecs
+from app.stages.stt import WhisperStt
+from client.benchmark.make_example import write_example
+from client.benchmark.prompts import PromptSynth
+from tests.conftest import ServerProcess, start_server
+
+pytestmark = pytest.mark.e2e
+TOKEN = "realtime-test-token-0123456789"
+JFK_PHRASE = "ask not what your country can do for you"
+RATE = 24_000
+
+
+def normalize(text: str) -> str:
+    return " ".join(re.findall(r"[a-z']+", text.lower()))
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    directory = tmp_path_factory.mktemp("realtime")
+    tokens = directory / "tokens.txt"
+    tokens.write_text(f"{TOKEN}\n")
+    srv = start_server(
+        directory / "node.log", "--api-token-file", str(tokens), "--store", f"sqlite:///{directory / 'sessions.db'}"
+    )
+    yield srv
+    srv.stop()
+
+
+def sdk(node: ServerProcess, key: str = TOKEN) -> AsyncOpenAI:
+    return AsyncOpenAI(api_key=key, base_url=f"{node.http}/v1", websocket_base_url=f"{node.url}/v1")
+
+
+def recording(path: Path) -> np.ndarray:
+    """A recording as 24 kHz PCM16, what a Realtime client sends."""
+    audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
+    return (np.clip(soxr.resample(audio.mean(axis=1), rate, RATE), -1, 1) * 32767).astype(np.int16)
+
+
+def heard(pcm: np.ndarray, rate: int) -> str:
+    """What the node's own Whisper hears in reply audio (int16 at ``rate``)."""
+    audio16 = soxr.resample(pcm.astype(np.float32), rate, 16_000).astype(np.int16)
+    return WhisperStt(DEFAULT_MODELS_DIR / "stt" / "tiny.en").transcribe(audio16, window_s=None).text
+
+
+def intelligible(transcript: str, audio_text: str) -> float:
+    expected = set(normalize(transcript).split())
+    return len(expected & set(normalize(audio_text).split())) / max(1, len(expected))
+
+
+async def until(conn: Any, kind: str, seen: list[Any], timeout_s: float = 90.0) -> Any:
+    """Read events (kept in ``seen``) until one of type ``kind``; errors fail the test."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        event = await asyncio.wait_for(conn.recv(), max(0.1, deadline - time.monotonic()))
+        seen.append(event)
+        assert event.type != "error", event
+        if event.type == kind:
+            return event
+
+
+def b64(pcm: np.ndarray) -> str:
+    return base64.b64encode(pcm.astype("<i2").tobytes()).decode()
+
+
+def test_sdk_streams_a_recording_and_hears_a_spoken_reply(node: ServerProcess, jfk: Path) -> None:
+    async def talk() -> tuple[list[Any], bytes]:
+        async with sdk(node).realtime.connect(model="gpt-realtime") as conn:
+            seen: list[Any] = []
+            created = await until(conn, "session.created", seen)
+            assert created.session.audio.input.format.rate == RATE
+            await conn.session.update(
+                session={
+                    "type": "realtime",
+                    "audio": {
+                        "input": {
+                            "format": {"type": "audio/pcm", "rate": RATE},
+                            "turn_detection": {"type": "server_vad"},
+                        }
+                    },
+                }
+            )
+            await until(conn, "session.updated", seen)
+
+            async def stream() -> None:  # a microphone: 100 ms appends at real-time pace, then silence
+                audio = np.concatenate([recording(jfk), np.zeros(2 * RATE, dtype=np.int16)])
+                start = time.monotonic()
+                for i, offset in enumerate(range(0, audio.shape[0], RATE // 10)):
+                    await conn.input_audio_buffer.append(audio=b64(audio[offset : offset + RATE // 10]))
+                    await asyncio.sleep(max(0.0, start + (i + 1) / 10 - time.monotonic()))
+
+            sender = asyncio.create_task(stream())
+            done = await until(conn, "response.done", seen)
+            while done.response.status != "completed":  # a pause may have cut the turn: its merge follows
+                done = await until(conn, "response.done", seen)
+            await sender
+        audio = b"".join(
+            base64.b64decode(e.delta)
+            for e in seen
+            if e.type == "response.output_audio.delta" and e.response_id == done.response.id
+        )
+        return seen, audio
+
+    seen, audio = asyncio.run(talk())
+    kinds = [e.type for e in seen]
+    for kind in (
+        "input_audio_buffer.speech_started",
+        "input_audio_buffer.speech_stopped",
+        "input_audio_buffer.committed",
+        "conversation.item.input_audio_transcription.completed",
+        "response.created",
+        "response.output_audio_transcript.delta",
+        "response.output_audio.done",
+    ):
+        assert kind in kinds, (kind, kinds)
+    transcripts = [e.transcript for e in seen if e.type == "conversation.item.input_audio_transcription.completed"]
+    assert any(JFK_PHRASE in normalize(t) for t in transcripts), transcripts
+    done = next(e for e in reversed(seen) if e.type == "response.done")
+    assert done.response.status == "completed" and done.response.usage.total_tokens == 0
+    reply = next(
+        e.transcript
+        for e in seen
+        if e.type == "response.output_audio_transcript.done" and e.response_id == done.response.id
+    )
+    assert reply.strip() and len(audio) > RATE  # at least half a second of speech
+    spoken = heard(np.frombuffer(audio, dtype="<i2"), RATE)
+    assert intelligible(reply, spoken) >= 0.5, f"reply {reply!r} but the audio says {spoken!r}"
+
+
+@pytest.fixture(scope="module")
+def question(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthesized spoken question ("What time is it in Tokyo right now?"), 16 kHz WAV."""
+    directory = tmp_path_factory.mktemp("question")
+    path, _ = write_example(directory / "question.wav", PromptSynth(directory / "cache"))
+    return path
+
+
+async def reply_audio(conn: Any, seen: list[Any], at_least_bytes: int) -> int:
+    """Read until ``at_least_bytes`` of reply audio came (or the response ended); the bytes read."""
+    received = 0
+    while received < at_least_bytes:
+        event = await asyncio.wait_for(conn.recv(), 60)
+        seen.append(event)
+        assert event.type != "error", event
+        if event.type == "response.output_audio.delta":
+            received += len(base64.b64decode(event.delta))
+        elif event.type == "response.done":
+            break
+    return received
+
+
+def test_manual_commit_then_truncate_keeps_what_was_heard(node: ServerProcess, question: Path) -> None:
+    async def talk() -> tuple[str, str, list[Any]]:
+        async with sdk(node).realtime.connect(model="gpt-realtime") as conn:
+            seen: list[Any] = []
+            created = await until(conn, "session.created", seen)
+            await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": None}}})
+            await until(conn, "session.updated", seen)
+            await conn.input_audio_buffer.append(audio=b64(recording(question)))  # the whole file at once
+            await conn.input_audio_buffer.commit()
+            await conn.response.create()
+            item = (await until(conn, "response.output_item.added", seen)).item.id
+            received = await reply_audio(conn, seen, 2 * RATE)  # 1 s of it
+            end_ms = min(800, received * 1000 // (2 * RATE))
+            await conn.conversation.item.truncate(item_id=item, content_index=0, audio_end_ms=end_ms)
+            truncated = await until(conn, "conversation.item.truncated", seen)
+            assert (truncated.item_id, truncated.audio_end_ms) == (item, end_ms)
+            if not any(e.type == "response.done" for e in seen):
+                assert (await until(conn, "response.done", seen)).response.status == "cancelled"
+            deltas = "".join(e.delta for e in seen if e.type == "response.output_audio_transcript.delta")
+            return created.session.id, deltas, seen
+
+    session_id, generated, seen = asyncio.run(talk())
+    kinds = [e.type for e in seen]
+    assert "input_audio_buffer.speech_started" not in kinds  # turn detection is off: the client commits
+    words = next(e for e in seen if e.type == "conversation.item.input_audio_transcription.completed").transcript
+    assert "tokyo" in normalize(words)
+    history = asyncio.run(stored_history(node, session_id.removeprefix("sess_")))
+    assert history[0]["role"] == "user" and "tokyo" in normalize(history[0]["content"]), history
+    kept = history[-1]["content"].split() if history[-1]["role"] == "assistant" else []
+    assert kept == generated.split()[: len(kept)] and len(kept) < len(generated.split()), (kept, generated)
+
+
+async def stored_history(node: ServerProcess, session_id: str) -> list[dict[str, str]]:
+    """The conversation the node keeps for ``session_id``, read over the native protocol."""
+    async with connect(node.url, additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
+        await ws.send(json.dumps({"type": "hello", "protocol": 1, "sample_rate": 16000, "session_id": session_id}))
+        while json.loads(await ws.recv())["type"] != "ready":
+            pass
+        await ws.send(json.dumps({"type": "get_history"}))
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == "history":
+                return message["messages"]
+
+
+def test_typed_question_answered_in_mulaw(node: ServerProcess) -> None:
+    async def talk() -> tuple[str, bytes]:
+        async with sdk(node).realtime.connect(model="gpt-realtime") as conn:
+            seen: list[Any] = []
+            await until(conn, "session.created", seen)
+            await conn.session.update(
+                session={"type": "realtime", "audio": {"output": {"format": {"type": "audio/pcmu"}}}}
+            )
+            await until(conn, "session.updated", seen)
+            await conn.conversation.item.create(
+                item={
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": "What is two plus two?"}],
+                }
+            )
+            await conn.response.create()
+            await until(conn, "response.done", seen)
+        reply = next(e for e in seen if e.type == "response.output_audio_transcript.done").transcript
+        return reply, b"".join(base64.b64decode(e.delta) for e in seen if e.type == "response.output_audio.delta")
+
+    reply, audio = asyncio.run(talk())
+    assert "four" in normalize(reply) or "4" in reply
+    spoken = heard(codecs.decode(codecs.PCMU, audio), 8_000)
+    assert intelligible(reply, spoken) >= 0.5, f"reply {reply!r} but the 8 kHz audio says {spoken!r}"
+
+
+def test_a_wrong_key_is_refused_before_the_session(node: ServerProcess) -> None:
+    async def attempt() -> int:
+        with pytest.raises(InvalidStatus) as info:
+            async with sdk(node, key="not-a-token-of-this-node").realtime.connect(model="gpt-realtime"):
+                pass
+        return info.value.response.status_code
+
+    assert asyncio.run(attempt()) == 401

@@ -26,7 +26,7 @@ from app.http_routes import json_response, malformed, own_names, route, text_res
 from app.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from app.models import ModelError
 from app.node import Node
-from app.realtime.connection import RealtimeConnection, allow_large_events, realtime_model
+from app.realtime.connection import RealtimeConnection, allow_large_events, realtime_error, realtime_model
 from app.stages.base import StageError
 from app.store import SessionStore
 
@@ -139,6 +139,7 @@ class EdgeServer:
     # ------------------------------------------------------------------ websocket
 
     async def _handle(self, ws: ServerConnection) -> None:
+        model = realtime_model(ws.request.path) if ws.request is not None else None  # /v1/realtime: OpenAI's
         refusal = self._refusal()
         if refusal is not None:
             reason, close_code = refusal
@@ -146,7 +147,7 @@ class EdgeServer:
             error = p.Error(code=p.ErrorCode.BUSY, fatal=True, retry_after_ms=self.settings.retry_after_ms,
                             message=f"this node is {reason}; retry in {self.settings.retry_after_ms / 1000:.0f} s "
                                     "or on another node")
-            await ws.send(error.encode())
+            await ws.send(error.encode() if model is None else realtime_error(error))
             await ws.close(close_code, reason)
             return
         sock = ws.transport.get_extra_info("socket")
@@ -155,10 +156,9 @@ class EdgeServer:
             # loopback), and the sender would never see the stall that tells it so.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
         grant = self._grants.pop(ws, Grant())
-        model = realtime_model(ws.request.path) if ws.request is not None else None
         if model is None:
             connection = Connection(ws, self.node, grant)
-        else:  # /v1/realtime: OpenAI's Realtime protocol over the same node
+        else:  # OpenAI's Realtime protocol over the same node
             connection = RealtimeConnection(ws, self.node, grant, model)
         self.active.add(connection)
         self.node.metrics.active_sessions.set(len(self.active))

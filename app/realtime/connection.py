@@ -16,12 +16,14 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from app import protocol as p
 from app.audio import AudioFormat
 from app.auth import Grant
 from app.connection import Connection, WebSocket
 from app.conversation import Effect, Session
 from app.node import Node
 from app.realtime import events as rt
+from app.realtime import server_events as ev
 from app.realtime.session import MAX_HELD_MS, Observe, RealtimeSession, SendEvent
 from app.stages.vad import WebRtcVad
 
@@ -36,6 +38,12 @@ def realtime_model(request_path: str) -> str | None:
     if url.path.rstrip("/") != PATH:
         return None
     return parse_qs(url.query).get("model", [""])[0][:128]
+
+
+def realtime_error(error: p.Error) -> str:
+    """A native ``error`` sent before any session (``busy``) as a Realtime ``error`` event."""
+    refused = rt.RealtimeError(str(error.code), error.message, kind="server_error")
+    return json.dumps({**ev.error(refused), "event_id": "event_refused"})
 
 
 def allow_large_events(connection: Any) -> None:

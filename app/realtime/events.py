@@ -23,7 +23,6 @@ MAX_EVENT_BYTES = 1 << 20
 UNSUPPORTED = frozenset(
     {
         "conversation.item.delete",
-        "conversation.item.retrieve",
         "output_audio_buffer.clear",
         "transcription_session.update",
     }
@@ -67,6 +66,12 @@ class Truncate:
 
 
 @dataclass(frozen=True, slots=True)
+class Retrieve:
+    event_id: str | None
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ResponseCreate:
     event_id: str | None
 
@@ -77,7 +82,9 @@ class ResponseCancel:
     response_id: str | None = None
 
 
-ClientEvent = SessionUpdate | Append | Commit | Clear | ItemCreate | Truncate | ResponseCreate | ResponseCancel
+ClientEvent = (
+    SessionUpdate | Append | Commit | Clear | ItemCreate | Truncate | Retrieve | ResponseCreate | ResponseCancel
+)
 
 
 def parse(text: str | bytes) -> ClientEvent:
@@ -164,6 +171,7 @@ _PARSERS = {
     "input_audio_buffer.clear": lambda _o, e: Clear(e),
     "conversation.item.create": _item_create,
     "conversation.item.truncate": _truncate,
+    "conversation.item.retrieve": lambda o, e: Retrieve(e, _field(o, "item_id", str, "", required=True, event_id=e)),
     "response.create": _response_create,
     "response.cancel": _response_cancel,
 }

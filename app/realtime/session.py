@@ -30,6 +30,7 @@ from app.realtime import server_events as ev
 from app.realtime.codecs import PCM24, InputAudio
 from app.realtime.config import DEFAULT_TURN_DETECTION, TurnDetection, describe
 from app.realtime.errors import RealtimeError
+from app.realtime.items import Items
 from app.realtime.responses import Replies
 from app.tools import ToolContext
 
@@ -69,6 +70,7 @@ class RealtimeSession:
         self.turn_detection: TurnDetection | None = DEFAULT_TURN_DETECTION
         self.replies = Replies(self._new_id, voice_rate)
         self.replies.output_format = PCM24
+        self.items = Items()
         self._held: list[np.ndarray] = []
         self._held_samples = 0
         self._max_texts = max_texts_per_s
@@ -200,6 +202,8 @@ class RealtimeSession:
             return [self._emit({"type": "input_audio_buffer.cleared"})]
         if isinstance(event, rt.ItemCreate):
             return self._user_text(event, now)
+        if isinstance(event, rt.Retrieve):
+            return [self._emit(self.items.retrieve(event.event_id, event.item_id))]
         if isinstance(event, rt.Truncate):
             return self._native(self.replies.truncate(event.event_id, event.item_id, event.audio_end_ms), now)
         if isinstance(event, rt.ResponseCreate):
@@ -286,6 +290,7 @@ class RealtimeSession:
         return f"{prefix}_{self.id[:8]}{self._count:06d}"
 
     def _emit(self, event: dict[str, Any]) -> SendEvent:
+        self.items.seen(event)
         return SendEvent({**event, "event_id": self._new_id("event")})
 
     def _description(self) -> dict[str, Any]:

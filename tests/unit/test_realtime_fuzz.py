@@ -47,6 +47,7 @@ client_events = st.one_of(
     st.just({"type": "input_audio_buffer.commit"}),
     st.just({"type": "input_audio_buffer.clear"}),
     st.just({"type": "response.create"}),
+    st.builds(lambda i: {"type": "conversation.item.retrieve", "item_id": i}, values),
     st.builds(lambda r: {"type": "response.cancel", "response_id": r}, values),
     st.builds(
         lambda i, e: {"type": "conversation.item.truncate", "item_id": i, "content_index": 0, "audio_end_ms": e},

@@ -310,7 +310,7 @@ def test_g711_input_is_heard_by_the_endpointing() -> None:
     assert "input_audio_buffer.speech_started" in types(effects)
 
 
-@pytest.mark.parametrize("raw", ["{oops", '{"type": "conversation.item.retrieve", "item_id": "x"}', BINARY_FRAME])
+@pytest.mark.parametrize("raw", ["{oops", '{"type": "conversation.item.delete", "item_id": "x"}', BINARY_FRAME])
 def test_bad_events_are_error_events_and_the_session_goes_on(raw: str) -> None:
     client = Client()
     assert types(client.rt.receive_text(raw, 0.0)) == ["error"]
@@ -339,3 +339,18 @@ def test_a_new_turn_closes_the_response_it_supersedes_before_its_own_starts() ->
     assert kinds.index("response.done") < kinds.index("response.created")  # one response at a time
     late = client.turn(ReplyText(first, "More of the story."))
     assert events(late) == []  # the superseded response says no more
+
+
+def test_retrieve_returns_the_item_as_last_told_and_refuses_unknown_ones() -> None:
+    client = Client()
+    tid, effects = committed_story(client)
+    user = one(effects, "input_audio_buffer.committed")["item_id"]
+    assistant = one(effects, "response.output_item.added")["item"]["id"]
+    client.turn(TurnFinished(tid, {}))
+    item = one(client.send({"type": "conversation.item.retrieve", "item_id": user}), "conversation.item.retrieved")
+    assert item["item"]["content"][0]["transcript"] == "Tell me a story."
+    item = one(client.send({"type": "conversation.item.retrieve", "item_id": assistant}), "conversation.item.retrieved")
+    assert item["item"]["status"] == "completed"
+    assert item["item"]["content"][0]["transcript"] == "Once upon a time, there was a fox."
+    error = one(client.send({"type": "conversation.item.retrieve", "item_id": "nope"}), "error")["error"]
+    assert (error["code"], error["param"]) == ("item_not_found", "item_id")

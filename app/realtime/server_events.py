@@ -67,9 +67,12 @@ def user_committed(item_id: str, previous_item: str | None, stopped_ms: float | 
 
 
 def user_transcribed(item_id: str, transcript: str, spoken_ms: float) -> list[dict[str, Any]]:
-    """The words of the user's audio item (``spoken_ms``: how long it is)."""
+    """The words of the user's audio item (``spoken_ms``: how long it is). Whisper gives them all at
+    once: one delta with the whole transcript, for clients that show interim words."""
     usage = {"type": "duration", "seconds": round(max(0.0, spoken_ms) / 1000.0, 3)}
+    delta = {"type": "conversation.item.input_audio_transcription.delta", "item_id": item_id, "content_index": 0}
     return [
+        *([{**delta, "delta": transcript}] if transcript else []),
         {
             "type": "conversation.item.input_audio_transcription.completed",
             "item_id": item_id,

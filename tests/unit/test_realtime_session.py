@@ -119,6 +119,7 @@ def test_a_spoken_turn_becomes_items_and_an_automatic_response() -> None:
     ]
     assert [k for k in kinds if k in order][: len(order)] == order
     assert one(effects, "conversation.item.input_audio_transcription.completed")["transcript"] == "Tell me a story."
+    assert one(effects, "conversation.item.input_audio_transcription.delta")["delta"] == "Tell me a story."
     audio = b"".join(base64.b64decode(e["delta"]) for e in events(effects) if e["type"].endswith("audio.delta"))
     assert 2 * 47_000 <= len(audio) <= 2 * 48_000  # 2 s at 24 kHz, but for the resampler's few held samples
     done = client.turn(TurnFinished(tid, {}))

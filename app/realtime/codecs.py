@@ -25,10 +25,6 @@ class WireFormat:
     rate: int
     """Samples per second, in Hz."""
 
-    @property
-    def bytes_per_sample(self) -> int:
-        return 2 if self.type == "audio/pcm" else 1
-
     def as_wire(self) -> dict[str, object]:
         """The ``format`` object of a session (the G.711 ones have no rate field)."""
         return {"type": self.type, "rate": self.rate} if self.type == "audio/pcm" else {"type": self.type}

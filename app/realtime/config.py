@@ -26,6 +26,7 @@ class TurnDetection:
     """The other fields as sent (threshold, silence_duration_ms, eagerness ...): reported back."""
 
     def as_wire(self) -> dict[str, Any]:
+        """The ``turn_detection`` object of a session, as reported back."""
         return {
             "type": self.type,
             **self.settings,
@@ -91,6 +92,7 @@ class SessionUpdate:
 
 
 def parse_session_update(obj: dict[str, Any], event_id: str | None) -> SessionUpdate:
+    """The typed ``session.update`` (GA or beta shape) with ``event_id``; raises RealtimeError."""
     session = _field(obj, "session", dict, "", required=True, event_id=event_id)
     kind = session.get("type", "realtime")  # absent in the beta shape
     if kind != "realtime":

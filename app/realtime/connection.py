@@ -74,6 +74,7 @@ class RealtimeSocket:
         self._ws = ws
 
     async def recv(self) -> str | bytes:
+        """The next client message: an append's audio as bytes, other events as text."""
         message = await self._ws.recv()
         if isinstance(message, bytes):
             return BINARY_FRAME

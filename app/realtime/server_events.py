@@ -85,6 +85,7 @@ def user_transcribed(item_id: str, transcript: str, spoken_ms: float) -> list[di
 
 
 def user_text_item(item_id: str, text: str) -> dict[str, Any]:
+    """A user message item the client typed."""
     return {
         "id": item_id,
         "object": "realtime.item",

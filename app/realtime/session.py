@@ -150,6 +150,7 @@ class RealtimeSession:
         return []
 
     def turn_event(self, event: TurnEvent, now: float) -> list[Effect | SendEvent | Observe]:
+        """What a running turn produced, at monotonic ``now`` (s); the rest mirror ``Session``'s."""
         return self.translate(self._inner.turn_event(event, now))
 
     def resumed(

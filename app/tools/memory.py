@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from app.tools.text import Utterance, normalize
+from app.tools.timers import second_person
 from app.tools.types import ToolAnswer, ToolContext
 
 _VALUE = r"(?P<value>[a-z0-9' ]{1,60}?)"
@@ -55,7 +56,6 @@ _QUESTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p)
 ))
 _NOT_NAMES = frozenset("""a an the so here back fine good ok okay sure sorry tired hungry not just really very
     secret unknown nothing none what why""".split())
-_PERSON = {"my": "your", "i": "you", "me": "you", "mine": "yours", "myself": "yourself", "am": "are"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +86,8 @@ def _recall(kind: str, key: str, context: ToolContext) -> ToolAnswer | None:
     kinds = ("home", "from") if kind == "home" else (kind,)
     found = next((f for f in facts if f.kind in kinds and _same_key(f.key, key)), None)
     if found is not None:
-        return ToolAnswer("memory", _describe(found)[0].upper() + _describe(found)[1:] + ".")
+        said = _describe(found)
+        return ToolAnswer("memory", said[0].upper() + said[1:] + ".")
     if kind == "name":
         return ToolAnswer("memory", "You haven't told me your name yet.")
     if kind == "home":
@@ -167,9 +168,8 @@ def _same_key(a: str, b: str) -> bool:
 
 
 def _second_person(value: str) -> str:
-    """ "my mom's lasagna" -> "your mom's lasagna"; "5 th" (split by normalize) -> "5th"."""
-    words = [_PERSON.get(w.lower(), w) for w in value.split()]
-    return re.sub(r"\b(\d+) (st|nd|rd|th)\b", r"\1\2", " ".join(words))
+    """ "my mom's lasagna" -> "your mom's lasagna" (the timers' rule); "5 th" (split by normalize) -> "5th"."""
+    return re.sub(r"\b(\d+) (st|nd|rd|th)\b", r"\1\2", second_person(value))
 
 
 def _group(match: re.Match[str], name: str) -> str:

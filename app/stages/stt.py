@@ -94,7 +94,9 @@ class WhisperStt:
         features = pad_or_trim(features, window * FRAMES_PER_SECOND)
         encoded = self._model.encode(features)
         greedy, confidence = self._generate(encoded, seconds, 1)
-        if confidence >= BEAMS_BELOW:
+        if not greedy or confidence >= BEAMS_BELOW:
+            # Nothing heard (Whisper's no-speech guard, or an empty decode) is final: beams
+            # over noise would only cost time and invent words.
             return drop_repeated_sentence(greedy)
         # Greedy decoding is unsure (an unfamiliar voice, noise): search with beams. They run on
         # into the padding more often and lose the sentence's end, which endpointing reads, so a

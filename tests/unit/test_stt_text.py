@@ -54,6 +54,7 @@ SURE, UNSURE = BEAMS_BELOW + 0.1, BEAMS_BELOW - 0.1
         ("add milk and eggs to my", UNSURE, "add milk and eggs to my list", "add milk and eggs to my list"),
         ("open the garage door open", UNSURE, LOOPED, "Open the garage door"),  # neither ends: the beams, loop cut
         ("How do I make pancakes? How do I make", SURE, None, "How do I make pancakes?"),
+        ("", UNSURE, None, ""),  # no speech heard: no second decode over the noise
     ],
 )
 def test_beams_decode_again_only_what_greedy_decoding_was_unsure_of(greedy: str, confidence: float,

@@ -1,4 +1,6 @@
-"""Shared fixtures: the real edge server as a subprocess, and the shared recordings."""
+"""Shared fixtures: the real edge server as a subprocess, and the shared recordings; the browser
+(tests/browser.py) and the desktop client's PulseAudio rig (tests/desktop_rig.py), which the
+integration and end-to-end tiers both drive."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from client.benchmark.spawn import SpawnedServer as ServerProcess
 REPO = Path(__file__).resolve().parent.parent
 SHARED_AUDIO = REPO.parent / "shared" / "audio"
 JFK = SHARED_AUDIO / "jfk.flac"
+
+# Their fixtures (browser, page, jfk_wav; rig) for every tier; playwright is imported only when a browser starts.
+pytest_plugins = ("tests.browser", "tests.desktop_rig")
 
 
 def start_server(log_path: Path, *extra: str, timeout: float = 120.0) -> ServerProcess:

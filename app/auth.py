@@ -8,8 +8,15 @@
   HMAC-SHA256 over ``ev1.<payload>`` with a secret shared by the backend and every node.
   A token with ``sid`` can only open or resume that one session.
 
+- Client secrets (``ek_<payload>.<signature>``) are what ``POST /v1/realtime/client_secrets``
+  mints for an OpenAI Realtime client: signed like the tokens above (``ek_`` is part of what is
+  signed, so neither kind passes for the other), with the minter's subject and a session
+  configuration applied when a ``/v1/realtime`` connection opens. They open sessions until they
+  expire; a session opened keeps going after that, as OpenAI's do.
+
 A client presents its token as ``Authorization: Bearer <token>``, as the websocket subprotocol
-``bearer.<token>`` (what browsers can set), or as ``?token=<token>``. Tokens are never logged.
+``bearer.<token>`` (what browsers can set; OpenAI's browser clients offer
+``openai-insecure-api-key.<token>``), or as ``?token=<token>``. Tokens are never logged.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.http11 import Request
@@ -31,6 +40,13 @@ from app.store.base import validate_session_id
 SUBPROTOCOL = "edgevoice.v1"
 """The subprotocol the server selects when a browser offers ``[SUBPROTOCOL, "bearer.<token>"]``."""
 _PREFIX = "ev1"
+CLIENT_SECRET_PREFIX = "ek_"
+"""How a client secret begins (OpenAI's SDKs let an ``ek_`` key into a browser)."""
+MAX_CLIENT_SECRET_CHARS = 6000
+"""Longest client secret: it must fit one header line (websockets reads up to 8 KiB) next to
+``Sec-WebSocket-Protocol: realtime, openai-insecure-api-key.``."""
+SUBPROTOCOL_PREFIXES = ("bearer.", "openai-insecure-api-key.")
+"""Subprotocol offers that carry a token: the node's browser form and OpenAI's."""
 
 
 class AuthError(Exception):
@@ -48,6 +64,14 @@ class Grant:
     """Who holds the token: the sessions it creates are theirs alone ("key-..." for a static
     token, a signed token's ``sub``); None: nobody in particular (no auth, or a signed token
     without a subject)."""
+    session_config: Mapping[str, Any] | None = None
+    """A client secret's Realtime session configuration (the ``session`` of a ``session.update``,
+    applied when the connection opens); None for every other token."""
+
+    @property
+    def client_secret(self) -> bool:
+        """Whether the token was a client secret (it opens ``/v1/realtime`` only)."""
+        return self.session_config is not None
 
 
 def _b64(data: bytes) -> str:
@@ -81,6 +105,9 @@ class Authenticator:
     def __init__(self, api_tokens: Iterable[str] = (), secret: bytes | None = None) -> None:
         self._digests = {hashlib.sha256(t.encode()).digest() for t in api_tokens if t}
         self._secret = secret or None
+        # Client secrets are signed with the nodes' shared secret when there is one (any node of
+        # the fleet takes them), else with a key of this process alone.
+        self._client_key = self._secret or secrets.token_bytes(32)
 
     @property
     def enabled(self) -> bool:
@@ -89,9 +116,11 @@ class Authenticator:
 
     def check(self, request: Request, now: float | None = None) -> Grant:
         """The grant of the request's token; raises AuthError when auth is on and it is missing or bad."""
-        if not self.enabled:
-            return Grant()
         token = token_from(request)
+        if not self.enabled:
+            # Anyone may connect, but a client secret still brings its configuration (or is refused).
+            is_secret = token is not None and token.startswith(CLIENT_SECRET_PREFIX)
+            return self.verify(token, now) if is_secret and token is not None else Grant()
         if token is None:
             raise AuthError("authentication required: send a token (Authorization: Bearer, subprotocol or ?token=)")
         return self.verify(token, now)
@@ -102,6 +131,8 @@ class Authenticator:
         # Constant-time against every static token, so timing says nothing about which exists.
         if any(hmac.compare_digest(digest, d) for d in self._digests):
             return Grant(subject=f"key-{digest.hex()[:16]}")  # the token itself, never stored
+        if token.startswith(CLIENT_SECRET_PREFIX):
+            return self._verify_client_secret(token, now)
         if self._secret is None or not token.startswith(f"{_PREFIX}."):
             raise AuthError("invalid token")
         try:
@@ -123,6 +154,40 @@ class Authenticator:
         owner = None if subject is None else f"sub-{subject}"
         return Grant(session_id=session_id, expires_at=expires_at, subject=owner)
 
+    def mint_client_secret(self, ttl_s: float, session_config: Mapping[str, Any], *, owner: str | None = None,
+                           now: float | None = None) -> tuple[str, int]:
+        """A client secret valid for ``ttl_s`` seconds, carrying ``session_config`` (JSON values)
+        and ``owner`` (the minter's ``Grant.subject``: the sessions it opens are theirs); returns
+        it with its expiry (unix s). Raises ValueError when it would exceed ``MAX_CLIENT_SECRET_CHARS``."""
+        expires_at = int((now if now is not None else time.time()) + ttl_s)
+        payload = json.dumps({"exp": expires_at, "own": owner, "cfg": dict(session_config)},
+                             separators=(",", ":"), ensure_ascii=False).encode()
+        body = CLIENT_SECRET_PREFIX + _b64(zlib.compress(payload, 9))  # instructions compress 2-3x
+        value = f"{body}.{_b64(hmac.new(self._client_key, body.encode(), hashlib.sha256).digest())}"
+        if len(value) > MAX_CLIENT_SECRET_CHARS:
+            raise ValueError(f"the session configuration makes a client secret over {MAX_CLIENT_SECRET_CHARS} "
+                             "characters (shorten the instructions)")
+        return value, expires_at
+
+    def _verify_client_secret(self, token: str, now: float | None) -> Grant:
+        try:
+            body, signature = token.rsplit(".", 1)
+            expected = hmac.new(self._client_key, body.encode(), hashlib.sha256).digest()
+            if not hmac.compare_digest(expected, _unb64(signature)):
+                raise AuthError("invalid client secret")
+            payload = json.loads(zlib.decompressobj().decompress(_unb64(body[len(CLIENT_SECRET_PREFIX):]), 1 << 16))
+            expires_at, owner, config = float(payload["exp"]), payload.get("own"), payload["cfg"]
+        except AuthError:
+            raise
+        except (ValueError, KeyError, TypeError, IndexError, zlib.error):
+            raise AuthError("invalid client secret") from None
+        if not isinstance(config, dict) or not (owner is None or (isinstance(owner, str) and len(owner) <= 160)):
+            raise AuthError("invalid client secret")
+        if expires_at < (now if now is not None else time.time()):
+            raise AuthError("client secret expired")
+        # The session it opens may outlive the secret (OpenAI's rule): no expiry in the grant.
+        return Grant(subject=owner, session_config=config)
+
 
 def token_from(request: Request) -> str | None:
     """The token a handshake carries, from the header, the subprotocol offer or the query."""
@@ -132,8 +197,9 @@ def token_from(request: Request) -> str | None:
     for offer in request.headers.get_all("Sec-WebSocket-Protocol"):
         for protocol in offer.split(","):
             protocol = protocol.strip()
-            if protocol.startswith("bearer."):
-                return protocol[len("bearer.") :] or None
+            for prefix in SUBPROTOCOL_PREFIXES:
+                if protocol.startswith(prefix):
+                    return protocol[len(prefix) :] or None
     values = parse_qs(urlsplit(request.path).query).get("token")
     return values[0] if values else None
 

@@ -17,16 +17,24 @@ from typing import Any
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from app import client_secrets
 from app import protocol as p
-from app.auth import SUBPROTOCOL, Authenticator, AuthError, Grant
+from app.auth import Authenticator, AuthError, Grant
 from app.config import ServerSettings
 from app.connection import Connection
 from app.engine import Engine
+from app.http_front import front_connection
 from app.http_routes import json_response, malformed, own_names, route, text_response
 from app.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from app.models import ModelError
 from app.node import Node
-from app.realtime.connection import RealtimeConnection, allow_large_events, realtime_error, realtime_model
+from app.realtime.connection import (
+    RealtimeConnection,
+    allow_large_events,
+    realtime_error,
+    realtime_model,
+    select_subprotocol,
+)
 from app.stages.base import StageError
 from app.store import SessionStore
 
@@ -107,13 +115,26 @@ class EdgeServer:
             response = dataclasses.replace(response, body=b"")  # the headers (Content-Length too), no body
         return response
 
+    def _post(self, request: Request, body: bytes) -> Response:
+        """A POST (see :mod:`app.http_front`): only ``/v1/realtime/client_secrets`` takes one."""
+        problem = malformed(request)
+        if problem is not None:
+            log.info("HTTP request refused: %s", problem)
+            return json_response(HTTPStatus.BAD_REQUEST, {"error": "bad_request", "message": problem})
+        if request.path.split("?", 1)[0].rstrip("/") != client_secrets.PATH:
+            refused = json_response(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "method_not_allowed"})
+            refused.headers["Allow"] = "GET, HEAD"
+            return refused
+        return client_secrets.create(request, body, self.auth, time.time())
+
     def _answer(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
         if path in ("/info", "/metrics") and self.auth.enabled:
             # What the node runs and how busy it is is for its operators (Prometheus sends a
             # static token as a bearer header); health and readiness stay open to load balancers.
             try:
-                self.auth.check(request)
+                if self.auth.check(request).client_secret:
+                    raise AuthError("a client secret opens /v1/realtime only")
             except AuthError as exc:
                 return json_response(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized", "message": str(exc)})
         if path == "/readyz":
@@ -127,9 +148,11 @@ class EdgeServer:
             return text_response(HTTPStatus.OK, self.node.metrics.render(), METRICS_CONTENT_TYPE)
         if request.headers.get("Upgrade", "").lower() == "websocket":
             try:
-                self._grants[connection] = self.auth.check(request)
+                grant = self._grants[connection] = self.auth.check(request)
                 if realtime_model(request.path) is not None:
                     allow_large_events(connection)  # a Realtime append carries seconds of base64 audio
+                elif grant.client_secret:
+                    raise AuthError("a client secret opens /v1/realtime only")
             except AuthError as exc:
                 self.node.metrics.rejected.labels("unauthorized").inc()
                 log.info("websocket refused: %s", exc)  # the message never contains the token
@@ -188,8 +211,9 @@ class EdgeServer:
             ping_interval=20,
             ping_timeout=20,
             compression=None,  # audio does not compress; deflate would only cost CPU and latency.
-            # Browsers offer SUBPROTOCOL beside "bearer.<token>"; native clients may offer none.
-            select_subprotocol=lambda _conn, offered: SUBPROTOCOL if SUBPROTOCOL in offered else None,
+            select_subprotocol=select_subprotocol,
+            # websockets reads no request body: POSTs are answered in front of it, on this port.
+            create_connection=front_connection(self._post, client_secrets.MAX_BODY_BYTES),
             ssl=self._tls(),
         )
 

@@ -13,12 +13,13 @@ import asyncio
 import dataclasses
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from app import protocol as p
 from app.audio import AudioFormat
-from app.auth import Grant
+from app.auth import SUBPROTOCOL, Grant
 from app.connection import Connection, WebSocket
 from app.conversation import Effect, Session
 from app.node import Node
@@ -28,6 +29,8 @@ from app.realtime.session import MAX_HELD_MS, Observe, RealtimeSession, SendEven
 from app.stages.vad import WebRtcVad
 
 PATH = "/v1/realtime"
+REALTIME_SUBPROTOCOL = "realtime"
+"""What OpenAI's browser clients offer beside ``openai-insecure-api-key.<key>``; selected."""
 BINARY_FRAME = json.dumps({"type": "(a binary frame)"})
 """What a client's binary frame becomes: the protocol has none, and the parser says so."""
 
@@ -38,6 +41,18 @@ def realtime_model(request_path: str) -> str | None:
     if url.path.rstrip("/") != PATH:
         return None
     return parse_qs(url.query).get("model", [""])[0][:128]
+
+
+def select_subprotocol(connection: Any, offered: Sequence[str]) -> str | None:
+    """The subprotocol a handshake (a websockets ``ServerConnection``) gets: browsers offer
+    ``edgevoice.v1`` beside ``bearer.<token>``, OpenAI's browser clients ``realtime`` beside
+    ``openai-insecure-api-key.<token>`` (taken on ``/v1/realtime`` only); native clients may offer none."""
+    if SUBPROTOCOL in offered:
+        return SUBPROTOCOL
+    request = connection.request
+    if REALTIME_SUBPROTOCOL in offered and request is not None and realtime_model(request.path) is not None:
+        return REALTIME_SUBPROTOCOL
+    return None
 
 
 def realtime_error(error: p.Error) -> str:
@@ -98,6 +113,7 @@ class RealtimeConnection(Connection):
     def __init__(self, ws: WebSocket, node: Node, grant: Grant | None = None, model: str = "") -> None:
         """``model``: the ``?model=`` the client asked for (reported back; the node's models answer)."""
         super().__init__(RealtimeSocket(ws), node, grant)
+        self._config = (grant or Grant()).session_config
         settings = node.settings
         # Realtime clients may send a recording faster than real time; up to the audio a manual
         # commit may hold is taken (the native protocol allows 3 s ahead).
@@ -120,8 +136,21 @@ class RealtimeConnection(Connection):
 
     async def run(self) -> None:
         """Open the session (``session.created``), then serve the connection like a native one."""
-        self._apply(self.session.start(time.monotonic()))
+        now = time.monotonic()
+        refused = self._bind_config(now)
+        self._apply(self.session.start(now))
+        self._apply(refused)
         await super().run()
+
+    def _bind_config(self, now: float) -> list[Effect]:
+        """A client secret's session configuration, applied before ``session.created`` (which then
+        shows it) as the ``session.update`` it is; returns what to send after (an error, should the
+        node no longer take the configuration)."""
+        if not self._config:
+            return []
+        update = json.dumps({"type": "session.update", "session": dict(self._config)})
+        effects = self.session.receive_text(update, now)
+        return [e for e in effects if not (isinstance(e, SendEvent) and e.event["type"] == "session.updated")]
 
     def _apply(self, effects: list[Effect]) -> None:
         # The base class's own messages (time-outs, takeover) come here native: translated too.

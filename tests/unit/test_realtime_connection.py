@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import soxr
 
+from app.auth import Grant
 from app.engine import Engine
 from app.node import Node
 from app.realtime.connection import RealtimeConnection, realtime_model
@@ -117,3 +118,34 @@ def test_an_append_counts_as_audio_for_the_idle_timeout() -> None:
         run(test)
     finally:
         engine.close()
+
+
+def test_a_client_secrets_session_is_applied_before_session_created(node: Node) -> None:
+    config = {"type": "realtime", "instructions": "Be brief.",
+              "audio": {"input": {"format": {"type": "audio/pcmu"}, "turn_detection": None}}}
+
+    async def test() -> None:
+        ws = FakeWebSocket()
+        task = asyncio.create_task(RealtimeConnection(ws, node, Grant(session_config=config)).run())
+        created = await until(ws, "session.created")
+        assert kinds(ws)[0] == "session.created"  # the configuration's own session.updated is not sent
+        assert created["session"]["instructions"] == "Be brief."
+        assert created["session"]["audio"]["input"]["format"] == {"type": "audio/pcmu"}
+        assert created["session"]["audio"]["input"]["turn_detection"] is None
+        ws.drop()
+        await asyncio.wait_for(task, 5)
+
+    run(test)
+
+
+def test_a_bound_configuration_the_node_no_longer_takes_is_reported_after_session_created(node: Node) -> None:
+    async def test() -> None:
+        ws = FakeWebSocket()
+        grant = Grant(session_config={"type": "realtime", "instructions": 42})
+        task = asyncio.create_task(RealtimeConnection(ws, node, grant).run())
+        error = await until(ws, "error")
+        assert kinds(ws)[:2] == ["session.created", "error"] and error["error"]["param"] == "session.instructions"
+        ws.drop()
+        await asyncio.wait_for(task, 5)
+
+    run(test)

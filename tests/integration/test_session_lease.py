@@ -12,7 +12,6 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,27 +20,8 @@ from app.conversation.effects import DeleteSession, SaveSession
 from app.persistence import SessionPersistence
 from app.store import FencedWrite, LeaseState, ResilientStore, SessionRecord, StaleWrite, new_session_id
 from app.store.redis_store import RedisStore
+from tests.integration.conftest import said
 from tests.services import RedisServer
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -52,10 +32,6 @@ def nodes(redis_server: RedisServer) -> Iterator[tuple[RedisStore, RedisStore]]:
     yield a, b
     a.close()
     b.close()
-
-
-def said(record: SessionRecord, text: str, fence: int) -> SessionRecord:
-    return record.next_version(history=[*record.history, ChatMessage("user", text)], fence=fence)
 
 
 # ---------------------------------------------------------------- the lease in the store
@@ -201,6 +177,39 @@ class Side:
         history = tuple(ChatMessage("user", t) for t in texts)
         self.persistence.submit(SaveSession(self.sid, history))
 
+    @classmethod
+    async def holding(cls, store: RedisStore, sid: str, *texts: str) -> Side:
+        """A connection that holds the session's lease and has saved ``texts``."""
+        side = cls(store, sid)
+        side.persistence.hold(sid)
+        side.say(*texts)
+        await side.persistence.flush()
+        return side
+
+    def freeze(self) -> None:
+        """The node stops: it renews nothing and hears of no handover."""
+        assert self.persistence._keeper is not None
+        self.persistence._keeper.cancel()
+
+
+async def taken_over_behind_a_frozen_a(a_store: RedisStore, b_store: RedisStore, sid: str) -> tuple[Side, Side]:
+    """A saves "from A" and freezes; B claims the session after the handover wait and saves
+    "from A", "from B"."""
+    a = await Side.holding(a_store, sid, "from A")
+    a.freeze()
+    b = Side(b_store, sid)
+    assert await b.persistence.claim(sid) is True  # after the handover wait
+    b.say("from A", "from B")
+    await b.persistence.flush()
+    return a, b
+
+
+def stored_texts(store: RedisStore, sid: str) -> list[str]:
+    """The contents of the session's stored history."""
+    record = store.load(sid)
+    assert record is not None, f"session {sid} is not stored"
+    return [m.content for m in record.history]
+
 
 def run(test: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(asyncio.wait_for(test(), 20))
@@ -211,10 +220,7 @@ def test_a_new_connection_elsewhere_gets_the_old_ones_last_writes(nodes: tuple[R
     sid = new_session_id()
 
     async def test() -> None:
-        a = Side(a_store, sid)
-        a.persistence.hold(sid)
-        a.say("first")
-        await a.persistence.flush()
+        a = await Side.holding(a_store, sid, "first")
         a.say("first", "second")  # queued when B arrives: it lands before B's load
         b = Side(b_store, sid)
         assert await b.persistence.claim(sid) is True
@@ -225,8 +231,7 @@ def test_a_new_connection_elsewhere_gets_the_old_ones_last_writes(nodes: tuple[R
         await a.persistence.close()
         b.say("first", "second", "third")
         await b.persistence.close()
-        stored = b_store.load(sid)
-        assert stored is not None and [m.content for m in stored.history] == ["first", "second", "third"]
+        assert stored_texts(b_store, sid) == ["first", "second", "third"]
         assert not b.told.is_set()
 
     run(test)
@@ -240,21 +245,11 @@ def test_a_connection_taken_over_behind_its_back_writes_nothing(
     sid = new_session_id()
 
     async def test() -> None:
-        a = Side(a_store, sid)
-        a.persistence.hold(sid)
-        a.say("from A")
-        await a.persistence.flush()
-        assert a.persistence._keeper is not None
-        a.persistence._keeper.cancel()  # the frozen node renews nothing and hears nothing
-        b = Side(b_store, sid)
-        assert await b.persistence.claim(sid) is True  # after the handover wait
-        b.say("from A", "from B")
-        await b.persistence.flush()
+        a, b = await taken_over_behind_a_frozen_a(a_store, b_store, sid)
         a.say("from A", "A, late")
         await a.persistence.flush()
         assert a.told.is_set()  # the refused write told it
-        stored = b_store.load(sid)
-        assert stored is not None and [m.content for m in stored.history] == ["from A", "from B"]
+        assert stored_texts(b_store, sid) == ["from A", "from B"]
         forgotten: list[bool] = []
         b.persistence.submit(DeleteSession(sid), done=forgotten.append)
         await b.persistence.flush()
@@ -274,22 +269,12 @@ def test_a_forget_from_a_connection_taken_over_is_refused(nodes: tuple[RedisStor
     sid = new_session_id()
 
     async def test() -> None:
-        a = Side(a_store, sid)
-        a.persistence.hold(sid)
-        a.say("from A")
-        await a.persistence.flush()
-        assert a.persistence._keeper is not None
-        a.persistence._keeper.cancel()
-        b = Side(b_store, sid)
-        await b.persistence.claim(sid)
-        b.say("from A", "from B")
-        await b.persistence.flush()
+        a, b = await taken_over_behind_a_frozen_a(a_store, b_store, sid)
         confirmed: list[bool] = []
         a.persistence.submit(DeleteSession(sid), done=confirmed.append)
         await a.persistence.flush()
         assert confirmed == [False] and a.told.is_set()
-        stored = b_store.load(sid)
-        assert stored is not None and len(stored.history) == 2  # B's conversation is still there
+        assert stored_texts(b_store, sid) == ["from A", "from B"]  # B's conversation is still there
         await a.persistence.close()
         await b.persistence.close()
 

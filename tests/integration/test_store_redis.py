@@ -14,40 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from app.chat import ChatMessage
 from app.store import (
     CorruptRecord,
     ResilientStore,
-    SessionRecord,
     StaleWrite,
     StoreUnavailable,
     new_session_id,
     open_store,
 )
 from app.store.redis_store import RedisStore
+from tests.integration.conftest import said
 from tests.services import RedisServer, free_port
 from tests.unit.test_store_contract import CONTRACT, Harness, check_ttl_expiry, first
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A server this test alone may stop, freeze and restart."""
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -176,10 +154,6 @@ def test_hung_redis_times_out(own_redis: RedisServer) -> None:
         assert store.load(record.session_id) == record
 
 
-def _grow(record: SessionRecord, text: str) -> SessionRecord:
-    return record.next_version(history=[*record.history, ChatMessage("user", text)])
-
-
 def test_down_and_up(own_redis: RedisServer, caplog: pytest.LogCaptureFixture) -> None:
     """Redis dies mid-session and comes back empty on the same port: nothing the user said is lost."""
     caplog.set_level(logging.INFO, logger="app.store")
@@ -191,14 +165,14 @@ def test_down_and_up(own_redis: RedisServer, caplog: pytest.LogCaptureFixture) -
     try:
         v1 = first(None, "what's the weather")
         store.save(v1)
-        v2 = _grow(v1, "and tomorrow?")
+        v2 = said(v1, "and tomorrow?")
         store.save(v2)
         assert store.healthy and store.ping() is True
 
         own_redis.stop()  # terminated mid-session
         started = time.monotonic()
         assert store.load(v1.session_id) == v2  # served from memory
-        v3 = _grow(v2, "thanks")
+        v3 = said(v2, "thanks")
         store.save(v3)  # no exception
         other = first(None, "a session opened while Redis was down")
         store.save(other)
@@ -223,7 +197,7 @@ def test_down_and_up(own_redis: RedisServer, caplog: pytest.LogCaptureFixture) -
         # Back to normal: version races are still enforced.
         with pytest.raises(StaleWrite):
             store.save(v3)
-        store.save(_grow(v3, "bye"))
+        store.save(said(v3, "bye"))
     finally:
         store.close()
 
@@ -239,7 +213,7 @@ def test_hung_redis_then_delete_and_resync(own_redis: RedisServer) -> None:
         own_redis.freeze()
         try:
             started = time.monotonic()
-            kept2 = _grow(keep, "more")
+            kept2 = said(keep, "more")
             store.save(kept2)  # times out once (<= 2 x 0.3 s), then memory
             assert store.delete(forget.session_id) is True
             assert store.load(forget.session_id) is None

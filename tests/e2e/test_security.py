@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import ssl
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -142,3 +145,34 @@ def test_non_loopback_bind_without_auth_needs_insecure(tmp_path: Path) -> None:
     refused = subprocess.run([sys.executable, "-m", "app", "--host", "0.0.0.0", "--port", "0"], cwd=REPO,
                              capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "--insecure" in refused.stderr
+
+
+def test_realtime_client_secrets_over_tls_and_the_browser_form_of_the_key(
+        tls_node: tuple[ServerProcess, ssl.SSLContext]) -> None:
+    """The SDK mints a client secret over https with a signed node token; a browser-style
+    connection (subprotocols, no headers) opens /v1/realtime over wss with it and starts with the
+    bound session; a wrong key is refused with 401 before the websocket opens; no key is logged."""
+    node, context = tls_node
+    signed = mint_token(SECRET.encode(), 60, subject="backend")
+
+    async def scenario() -> tuple[str, str | None, dict[str, Any]]:
+        client = AsyncOpenAI(api_key=signed, base_url=f"{node.http}/v1", max_retries=0,
+                             http_client=DefaultAsyncHttpxClient(verify=context))
+        secret = await client.realtime.client_secrets.create(
+            expires_after={"anchor": "created_at", "seconds": 30},
+            session={"type": "realtime", "instructions": "Reply in one short sentence.",
+                     "audio": {"output": {"format": {"type": "audio/pcmu"}}}},
+        )
+        await client.close()
+        offer = ["realtime", f"openai-insecure-api-key.{secret.value}"]
+        async with connect(f"{node.url}/v1/realtime?model=gpt-realtime", ssl=context, subprotocols=offer) as ws:
+            return secret.value, ws.subprotocol, json.loads(await ws.recv())
+
+    value, chosen, created = asyncio.run(scenario())
+    assert value.startswith("ek_") and chosen == "realtime" and created["type"] == "session.created"
+    assert created["session"]["instructions"] == "Reply in one short sentence."
+    assert created["session"]["audio"]["output"]["format"] == {"type": "audio/pcmu"}
+    wrong = ["realtime", "openai-insecure-api-key.not-a-key-0123456789"]
+    assert status_of_refusal(f"{node.url}/v1/realtime", context, subprotocols=wrong) == 401
+    log = node.log()
+    assert value not in log and signed not in log and "not-a-key-0123456789" not in log

@@ -1,7 +1,8 @@
-"""What the assistant can do, said the same way every time: "What can you do?".
+"""What the assistant is and can do, said the same way every time: "What can you do?", "Who are you?".
 
-The model answers from its own idea of itself ("I can do anything."), which neither tells a new
-user what to ask nor is true. The list follows the tools of :mod:`app.tools.router`.
+The model answers from its own idea of itself ("I can do anything.", "I'm an AI language model
+created by OpenAI"), which neither tells a new user what to ask nor is true. The list follows the
+tools of :mod:`app.tools.router`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,20 @@ _ASK = re.compile(
     r"|what can i (?:do|say)(?: here| with you)?"
 )
 
+IDENTITY = (
+    "I'm a voice assistant running right here on this device, on a small open language model; I don't have a "
+    "name of my own. You can ask me what I can do."
+)
+_WHO = re.compile(
+    r"what is your name|what are you called|what should i call you|what do i call you|do you have a name"
+    r"|who are you|who am i (?:talking|speaking) (?:to|with)|what are you|who (?:made|built|created|programmed) you"
+    r"|are you (?:a robot|a person|human|a human|real|an ai|chat ?gpt|siri|alexa)|introduce yourself"
+)
+
 
 def answer_about(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
-    """The assistant's abilities when asked for them, else None."""
+    """The assistant's abilities or identity when asked for them, else None."""
     del context  # the same for everyone
-    return ToolAnswer("about", CAPABILITIES) if _ASK.fullmatch(utterance.text) else None
+    if _ASK.fullmatch(utterance.text):
+        return ToolAnswer("about", CAPABILITIES)
+    return ToolAnswer("about", IDENTITY) if _WHO.fullmatch(utterance.text) else None

@@ -43,6 +43,10 @@ _COMMODITY = (
 _CRYPTO = r"(?:bitcoins?|ethereum|ether|dogecoin|litecoin|solana|crypto|cryptocurrency|btc|eth|xrp)"
 _MARKET = r"(?:the )?(?:stock markets?|markets?|stocks|dow|dow jones|nasdaq|s and p(?: 500)?|s p 500|ftse|nikkei|dax)"
 _RECENT = r"(?: last night| yesterday| today| tonight| this weekend| last weekend| this year| last year| this season)"
+_NEWS_WHEN = (
+    r"(?: today| right now| this morning| this afternoon| this evening| tonight| last night| yesterday| this week"
+    r"| lately| recently)?"
+)
 _COMPETITIONS = (
     r"(?:the )?(?:game|match|race|super bowl|world series|world cup|stanley cup|nba finals|finals|champions league"
     r"|premier league|election|playoffs|grand prix|tournament|final)"
@@ -75,8 +79,9 @@ _TOPICS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         r"|news headlines)(?: today| this morning| tonight| in [a-z ]+| about [a-z ]+| on [a-z ]+)*",
         r"any (?:news|headlines)(?: today| this morning)?",
         r"(?:the )?(?:news|headlines)(?: today| please)?",
-        r"what is (?:happening|going on|new) in the (?:world|news)(?: today| right now)?",
-        r"what happened (?:today|in the (?:world|news) today|in the news)",
+        rf"what (?:is happening|is going on|is new|happened|has happened) in the (?:world|news){_NEWS_WHEN}",
+        rf"(?:what is|what was) (?:in|on) the news{_NEWS_WHEN}",
+        r"what happened today",
     )),
     ("stock prices", "stocks", (
         r"(?:what is|how is|how much is|what are|check|tell me) (?:the )?(?:current )?(?:stock|share) (?:price|value)"

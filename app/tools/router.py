@@ -13,6 +13,7 @@ from collections.abc import Callable
 from app.tools.about import answer_about
 from app.tools.arithmetic import answer_arithmetic
 from app.tools.clock import answer_clock
+from app.tools.devices import answer_devices
 from app.tools.follow_up import answer_follow_up_arithmetic
 from app.tools.live_facts import answer_live_facts
 from app.tools.memory import answer_memory
@@ -32,6 +33,7 @@ TOOLS: tuple[Tool, ...] = (
     answer_follow_up_arithmetic,
     answer_memory,
     answer_live_facts,
+    answer_devices,
     answer_about,
 )
 MAX_WORDS = 40

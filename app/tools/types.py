@@ -116,7 +116,7 @@ class ToolAnswer:
     """A tool's exact reply, spoken instead of the language model's."""
 
     tool: str
-    """ "clock", "calendar", "timer", "arithmetic", "units", "memory", "live_facts" or "about"."""
+    """ "clock", "calendar", "timer", "arithmetic", "units", "memory", "live_facts", "devices" or "about"."""
     text: str
     """Written English, complete sentences, digits allowed; no markdown."""
     action: TimerAction | None = None

@@ -1,0 +1,56 @@
+"""Shared parts of the end-to-end tests that drive third-party Realtime clients (Pipecat,
+LiveKit) against a real node: the node itself (real models, a static token), the recordings and
+how a reply's audio is heard back. The SDK's own test (``test_realtime.py``) owns the helpers
+reused here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from client.benchmark.make_example import write_example
+from client.benchmark.prompts import PromptSynth
+from tests.conftest import ServerProcess, start_server
+from tests.e2e.test_realtime import JFK_PHRASE, RATE, TOKEN, heard, intelligible, normalize, recording, stored_history
+
+__all__ = [
+    "JFK_PHRASE",
+    "RATE",
+    "TOKEN",
+    "heard",
+    "intelligible",
+    "normalize",
+    "realtime_node",
+    "recording",
+    "spoken_question",
+    "stored_history",
+]
+
+
+def realtime_node(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[ServerProcess]:
+    """A real node that accepts :data:`TOKEN` and keeps its sessions in SQLite (for the history
+    checks); yields it, then stops it. ``name`` names its temporary folder."""
+    directory = tmp_path_factory.mktemp(name)
+    tokens = directory / "tokens.txt"
+    tokens.write_text(f"{TOKEN}\n")
+    srv = start_server(
+        directory / "node.log", "--api-token-file", str(tokens), "--store", f"sqlite:///{directory / 'sessions.db'}"
+    )
+    yield srv
+    srv.stop()
+
+
+def spoken_question(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """"What time is it in Tokyo right now?" in the node's voice, 16 kHz WAV: the clock tool
+    answers it, so the reply is checkable whatever the language model says around it."""
+    directory = tmp_path_factory.mktemp("question")
+    path, _ = write_example(directory / "question.wav", PromptSynth(directory / "cache"))
+    return path
+
+
+def with_silence(pcm: np.ndarray, seconds: float, rate: int = RATE) -> np.ndarray:
+    """``pcm`` (int16) followed by ``seconds`` of digital silence: the pause that ends a turn."""
+    return np.concatenate([pcm, np.zeros(int(seconds * rate), dtype=np.int16)])

@@ -9,33 +9,32 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 import time
 
 import numpy as np
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 
 from app import protocol as p
 from tests.desktop_rig import Rig, assert_quiet_stderr
 from tests.services import free_port
+from tests.unit.test_client_file_mode import StubNode
 
 
-class FlakyServer:
-    """A scripted edge server on a thread: the first session drops after a moment, the next
-    ``refuse`` connections are refused (1013), then it accepts again. It records when each
-    connection came (monotonic seconds) and the hello it sent."""
+class FlakyServer(StubNode):
+    """A scripted edge server on a thread (the unit tier's StubNode with a handler of its own):
+    the first session drops after a moment, the next ``refuse`` connections are refused (1013),
+    then it accepts again. It records when each connection came (monotonic seconds) and the hello
+    it sent."""
 
     def __init__(self, refuse: int = 3) -> None:
         self.attempts: list[float] = []
         self.hellos: list[p.Hello] = []
         self._refuse = refuse
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self.url = ""
-        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(self._main(),), daemon=True)
-        self._thread.start()
-        assert self._ready.wait(10)
+        super().__init__(self._no_script)
+
+    @staticmethod
+    async def _no_script(ws: ServerConnection) -> None:
+        """Unused: this server answers each connection in ``_handler`` itself."""
 
     async def _handler(self, ws: ServerConnection) -> None:
         n = len(self.attempts)
@@ -61,20 +60,6 @@ class FlakyServer:
             await ws.close(1011, "going down")
         await asyncio.gather(reader, return_exceptions=True)
 
-    async def _main(self) -> None:
-        self._stop = asyncio.Event()
-        async with serve(self._handler, "127.0.0.1", 0) as server:
-            self.url = f"ws://127.0.0.1:{next(iter(server.sockets)).getsockname()[1]}"
-            self._ready.set()
-            await self._stop.wait()
-
-    def stop(self) -> None:
-        """Stop serving and join the thread (at most 10 s)."""
-        if self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-        self._loop.close()
-
 
 def test_dropped_connection_reconnects_with_exponential_backoff(rig: Rig) -> None:
     node = FlakyServer(refuse=3)
@@ -95,7 +80,7 @@ def test_dropped_connection_reconnects_with_exponential_backoff(rig: Rig) -> Non
         assert delays == ["0.5", "1.0"], lines
         assert client.interrupt() == 0, client.transcript()
     finally:
-        node.stop()
+        node.close()
 
 
 def test_no_node_prints_one_hint_and_keeps_retrying_quietly(rig: Rig) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
@@ -18,6 +19,7 @@ from app.chat import ChatMessage
 from app.clauses import ClauseSplitter, speakable
 from app.config import ReplySettings
 from app.conversation.effects import (
+    FunctionCalled,
     ReplySpeech,
     ReplyText,
     StartTurn,
@@ -35,6 +37,7 @@ from app.spoken import for_speech
 from app.stages.base import StageError
 from app.token_stream import EndOfTurnEstimate, TurnGate, stream_llm
 from app.tools import ToolAnswer, ToolContext, answer
+from app.tools.functions import ClientFunctions, Function, arguments_prompt, results_prompt, route
 from app.turn_policy import is_noise_transcript
 
 log = logging.getLogger(__name__)
@@ -82,6 +85,12 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
     if start.say is not None:
         await _speak(start.turn_id, _once(start.say), engine, reply, sink, stages, TurnGate())
         return stages, ()
+    if start.results:  # the client's functions returned: answer the user's last message from that
+        gate = TurnGate()
+        messages = (ChatMessage("system", reply.system_prompt), *start.history, results_prompt(start.results))
+        await _speak(start.turn_id, stream_llm(engine, messages, affinity, gate), engine, reply, sink, stages, gate,
+                     llm=True)
+        return stages, ()
     voice = not start.naive and start.transcript is None and engine.turn is not None
     # The voice's verdict needs only the audio, so the turn model runs beside Whisper (one
     # thread beside its two): its verdict is in before the words' verdict, and the LLM gets
@@ -92,7 +101,7 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
             # Answered again: the words are known, and the endpoint was decided long ago.
             text = start.transcript
             sink.deliver(Transcribed(start.turn_id, text))
-            tool = _use_tool(start.turn_id, text, tools, start.history, sink, stages)
+            tool = _use_tool(start.turn_id, text, tools, start, stages)
         else:
             t = time.monotonic()
             window = None if start.naive else audio_s
@@ -100,16 +109,19 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
             stages["stt_ms"] = _ms(t)
             text = result.text
             noise = not text or is_noise_transcript(text)
-            tool = None if noise else _use_tool(start.turn_id, text, tools, start.history, sink, stages)
-            pending = not (start.naive or noise or tool) and engine.llm.estimates_end_of_turn
+            tool = None if noise else _use_tool(start.turn_id, text, tools, start, stages)
+            local = isinstance(tool, ToolAnswer)  # a client's function still has the model read the words
+            pending = not (start.naive or noise or local) and engine.llm.estimates_end_of_turn
             sink.deliver(Transcribed(start.turn_id, text, words_pending=pending))
             if noise:
                 return stages, ()
-            if tool is not None and not start.naive:
+            if local and not start.naive:
                 # A tool matched a whole request: as a verdict on the words, that is "finished".
                 sink.deliver(WordsPredicted(start.turn_id, 1.0))
         messages = (ChatMessage("system", reply.system_prompt), *start.history, ChatMessage("user", text))
-        if tool is not None:
+        if isinstance(tool, Function):
+            await _call_function(start.turn_id, tool, messages, engine, sink, stages, affinity)
+        elif tool is not None:
             sink.deliver(ToolUsed(start.turn_id, tool.tool, tool.action))
             await _speak(start.turn_id, _once(tool.text), engine, reply, sink, stages, TurnGate())
         elif start.naive:
@@ -122,20 +134,46 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
             await predictor
     finally:
         await _cancel(predictor)
-    return stages, (*messages, ChatMessage("assistant", tool.text)) if tool is not None else ()
+    return stages, (*messages, ChatMessage("assistant", tool.text)) if isinstance(tool, ToolAnswer) else ()
 
 
-def _use_tool(turn_id: int, text: str, tools: ToolContext | None, history: tuple[ChatMessage, ...],
-              sink: TurnEventSink, stages: dict[str, float]) -> ToolAnswer | None:
-    """The local tools' answer to ``text``, if one applies (microseconds: run inline)."""
-    if tools is None:
+def _use_tool(turn_id: int, text: str, tools: ToolContext | None, start: StartTurn,
+              stages: dict[str, float]) -> Function | ToolAnswer | None:
+    """The client's function ``text`` asks for, else the local tools' answer, if one applies
+    (microseconds: run inline). Client functions come first: an app's own get_weather wins."""
+    functions: ClientFunctions | None = start.functions
+    if tools is None and functions is None:
         return None
     t = time.monotonic()
-    found = answer(text, dataclasses.replace(tools, now_s=time.time(), history=history))
+    found: Function | ToolAnswer | None = route(text, functions)
+    if found is None and tools is not None:
+        found = answer(text, dataclasses.replace(tools, now_s=time.time(), history=start.history))
     stages["tool_ms"] = _ms(t)
     if found is not None:
-        log.debug("turn %d answered by tool %s", turn_id, found.tool)
+        log.debug("turn %d answered by %s", turn_id, found.tool if isinstance(found, ToolAnswer) else "a function")
     return found
+
+
+async def _call_function(turn_id: int, function: Function, messages: tuple[ChatMessage, ...], engine: Engine,
+                         sink: TurnEventSink, stages: dict[str, float], affinity: str) -> None:
+    """The turn is answered by the client's ``function``: the model writes its arguments under
+    its schema, the words' end-of-turn estimate read on the way (as ``stream_reply`` does)."""
+    loop, cancel = asyncio.get_running_loop(), threading.Event()
+
+    def on_estimate(p_end: float) -> None:  # on the worker thread
+        stages["words_p_end"] = p_end
+        loop.call_soon_threadsafe(sink.deliver, WordsPredicted(turn_id, p_end))
+
+    *conversation, user = messages  # the request right after it, as the model reads requests
+    prompt = (*conversation, arguments_prompt(function), user)
+    t = time.monotonic()
+    try:
+        arguments = await engine.run(engine.llm.function_arguments, prompt, function.parameters, cancel=cancel,
+                                     affinity=affinity, end_of_turn=on_estimate)
+    finally:
+        cancel.set()  # a cancelled turn: the generation stops at its next token
+    stages["function_ms"] = _ms(t)
+    sink.deliver(FunctionCalled(turn_id, function.name, arguments))
 
 
 async def _once(text: str) -> AsyncIterator[str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,7 @@ SttHandler = Callable[[np.ndarray, "float | None"], "str | TranscriptResult"]
 LlmHandler = Callable[[Sequence[ChatMessage]], Iterable[str]]
 TtsHandler = Callable[[str], np.ndarray]
 TurnHandler = Callable[[np.ndarray], float]
+ArgumentsHandler = Callable[[Sequence[ChatMessage], Mapping[str, Any]], str]
 
 OUTPUT_RATE = 22_050
 
@@ -52,6 +53,10 @@ def _default_stt(audio: np.ndarray, window_s: float | None) -> str:
 
 def _default_llm(messages: Sequence[ChatMessage]) -> list[str]:
     return ["It ", "is ", "noon."]
+
+
+def _default_arguments(messages: Sequence[ChatMessage], schema: Mapping[str, Any]) -> str:
+    return "{}"
 
 
 def _default_tts(text: str) -> np.ndarray:
@@ -96,12 +101,16 @@ class LlmCall:
 class FakeLlm:
     """``ChatModel`` yielding ``handler(messages)``'s deltas, stopping early once ``cancel`` is set."""
 
-    def __init__(self, handler: LlmHandler, p_end: float | None = None) -> None:
+    def __init__(self, handler: LlmHandler, p_end: float | None = None,
+                 arguments: ArgumentsHandler = _default_arguments) -> None:
         self._handler = handler
         self.p_end = p_end
         """P(end of turn) reported before the first delta when asked (None: never reported)."""
         self.calls: list[LlmCall] = []
         self.prefills: list[tuple[tuple[ChatMessage, ...], str]] = []
+        self._arguments = arguments
+        self.argument_calls: list[tuple[tuple[ChatMessage, ...], dict[str, Any]]] = []
+        """Each ``function_arguments`` call's messages and schema."""
 
     @property
     def estimates_end_of_turn(self) -> bool:
@@ -109,6 +118,15 @@ class FakeLlm:
 
     def prefill(self, messages: Sequence[ChatMessage], *, affinity: str) -> None:
         self.prefills.append((tuple(messages), affinity))
+
+    def function_arguments(self, messages: Sequence[ChatMessage], schema: Mapping[str, Any], *,
+                           cancel: threading.Event, affinity: str,
+                           end_of_turn: Callable[[float], None] | None = None) -> str:
+        """``arguments(messages, schema)``'s JSON; the estimate first, as ``stream_reply``."""
+        self.argument_calls.append((tuple(messages), dict(schema)))
+        if end_of_turn is not None and self.p_end is not None:
+            end_of_turn(self.p_end)
+        return self._arguments(messages, schema)
 
     def stream_reply(self, messages: Sequence[ChatMessage], *, cancel: threading.Event,
                      affinity: str, end_of_turn: Callable[[float], None] | None = None) -> Iterator[str]:
@@ -159,13 +177,15 @@ class FakeTurn:
 
 def fake_engine(*, stt: SttHandler = _default_stt, llm: LlmHandler = _default_llm, tts: TtsHandler = _default_tts,
                 turn: TurnHandler | None = None, sample_rate: int = OUTPUT_RATE,
-                info: dict[str, Any] | None = None, p_end: float | None = None) -> Engine:
+                info: dict[str, Any] | None = None, p_end: float | None = None,
+                arguments: ArgumentsHandler = _default_arguments) -> Engine:
     """A real ``Engine`` (its executors included) over handler functions; close it after use.
 
     ``engine.stt``, ``engine.llm``, ``engine.tts`` and ``engine.turn`` are the Fake* adapters
-    above, which record their calls. ``p_end``: the LLM's end-of-turn estimate (None: it gives none).
+    above, which record their calls. ``p_end``: the LLM's end-of-turn estimate (None: it gives none);
+    ``arguments``: the JSON a client function's call gets (``function_arguments``).
     """
-    return Engine(stt=FakeStt(stt), llm=FakeLlm(llm, p_end), tts=FakeTts(tts, sample_rate),
+    return Engine(stt=FakeStt(stt), llm=FakeLlm(llm, p_end, arguments), tts=FakeTts(tts, sample_rate),
                   turn=FakeTurn(turn) if turn is not None else None,
                   info=info if info is not None else {"manifest_version": "fake", "models": {}},
                   bulk_nice=0)  # never renice the test process's threads

@@ -5,10 +5,12 @@ Architecture section for the import rule).
 """
 
 from app.conversation.effects import (
+    CallFunction,
     CancelTurn,
     CloseConnection,
     DeleteSession,
     Effect,
+    FunctionCalled,
     LoadSession,
     Outbox,
     ReplySpeech,
@@ -32,8 +34,8 @@ from app.conversation.session import Session
 from app.conversation.turn import TurnState
 
 __all__ = [
-    "CancelTurn", "CloseConnection", "DeleteSession", "Effect", "LoadSession", "Outbox", "Phase", "ReplySpeech",
-    "ReplyText", "SaveSession", "Send", "SendAudio", "Session", "StartTurn", "ToolUsed", "Transcribed",
-    "TurnEvent", "TurnEventSink", "TurnFailed", "TurnFinished", "TurnPredicted", "TurnState", "WakeAt",
-    "WordsPredicted",
+    "CallFunction", "CancelTurn", "CloseConnection", "DeleteSession", "Effect", "FunctionCalled", "LoadSession",
+    "Outbox", "Phase", "ReplySpeech", "ReplyText", "SaveSession", "Send", "SendAudio", "Session", "StartTurn",
+    "ToolUsed", "Transcribed", "TurnEvent", "TurnEventSink", "TurnFailed", "TurnFinished", "TurnPredicted",
+    "TurnState", "WakeAt", "WordsPredicted",
 ]

@@ -20,6 +20,7 @@ import numpy as np
 from app import protocol as p
 from app.chat import ChatMessage
 from app.tools import TimerAction
+from app.tools.functions import ClientFunctions, FunctionResult
 
 # ------------------------------------------------------------------ effects (session -> connection)
 
@@ -47,6 +48,10 @@ class StartTurn:
     """Already known (a turn answered again): skip speech-to-text."""
     say: str | None = None
     """Speak exactly this, without listening or thinking (a timer's alert)."""
+    functions: ClientFunctions | None = None
+    """The client's functions, offered before the local tools (the Realtime protocol's ``tools``)."""
+    results: tuple[FunctionResult, ...] = ()
+    """Answer the user's last message (in ``history``) from these calls' outputs: no listening."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +91,22 @@ class DeleteSession:
 
 
 @dataclass(frozen=True, slots=True)
+class CallFunction:
+    """Tell the client to call its function ``name`` (its reply to the turn); see ``FunctionCalled``."""
+
+    turn_id: int
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
 class CloseConnection:
     code: int
     reason: str
 
 
 Effect = (Send | SendAudio | StartTurn | CancelTurn | LoadSession | SaveSession | DeleteSession | CloseConnection
-          | WakeAt)
+          | WakeAt | CallFunction)
 
 
 # ------------------------------------------------------------------ turn events (runner -> session)
@@ -131,6 +145,16 @@ class ToolUsed:
 
 
 @dataclass(frozen=True, slots=True)
+class FunctionCalled:
+    """The turn is answered by a call of the client's function ``name`` (no spoken reply)."""
+
+    turn_id: int
+    name: str
+    arguments: str
+    """A JSON object, as the model wrote it under the function's schema."""
+
+
+@dataclass(frozen=True, slots=True)
 class ReplyText:
     turn_id: int
     text: str
@@ -164,7 +188,7 @@ class TurnFailed:
 
 
 TurnEvent = (Transcribed | TurnPredicted | WordsPredicted | ToolUsed | ReplyText | ReplySpeech | TurnFinished
-             | TurnFailed)
+             | TurnFailed | FunctionCalled)
 
 
 class TurnEventSink(Protocol):

@@ -47,6 +47,7 @@ from app.endpointing import Segmenter
 from app.speech_gate import SpeechGate
 from app.stages.base import VoiceActivityDetector
 from app.tools import Timer, ToolContext
+from app.tools.functions import FunctionResult
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,11 @@ class Session:
         answered like a committed utterance whose words are known (no speech-to-text)."""
         return self._guarded(self._user_text, text, now)
 
+    def receive_function_results(self, results: Sequence[FunctionResult], now: float) -> list[Effect]:
+        """What the client's functions returned (the Realtime protocol's ``function_call_output``),
+        at ``now`` (s): a turn that answers the user's last message from them, adding no user message."""
+        return self._guarded(self._user_text, None, now, tuple(results))
+
     def resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]] = (), *,
                 unreadable: bool = False, foreign: bool = False) -> list[Effect]:
         """The store's answer to ``LoadSession``: the stored history (None if unknown or expired)
@@ -208,12 +214,13 @@ class Session:
         else:
             self._on_message(message, now)
 
-    def _user_text(self, text: str, now: float) -> None:
+    def _user_text(self, text: str | None, now: float, results: tuple[FunctionResult, ...] = ()) -> None:
         if self.phase is not Phase.OPEN:
             raise p.ProtocolError(p.ErrorCode.HELLO_REQUIRED, "a typed turn needs an open session")
         turn = self._turns.new(TurnState.COMMITTED, np.zeros(0, dtype=np.int16), self._segmenter.position)
         turn.committed_at, turn.endpoint_wait_ms = now, 0.0
-        self._out.put(StartTurn(turn.id, turn.audio, self._history.snapshot(), naive=False, transcript=text))
+        self._out.put(StartTurn(turn.id, turn.audio, self._history.snapshot(), naive=False, transcript=text,
+                                results=results))
 
     def _hold(self, item: p.Message | bytes, now: float) -> None:
         """Keep what arrives between ``hello`` and ``ready`` (the store is loading) for ``_open``."""

@@ -133,6 +133,8 @@ class Turns:
         elif isinstance(event, fx.ReplyText):
             turn.reply_text += event.text
             self._emit(turn, fx.Send(p.ReplyDelta(turn_id=turn.id, text=event.text)), now)
+        elif isinstance(event, fx.FunctionCalled):  # the reply is a call of the client's function
+            self._emit(turn, fx.CallFunction(turn.id, event.name, event.arguments), now)
         elif isinstance(event, fx.ReplySpeech):
             for frame in turn.reply.speak(event.text, event.pcm):
                 self._emit(turn, fx.SendAudio(frame), now)
@@ -190,7 +192,7 @@ class Turns:
         turn.user_message = self._history.append(ChatMessage("user", text))
         self._continuation.answered(turn)
 
-    def _emit(self, turn: Turn, effect: fx.Send | fx.SendAudio, now: float) -> None:
+    def _emit(self, turn: Turn, effect: fx.Effect, now: float) -> None:
         if turn.state is TurnState.SPECULATIVE:
             turn.held.append(effect)
             return
@@ -215,8 +217,7 @@ class Turns:
         stages["endpoint_wait_ms"] = turn.endpoint_wait_ms or 0.0
         if turn.first_audio_at is not None and turn.committed_at is not None:
             stages["server_first_audio_ms"] = 1000.0 * (turn.first_audio_at - turn.committed_at)
-        self._out.send(p.ReplyDone(turn_id=turn.id, text=reply_text, interrupted=False,
-                                   audio_ms=turn.reply.duration_ms,
+        self._out.send(p.ReplyDone(turn_id=turn.id, text=reply_text, interrupted=False, audio_ms=turn.reply.duration_ms,
                                    truncated=finished is not None and finished.truncated))
         self._out.send(p.TurnTiming(turn_id=turn.id, stages={k: round(v, 1) for k, v in stages.items()},
                                     tool=turn.tool.tool if turn.tool is not None else ""))
@@ -297,4 +298,3 @@ class Turns:
         self._turns.pop(turn.id, None)
         if turn.generating:
             self._out.put(fx.CancelTurn(turn.id))
-

@@ -9,6 +9,8 @@ from typing import Any
 from app.realtime.codecs import BETA_FORMATS, FORMATS, WireFormat
 from app.realtime.errors import UNSET, RealtimeError
 from app.realtime.errors import field as _field
+from app.realtime.tools import describe_choice, describe_tools, parse_tool_choice, parse_tools
+from app.tools.functions import Function
 
 MAX_INSTRUCTIONS_CHARS = 4_000
 """Longest ``instructions``: they are added to every prompt of the node's small model."""
@@ -48,6 +50,8 @@ def describe(
     input_format: WireFormat,
     output_format: WireFormat,
     detection: TurnDetection | None,
+    tools: tuple[Function, ...] = (),
+    tool_choice: str = "auto",
 ) -> dict[str, Any]:
     """The session resource, as ``session.created`` and ``session.updated`` report it."""
     return {
@@ -57,8 +61,8 @@ def describe(
         "model": model,
         "output_modalities": ["audio"],
         "instructions": instructions,
-        "tools": [],
-        "tool_choice": "auto",
+        "tools": describe_tools(tools),
+        "tool_choice": describe_choice(tool_choice),
         "max_output_tokens": "inf",
         "tracing": None,
         "truncation": "auto",
@@ -85,6 +89,9 @@ class SessionUpdate:
     input_format: WireFormat = UNSET
     output_format: WireFormat = UNSET
     turn_detection: TurnDetection | None = UNSET
+    tools: tuple[Function, ...] = UNSET
+    tool_choice: str = UNSET
+    """"auto", "none", "required" or a function's name."""
 
     def changes(self, name: str) -> bool:
         """Whether this update sets the field ``name``."""
@@ -102,15 +109,11 @@ def parse_session_update(obj: dict[str, Any], event_id: str | None) -> SessionUp
             param="session.type",
             event_id=event_id,
         )
-    tools = session.get("tools")
-    if tools:
-        raise RealtimeError(
-            "unsupported_parameter",
-            "function tools are not supported by this node yet",
-            param="session.tools",
-            event_id=event_id,
-        )
     values: dict[str, Any] = {}
+    if "tools" in session:  # the same field in the beta shape
+        values["tools"] = parse_tools(session["tools"], event_id)
+    if session.get("tool_choice") is not None:
+        values["tool_choice"] = parse_tool_choice(session["tool_choice"], event_id)
     instructions = _field(session, "instructions", str, "session", event_id=event_id)
     if instructions is not UNSET:
         if len(instructions or "") > MAX_INSTRUCTIONS_CHARS:

@@ -57,6 +57,16 @@ class ItemCreate:
 
 
 @dataclass(frozen=True, slots=True)
+class FunctionOutput:
+    """A ``function_call_output`` item: what the client's function returned for ``call_id``."""
+
+    event_id: str | None
+    call_id: str
+    output: str
+    item_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Truncate:
     event_id: str | None
     item_id: str
@@ -83,7 +93,8 @@ class ResponseCancel:
 
 
 ClientEvent = (
-    SessionUpdate | Append | Commit | Clear | ItemCreate | Truncate | Retrieve | ResponseCreate | ResponseCancel
+    SessionUpdate | Append | Commit | Clear | ItemCreate | FunctionOutput | Truncate | Retrieve | ResponseCreate
+    | ResponseCancel
 )
 
 
@@ -116,9 +127,14 @@ def _append(obj: dict[str, Any], event_id: str | None) -> Append:
     return Append(event_id, data)
 
 
-def _item_create(obj: dict[str, Any], event_id: str | None) -> ItemCreate:
+def _item_create(obj: dict[str, Any], event_id: str | None) -> ItemCreate | FunctionOutput:
     item = _field(obj, "item", dict, "", required=True, event_id=event_id)
     kind, role = item.get("type", "message"), item.get("role")
+    if kind == "function_call_output":
+        call_id = _field(item, "call_id", str, "item", required=True, event_id=event_id)
+        output = _field(item, "output", str, "item", required=True, event_id=event_id)
+        item_id = _field(item, "id", str, "item", event_id=event_id)
+        return FunctionOutput(event_id, call_id, output, item_id if isinstance(item_id, str) else None)
     if kind != "message" or role != "user":
         raise RealtimeError(
             "unsupported_item",

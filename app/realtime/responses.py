@@ -11,36 +11,14 @@ converted to the client's format as it goes, and counted in samples.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from app import protocol as p
 from app.realtime import server_events as ev
+from app.realtime.calls import Call, call_finished, call_started
 from app.realtime.codecs import OutputAudio, WireFormat
 from app.realtime.events import RealtimeError
-
-
-@dataclass
-class Exchange:
-    turn_id: int
-    user_item: str | None
-    """None for the node's own turns (a timer's alert)."""
-    typed: bool = False
-    claimed: bool = False
-    asked: bool = False
-    """The client's ``response.create`` claimed it (not the automatic response)."""
-    held: list[p.Message] = field(default_factory=list)
-    reply: ev.Reply | None = None
-    transcript: str | None = None
-    started_ms: float = 0.0
-    """How long the user spoke (ms), for the transcription's usage."""
-    stopping: str | None = None
-    """Why the client stops it: "cancel" or "truncate"."""
-    failed: bool = False
-    ended: bool = False
-    """The node finished the turn (its ``reply_done`` came)."""
-    done: bool = False
-    """Its response was closed (``response.done`` sent), or it will have none."""
+from app.realtime.exchange import Exchange
 
 
 class Replies:
@@ -60,6 +38,9 @@ class Replies:
         """Responses start without ``response.create`` (turn detection with ``create_response``)."""
         self.vad = True
         """Turn detection is on: the speech_started/stopped events are sent."""
+        self.defer = False
+        """Client functions are offered: a response starts at its first output, not at the
+        transcript (it may be a function call instead of audio)."""
 
     # -------------------------------------------------------------- native messages in
 
@@ -67,17 +48,7 @@ class Replies:
         """The Realtime events for one message the node would send a native client."""
         if isinstance(message, p.SpeechStarted):
             self._pending_item, self._speech_ms = self._new_id("item"), message.at_ms
-            return (
-                [
-                    {
-                        "type": "input_audio_buffer.speech_started",
-                        "audio_start_ms": int(message.at_ms),
-                        "item_id": self._pending_item,
-                    }
-                ]
-                if self.vad
-                else []
-            )
+            return [ev.speech_started(message.at_ms, self._pending_item)] if self.vad else []
         if isinstance(message, p.SpeechStopped | p.Error):
             return self._committed(message) if isinstance(message, p.SpeechStopped) else self._error(message)
         turn_id = getattr(message, "turn_id", None)
@@ -117,10 +88,21 @@ class Replies:
         self._track(Exchange(turn_id, item_id, typed=True))
         self.last_item = item_id
 
-    # -------------------------------------------------------------- the client's requests
+    def function_call(self, turn_id: int, call: Call) -> list[dict[str, Any]]:
+        """Turn ``turn_id`` is answered by ``call``: its response shows it (once claimed)."""
+        exchange = self._exchanges.get(turn_id)
+        if exchange is None or exchange.done or exchange.reply is not None:
+            return []  # superseded, or (a race with a changed tool set) already speaking
+        exchange.call = call
+        return self._start(exchange) if exchange.claimed else []
 
-    def claim(self, event_id: str | None) -> list[dict[str, Any]]:
-        """``response.create``: show the response to the latest input."""
+    def answering(self, turn_id: int, event_id: str | None) -> None:
+        """Turn ``turn_id`` answers the latest function outputs, as ``response.create`` asked."""
+        self.check_idle(event_id)
+        self._track(Exchange(turn_id, self.last_item, typed=True, claimed=True, asked=True))
+
+    def check_idle(self, event_id: str | None) -> None:
+        """RealtimeError if a response is in progress (one at a time)."""
         last = self._last
         if last is not None and last.claimed and not last.done:
             raise RealtimeError(
@@ -128,6 +110,13 @@ class Replies:
                 "Conversation already has an active response in progress",
                 event_id=event_id,
             )
+
+    # -------------------------------------------------------------- the client's requests
+
+    def claim(self, event_id: str | None) -> list[dict[str, Any]]:
+        """``response.create``: show the response to the latest input."""
+        self.check_idle(event_id)
+        last = self._last
         if last is None or last.claimed or last.user_item is None:
             raise RealtimeError(
                 "no_input_to_answer",
@@ -140,7 +129,7 @@ class Replies:
             events = self._start(last)
             return events + ev.response_closed(last.reply, "completed")
         held, last.held = last.held, []
-        events = self._start(last) if last.transcript or last.ended else []
+        events = self._start(last) if (last.transcript and not self.defer) or last.ended or last.call else []
         for message in held:
             events += self.audio(message) if isinstance(message, p.ReplyAudio) else self._on(last, message)
         return events
@@ -161,7 +150,7 @@ class Replies:
     def truncate(self, event_id: str | None, item_id: str, audio_end_ms: int) -> p.Interrupt:
         """``conversation.item.truncate``: the native interrupt keeping only what was heard."""
         exchange = next(
-            (x for x in self._exchanges.values() if x.reply is not None and x.reply.item_id == item_id), None
+            (x for x in self._exchanges.values() if x.reply and not x.call and x.reply.item_id == item_id), None
         )
         if exchange is None or exchange.reply is None:
             raise RealtimeError(
@@ -234,7 +223,7 @@ class Replies:
             if exchange.asked:
                 events += self._start(exchange) + ev.response_closed(exchange.reply, "completed")
         elif exchange.claimed:
-            events += self._supersede(exchange) + self._start(exchange)
+            events += self._supersede(exchange) + ([] if self.defer else self._start(exchange))
         return events
 
     def _supersede(self, new: Exchange) -> list[dict[str, Any]]:
@@ -244,7 +233,7 @@ class Replies:
         for old in self._exchanges.values():
             if old is not new and old.reply is not None and not old.done:
                 old.done = True
-                events += ev.response_finished(old.reply, "cancelled", "turn_detected")
+                events += self._close(old, "cancelled", "turn_detected")
         return events
 
     def _start(self, exchange: Exchange) -> list[dict[str, Any]]:
@@ -252,9 +241,16 @@ class Replies:
             return []
         assert self.output_format is not None
         audio = OutputAudio(self._voice_rate, self.output_format)
-        reply = exchange.reply = ev.Reply(self._new_id("resp"), self._new_id("item"), audio)
+        call = exchange.call
+        reply = exchange.reply = ev.Reply(self._new_id("resp"), call.item_id if call else self._new_id("item"), audio)
         previous, self.last_item = self.last_item, reply.item_id
-        return ev.response_started(reply, previous)
+        return call_started(reply, call, previous) if call else ev.response_started(reply, previous)
+
+    def _close(self, exchange: Exchange, status: str, reason: str | None) -> list[dict[str, Any]]:
+        assert exchange.reply is not None
+        if exchange.call is not None:
+            return call_finished(exchange.reply, exchange.call, status, reason)
+        return ev.response_finished(exchange.reply, status, reason)
 
     def _finish(self, exchange: Exchange, message: p.ReplyDone) -> list[dict[str, Any]]:
         events = self._start(exchange)
@@ -267,8 +263,7 @@ class Replies:
         else:
             status, reason = "completed", None
         exchange.done = True
-        assert exchange.reply is not None
-        return events + ev.response_finished(exchange.reply, status, reason)
+        return events + self._close(exchange, status, reason)
 
     def _abandon(self, exchange: Exchange, message: p.ReplyDone) -> None:
         """An unclaimed turn ended: kept for a late ``response.create`` unless it was talked over."""

@@ -84,6 +84,11 @@ def user_transcribed(item_id: str, transcript: str, spoken_ms: float) -> list[di
     ]
 
 
+def speech_started(at_ms: float, item_id: str) -> dict[str, Any]:
+    """``input_audio_buffer.speech_started`` at ``at_ms`` of the appended audio."""
+    return {"type": "input_audio_buffer.speech_started", "audio_start_ms": int(at_ms), "item_id": item_id}
+
+
 def user_text_item(item_id: str, text: str) -> dict[str, Any]:
     """A user message item the client typed."""
     return {

@@ -14,47 +14,34 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from app import protocol as p
-from app.audio import INPUT_FORMAT
 from app.chat import ChatMessage
-from app.conversation import CloseConnection, Effect, Send, SendAudio, Session, StartTurn, TurnEvent
+from app.conversation import CallFunction, CloseConnection, Effect, Send, SendAudio, Session, StartTurn, TurnEvent
 from app.conversation.handshake import Phase
 from app.conversation.rate_limit import TokenBucket
 from app.realtime import events as rt
 from app.realtime import server_events as ev
+from app.realtime.calls import Calls
 from app.realtime.codecs import PCM24, InputAudio
 from app.realtime.config import DEFAULT_TURN_DETECTION, TurnDetection, describe
 from app.realtime.errors import RealtimeError
+from app.realtime.held_audio import MAX_HELD_MS, HeldAudio
 from app.realtime.items import Items
+from app.realtime.outputs import Observe, SendEvent
 from app.realtime.responses import Replies
+from app.realtime.tools import check_choice
 from app.tools import ToolContext
+from app.tools.functions import ClientFunctions, Function
 
 log = logging.getLogger(__name__)
 
 FEED_SAMPLES = p.MAX_AUDIO_FRAME_BYTES // 2
 """Largest piece of 16 kHz audio handed to the session at once (its frame limit)."""
-MAX_HELD_MS = 30_000
-"""Audio held for a manual commit (turn detection off), at most: the node's longest utterance."""
-MIN_COMMIT_MS = 100
-
-
-@dataclass(frozen=True, slots=True)
-class SendEvent:
-    """Send this Realtime server event (its ``event_id`` is set)."""
-
-    event: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Observe:
-    """A native message the connection should account for, not send."""
-
-    message: p.Message
+__all__ = ["MAX_HELD_MS", "Observe", "RealtimeSession", "SendEvent"]
 
 
 class RealtimeSession:
@@ -71,8 +58,10 @@ class RealtimeSession:
         self.replies = Replies(self._new_id, voice_rate)
         self.replies.output_format = PCM24
         self.items = Items()
-        self._held: list[np.ndarray] = []
-        self._held_samples = 0
+        self.tools: tuple[Function, ...] = ()
+        self.tool_choice = "auto"
+        self.calls = Calls(self._new_id)
+        self._held = HeldAudio()
         self._max_texts = max_texts_per_s
         self._texts = TokenBucket(max_texts_per_s, 2 * max_texts_per_s)
 
@@ -119,35 +108,21 @@ class RealtimeSession:
             return [self._emit(ev.error(exc))]
         except Exception as exc:  # a bug: reported, and the session goes on (as the native ladder does)
             log.error("internal error", exc_info=exc)
-            return [
-                self._emit(
-                    ev.error(RealtimeError("internal", "internal error; the session goes on", kind="server_error"))
-                )
-            ]
+            internal = RealtimeError("internal", "internal error; the session goes on", kind="server_error")
+            return [self._emit(ev.error(internal))]
 
     def receive_audio(self, data: bytes, now: float) -> list[Effect | SendEvent | Observe]:
         """The audio of one ``input_audio_buffer.append`` (wire bytes of the input format)."""
         try:
             samples = self.input.convert(data)
+            if self.turn_detection is None:
+                self._held.add(samples)
+                return []
         except ValueError as exc:
             return [self._emit(ev.error(RealtimeError("invalid_value", str(exc), param="audio")))]
-        if self.turn_detection is not None:
-            return self._feed(samples, now)
-        if INPUT_FORMAT.samples_to_ms(self._held_samples + samples.shape[0]) > MAX_HELD_MS:
-            return [
-                self._emit(
-                    ev.error(
-                        RealtimeError(
-                            "input_audio_buffer_full",
-                            f"at most {MAX_HELD_MS} ms of audio can wait for a commit here",
-                            param="audio",
-                        )
-                    )
-                )
-            ]
-        self._held.append(samples)
-        self._held_samples += samples.shape[0]
-        return []
+        except RealtimeError as exc:
+            return [self._emit(ev.error(exc))]
+        return self._feed(samples, now)
 
     def turn_event(self, event: TurnEvent, now: float) -> list[Effect | SendEvent | Observe]:
         """What a running turn produced, at monotonic ``now`` (s); the rest mirror ``Session``'s."""
@@ -172,8 +147,8 @@ class RealtimeSession:
     # -------------------------------------------------------------- translating the session's effects
 
     def translate(self, effects: Sequence[Effect | SendEvent | Observe]) -> list[Effect | SendEvent | Observe]:
-        """Native messages and audio as Realtime events; a turn's prompt gets the instructions.
-        Already translated effects pass unchanged."""
+        """Native messages and audio as Realtime events; a turn's prompt gets the instructions and
+        the client's functions; a function call becomes its response. Translated effects pass unchanged."""
         out: list[Effect | SendEvent | Observe] = []
         for effect in effects:
             if isinstance(effect, Send):
@@ -184,9 +159,11 @@ class RealtimeSession:
                     out += [self._emit(e) for e in self.replies.native(effect.message)]
             elif isinstance(effect, SendAudio):
                 out += [self._emit(e) for e in self.replies.audio(effect.frame)]
-            elif isinstance(effect, StartTurn) and self.instructions and effect.say is None:
-                system = ChatMessage("system", self.instructions)
-                out.append(dataclasses.replace(effect, history=(system, *effect.history)))
+            elif isinstance(effect, StartTurn) and effect.say is None:
+                out.append(self._prompted(effect))
+            elif isinstance(effect, CallFunction):
+                call = self.calls.made(effect.name, effect.arguments)
+                out += [self._emit(e) for e in self.replies.function_call(effect.turn_id, call)]
             else:
                 out.append(effect)
         return out
@@ -199,21 +176,28 @@ class RealtimeSession:
         if isinstance(event, rt.Commit):
             return self._commit(event, now)
         if isinstance(event, rt.Clear):
-            self._held, self._held_samples = [], 0
+            self._held.take()
             return [self._emit({"type": "input_audio_buffer.cleared"})]
         if isinstance(event, rt.ItemCreate):
             return self._user_text(event, now)
+        if isinstance(event, rt.FunctionOutput):
+            return self._function_output(event)
         if isinstance(event, rt.Retrieve):
             return [self._emit(self.items.retrieve(event.event_id, event.item_id))]
         if isinstance(event, rt.Truncate):
             return self._native(self.replies.truncate(event.event_id, event.item_id, event.audio_end_ms), now)
         if isinstance(event, rt.ResponseCreate):
-            return [self._emit(e) for e in self.replies.claim(event.event_id)]
+            return self._respond(event, now)
         assert isinstance(event, rt.ResponseCancel)
         return self._native(self.replies.cancel(event.event_id, event.response_id), now)
 
     def _update(self, update: rt.SessionUpdate, now: float) -> list[Effect | SendEvent | Observe]:
         out: list[Effect | SendEvent | Observe] = []
+        tools = update.tools if update.changes("tools") else self.tools
+        choice = update.tool_choice if update.changes("tool_choice") else self.tool_choice
+        check_choice(choice, tools, update.event_id)  # before anything changes
+        self.tools, self.tool_choice = tools, choice
+        self.replies.defer = bool(tools) and choice != "none"
         if update.changes("instructions"):
             self.instructions = update.instructions
         if update.changes("input_format") and update.input_format != self.input.format:
@@ -222,7 +206,7 @@ class RealtimeSession:
             self.replies.output_format = update.output_format  # from the next response on
         if update.changes("turn_detection"):
             if update.turn_detection is not None and self.turn_detection is None:
-                out += self._feed(self._take_held(), now)  # held audio goes to the endpointing now
+                out += self._feed(self._held.take(), now)  # held audio goes to the endpointing now
             self.turn_detection = update.turn_detection
         detection = self.turn_detection
         self.replies.vad = detection is not None
@@ -232,27 +216,12 @@ class RealtimeSession:
     def _commit(self, commit: rt.Commit, now: float) -> list[Effect | SendEvent | Observe]:
         out: list[Effect | SendEvent | Observe] = []
         if self.turn_detection is None:
-            held = self._take_held()
-            if INPUT_FORMAT.samples_to_ms(held.shape[0]) < MIN_COMMIT_MS:
-                raise RealtimeError(
-                    "input_audio_buffer_commit_empty",
-                    f"buffer too small: at least {MIN_COMMIT_MS} ms of audio must be appended before a commit",
-                    event_id=commit.event_id,
-                )
-            out += self._feed(held, now)
+            out += self._feed(self._held.take_for_commit(commit.event_id), now)
         out += self.translate(self._inner.receive_text(p.Commit().encode(), now))
         if not any(isinstance(e, SendEvent) and e.event["type"] == "input_audio_buffer.committed" for e in out):
-            out.append(
-                self._emit(
-                    ev.error(
-                        RealtimeError(
-                            "input_audio_buffer_commit_empty",
-                            "no speech to commit: the buffer holds no speech the node has not committed yet",
-                            event_id=commit.event_id,
-                        )
-                    )
-                )
-            )
+            empty = "no speech to commit: the buffer holds no speech the node has not committed yet"
+            out.append(self._emit(ev.error(RealtimeError("input_audio_buffer_commit_empty", empty,
+                                                         event_id=commit.event_id))))
         return out
 
     def _user_text(self, item: rt.ItemCreate, now: float) -> list[Effect | SendEvent | Observe]:
@@ -270,6 +239,33 @@ class RealtimeSession:
             *self.translate(effects),
         ]
 
+    def _function_output(self, event: rt.FunctionOutput) -> list[Effect | SendEvent | Observe]:
+        _call, item = self.calls.returned(event)
+        previous, self.replies.last_item = self.replies.last_item, item["id"]
+        return [self._emit({"type": f"conversation.item.{kind}", "previous_item_id": previous, "item": item})
+                for kind in ("added", "done")]
+
+    def _respond(self, event: rt.ResponseCreate, now: float) -> list[Effect | SendEvent | Observe]:
+        """``response.create``: a turn that speaks from the functions' outputs, if any came since
+        the last response; else the response to the latest input."""
+        calls = self.calls.unanswered()
+        if not calls:
+            return [self._emit(e) for e in self.replies.claim(event.event_id)]
+        self.replies.check_idle(event.event_id)
+        effects = self._inner.receive_function_results([call.result() for call in calls], now)
+        start = next((e for e in effects if isinstance(e, StartTurn)), None)
+        if start is not None:
+            self.replies.answering(start.turn_id, event.event_id)
+            for call in calls:
+                call.answered = True
+        return self.translate(effects)
+
+    def _prompted(self, start: StartTurn) -> StartTurn:
+        """A turn's prompt gets the instructions; a user's turn is offered the client's functions."""
+        system = (ChatMessage("system", self.instructions),) if self.instructions else ()
+        offer = ClientFunctions(self.tools, self.tool_choice) if self.tools and not start.results else None
+        return dataclasses.replace(start, history=(*system, *start.history), functions=offer)
+
     def _native(self, message: p.Message, now: float) -> list[Effect | SendEvent | Observe]:
         return self.translate(self._inner.receive_text(message.encode(), now))
 
@@ -279,10 +275,6 @@ class RealtimeSession:
             piece = samples[start : start + FEED_SAMPLES].astype("<i2", copy=False).tobytes()
             out += self.translate(self._inner.receive_audio(piece, now))
         return out
-
-    def _take_held(self) -> np.ndarray:
-        held, self._held, self._held_samples = self._held, [], 0
-        return np.concatenate(held) if held else np.zeros(0, dtype=np.int16)
 
     # -------------------------------------------------------------- events out
 
@@ -296,4 +288,5 @@ class RealtimeSession:
 
     def _description(self) -> dict[str, Any]:
         output = self.replies.output_format or PCM24
-        return describe(self.id, self._model, self.instructions, self.input.format, output, self.turn_detection)
+        return describe(self.id, self._model, self.instructions, self.input.format, output, self.turn_detection,
+                        self.tools, self.tool_choice)

@@ -7,9 +7,9 @@ threads by the turn runner, never on the event loop.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -70,6 +70,16 @@ class ChatModel(Protocol):
         it: its probability of ending the message right after the words (final punctuation, which
         the transcriber only guesses, removed). An implementation that cannot tell never calls it.
         """
+        ...
+
+    def function_arguments(
+        self, messages: Sequence[ChatMessage], schema: Mapping[str, Any], *, cancel: threading.Event,
+        affinity: str, end_of_turn: Callable[[float], None] | None = None,
+    ) -> str:
+        """The arguments of a function call that answers ``messages``: one JSON object, as text,
+        its decoding constrained by the function's JSON ``schema`` (a StageError if the model
+        wrote no complete object). ``cancel``, ``affinity`` and ``end_of_turn`` as for
+        ``stream_reply`` (the estimate reads the last user message)."""
         ...
 
     def prefill(self, messages: Sequence[ChatMessage], *, affinity: str) -> None:

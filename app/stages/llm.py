@@ -12,7 +12,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,14 @@ import numpy as np
 
 from app.stages.base import ChatMessage
 from app.stages.errors import stage_errors
+from app.stages.grammars import Grammars, json_object
 from app.stages.kv_shift import common_prefix, plan_shift
 
 log = logging.getLogger(__name__)
 
 _GUESSED_PUNCTUATION = " .?!"
+ARGUMENT_TOKENS = 160
+"""Most tokens of a function call's arguments (a small JSON object)."""
 AFFINITY_WAIT_S = 0.3
 """How long a conversation waits for its own context (which holds its prefix) before it takes
 another one: evaluating a whole history again elsewhere costs seconds."""
@@ -153,6 +157,7 @@ class LlamaChat:
         self._affinity: OrderedDict[str, int] = OrderedDict()
         self._active = 0
         """Generations running now, over all contexts."""
+        self._grammars = Grammars()
 
     @property
     def estimates_end_of_turn(self) -> bool:
@@ -171,11 +176,29 @@ class LlamaChat:
         self, messages: Sequence[ChatMessage], *, cancel: threading.Event, affinity: str,
         end_of_turn: Callable[[float], None] | None = None,
     ) -> Iterator[str]:
+        with self._context(affinity) as ctx:
+            yield from self._generate(ctx, messages, cancel, max_tokens=self._max_tokens, end_of_turn=end_of_turn)
+
+    def function_arguments(
+        self, messages: Sequence[ChatMessage], schema: Mapping[str, Any], *, cancel: threading.Event,
+        affinity: str, end_of_turn: Callable[[float], None] | None = None,
+    ) -> str:
+        """Greedy decoding under the grammar of ``schema`` (see grammars.py)."""
+        with stage_errors("llm", "cannot build a grammar for the function's schema"):
+            grammar = self._grammars.for_schema(schema)
+        with self._context(affinity) as ctx:
+            text = "".join(self._generate(ctx, messages, cancel, max_tokens=ARGUMENT_TOKENS, end_of_turn=end_of_turn,
+                                          grammar=grammar))
+        return json_object(text)
+
+    @contextmanager
+    def _context(self, affinity: str) -> Iterator[_Context]:
+        """The conversation's context, held (and counted as generating) for the block."""
         ctx = self._acquire(affinity)
         with self._pick_lock:
             self._active += 1
         try:
-            yield from self._generate(ctx, messages, cancel, max_tokens=self._max_tokens, end_of_turn=end_of_turn)
+            yield ctx
         finally:
             with self._pick_lock:
                 self._active -= 1
@@ -224,12 +247,15 @@ class LlamaChat:
         with self._pick_lock:
             return self._threads_alone if self._active <= 1 else self._threads
 
-    def _generate(self, ctx: _Context, messages: Sequence[ChatMessage], cancel: threading.Event,
-                  *, max_tokens: int, end_of_turn: Callable[[float], None] | None = None) -> Iterator[str]:
+    def _generate(self, ctx: _Context, messages: Sequence[ChatMessage], cancel: threading.Event, *, max_tokens: int,
+                  end_of_turn: Callable[[float], None] | None = None, grammar: Any = None) -> Iterator[str]:
+        """Reply deltas; with a ``grammar``, greedy (temperature 0) and without the repeat penalty."""
+        sampling = {"temperature": 0.0, "repeat_penalty": 1.0, "grammar": grammar} if grammar is not None else {
+            "temperature": self._temperature, "repeat_penalty": 1.1}  # SmolLM-class models loop otherwise
         with stage_errors("llm", f"generation failed in context {ctx.index}"):
             ctx.use_threads(self._threads_now())
             if ctx.formatter is None:
-                stream = self._chat_stream(ctx, messages, max_tokens)
+                stream = self._chat_stream(ctx, messages, max_tokens, sampling)
             else:
                 tokens, stop = ctx.prompt(messages)
                 started = time.monotonic()
@@ -245,11 +271,8 @@ class LlamaChat:
                 if debug:
                     log.debug("context %d: prompt of %d tokens, %d cached, %d threads; words read in %.0f ms",
                               ctx.index, len(tokens), cached, ctx.threads, 1000 * (time.monotonic() - started))
-                stream = ctx.llama.create_completion(
-                    prompt=tokens, max_tokens=max_tokens, temperature=self._temperature, stop=stop,
-                    repeat_penalty=1.1,  # SmolLM-class models loop ("They're amazing. They're amazing.")
-                    stream=True,
-                )
+                stream = ctx.llama.create_completion(prompt=tokens, max_tokens=max_tokens, stop=stop, stream=True,
+                                                     **sampling)
             try:
                 for chunk in stream:
                     if cancel.is_set():
@@ -262,9 +285,9 @@ class LlamaChat:
             finally:
                 stream.close()
 
-    def _chat_stream(self, ctx: _Context, messages: Sequence[ChatMessage], max_tokens: int) -> Iterator[Any]:
+    def _chat_stream(self, ctx: _Context, messages: Sequence[ChatMessage], max_tokens: int,
+                     sampling: dict[str, Any]) -> Iterator[Any]:
         """A model without a chat template in its file: llama-cpp-python's own chat formats."""
         return ctx.llama.create_chat_completion(
-            messages=[{"role": m.role, "content": m.content} for m in messages],
-            max_tokens=max_tokens, temperature=self._temperature, repeat_penalty=1.1, stream=True,
-        )
+            messages=[{"role": m.role, "content": m.content} for m in messages], max_tokens=max_tokens, stream=True,
+            **sampling)

@@ -92,7 +92,7 @@ def test_beta_session_shape_is_an_alias() -> None:
         ),
         ({"instructions": 7}, "invalid_type", "session.instructions"),
         ({"instructions": "x" * 5000}, "invalid_value", "session.instructions"),
-        ({"tools": [{"type": "function", "name": "f"}]}, "unsupported_parameter", "session.tools"),
+        ({"tools": [{"type": "mcp", "server_label": "x"}]}, "unsupported_parameter", "session.tools[0].type"),
         ({"input_audio_format": "mp3"}, "invalid_value", "session.input_audio_format"),
     ],
 )
@@ -108,7 +108,7 @@ def test_append_decodes_base64_and_refuses_what_is_not() -> None:
     assert refused({"type": "input_audio_buffer.append"}).code == "missing_required_parameter"
 
 
-def test_item_create_takes_user_text_only() -> None:
+def test_item_create_takes_user_text_and_function_outputs_only() -> None:
     event = parse(
         {
             "type": "conversation.item.create",
@@ -121,8 +121,8 @@ def test_item_create_takes_user_text_only() -> None:
         }
     )
     assert isinstance(event, rt.ItemCreate) and event.text == "Hi there" and event.item_id == "mine"
-    output = {"type": "function_call_output", "call_id": "c", "output": "{}"}
-    assert refused({"type": "conversation.item.create", "item": output}).code == "unsupported_item"
+    call = {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"}
+    assert refused({"type": "conversation.item.create", "item": call}).code == "unsupported_item"
     system = {"type": "message", "role": "system", "content": [{"type": "input_text", "text": "x"}]}
     assert refused({"type": "conversation.item.create", "item": system}).param == "item.role"
     audio = {"type": "message", "role": "user", "content": [{"type": "input_audio", "audio": ""}]}

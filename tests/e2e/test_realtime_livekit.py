@@ -1,0 +1,196 @@
+"""End-to-end: LiveKit's ``openai.realtime.RealtimeModel`` against a real node (real models, real
+recordings, a static token), its reply audio transcribed back with the node's Whisper.
+
+No LiveKit server and no room: the test drives the model's ``RealtimeSession`` as an
+``AgentSession`` would, ``push_audio`` with 20 ms ``rtc.AudioFrame``s at real-time pace, the
+``generation_created`` event's message streams (text and audio) for the reply, ``truncate`` for
+what the user heard. The raw server events (``openai_server_event_received``) give the session id
+and the truncation's answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from livekit import rtc
+from livekit.agents import llm
+from livekit.plugins.openai.realtime import RealtimeModel
+
+from tests.conftest import ServerProcess
+from tests.e2e.realtime_clients import (
+    JFK_PHRASE,
+    RATE,
+    TOKEN,
+    heard,
+    intelligible,
+    normalize,
+    realtime_node,
+    recording,
+    spoken_question,
+    stored_history,
+    with_silence,
+)
+
+pytestmark = pytest.mark.e2e
+FRAME = RATE // 50  # 20 ms at the session's 24 kHz
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    yield from realtime_node(tmp_path_factory, "livekit")
+
+
+@pytest.fixture(scope="module")
+def question(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return spoken_question(tmp_path_factory)
+
+
+@dataclass
+class Message:
+    """One assistant message of a generation: its id, spoken text and 24 kHz PCM16 audio."""
+
+    message_id: str
+    text: str = ""
+    audio: bytearray = field(default_factory=bytearray)
+    done: bool = False
+
+
+class Listener:
+    """What a session tells its user: transcripts, generations (read as they stream), errors, and
+    the raw server events."""
+
+    def __init__(self, session: Any) -> None:
+        self.user_words: list[str] = []
+        self.messages: list[Message] = []
+        self.errors: list[llm.RealtimeModelError] = []
+        self.events: list[dict[str, Any]] = []
+        self.changed = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        session.on("input_audio_transcription_completed", self._transcribed)
+        session.on("generation_created", lambda g: self._tasks.append(asyncio.create_task(self._read(g))))
+        session.on("error", self._error)
+        session.on("openai_server_event_received", self._event)
+
+    def _transcribed(self, event: llm.InputTranscriptionCompleted) -> None:
+        if event.is_final:
+            self.user_words.append(event.transcript)
+
+    def _error(self, error: llm.RealtimeModelError) -> None:
+        self.errors.append(error)
+        self.changed.set()
+
+    def _event(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+        self.changed.set()
+
+    async def _read(self, generation: llm.GenerationCreatedEvent) -> None:
+        async for stream in generation.message_stream:
+            message = Message(stream.message_id)
+            self.messages.append(message)
+
+            async def text(stream: llm.MessageGeneration = stream, message: Message = message) -> None:
+                async for delta in stream.text_stream:
+                    message.text += delta
+
+            async def audio(stream: llm.MessageGeneration = stream, message: Message = message) -> None:
+                async for frame in stream.audio_stream:
+                    assert (frame.sample_rate, frame.num_channels) == (RATE, 1)
+                    message.audio += bytes(frame.data)
+                    self.changed.set()
+
+            await asyncio.gather(text(), audio())
+            message.done = True
+            self.changed.set()
+
+    def event(self, kind: str) -> dict[str, Any] | None:
+        """The latest raw server event of type ``kind``, if any came."""
+        return next((e for e in reversed(self.events) if e["type"] == kind), None)
+
+    async def until(self, ready: Any, timeout_s: float = 40.0) -> None:
+        """Wait until ``ready()`` is true; an error of the session fails the test."""
+        deadline = time.monotonic() + timeout_s
+        while not ready():
+            assert not self.errors, self.errors
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), max(0.1, deadline - time.monotonic()))
+            except TimeoutError:
+                raise AssertionError(f"timed out: {self.user_words=}, {self.messages=}") from None
+        assert not self.errors, self.errors
+
+
+async def speak(session: Any, pcm: np.ndarray) -> None:
+    """``pcm`` (24 kHz) into the session in 20 ms frames at real-time pace, as a room track does."""
+    start = time.monotonic()
+    for i, offset in enumerate(range(0, pcm.shape[0], FRAME)):
+        chunk = pcm[offset : offset + FRAME]
+        session.push_audio(rtc.AudioFrame(chunk.tobytes(), RATE, 1, chunk.shape[0]))
+        await asyncio.sleep(max(0.0, start + (i + 1) * FRAME / RATE - time.monotonic()))
+
+
+def model(node: ServerProcess) -> RealtimeModel:
+    return RealtimeModel(base_url=f"{node.http}/v1", api_key=TOKEN)
+
+
+def completed(listener: Listener) -> bool:
+    """The node completed a response (a pause may cut a turn first: its merge follows)."""
+    done = listener.event("response.done")
+    return done is not None and done["response"]["status"] == "completed" and listener.messages[-1].done
+
+
+def test_livekit_streams_a_recording_and_hears_a_spoken_reply(node: ServerProcess, jfk: Path) -> None:
+    async def talk() -> Listener:
+        realtime = model(node)
+        session = realtime.session()
+        listener = Listener(session)
+        try:
+            await speak(session, with_silence(recording(jfk), 2.0))
+            await listener.until(lambda: completed(listener))
+        finally:
+            await session.aclose()
+            await realtime.aclose()
+        return listener
+
+    listener = asyncio.run(talk())
+    assert any(JFK_PHRASE in normalize(words) for words in listener.user_words), listener.user_words
+    reply = listener.messages[-1]
+    assert reply.text.strip() and len(reply.audio) > RATE, reply  # at least half a second of speech
+    spoken = heard(np.frombuffer(bytes(reply.audio), dtype="<i2"), RATE)
+    assert intelligible(reply.text, spoken) >= 0.5, f"reply {reply.text!r} but the audio says {spoken!r}"
+
+
+def test_livekit_truncate_keeps_what_was_heard(node: ServerProcess, question: Path) -> None:
+    async def talk() -> tuple[str, Message, int, Listener]:
+        realtime = model(node)
+        session = realtime.session()
+        listener = Listener(session)
+        try:
+            await speak(session, with_silence(recording(question), 1.0))
+            await listener.until(lambda: listener.messages and len(listener.messages[-1].audio) >= 2 * RATE)
+            reply = listener.messages[-1]  # 1 s of it came: the user heard 800 ms, then spoke over it
+            end_ms = min(800, len(reply.audio) * 1000 // (2 * RATE))
+            session.truncate(message_id=reply.message_id, modalities=["audio"], audio_end_ms=end_ms)
+            await listener.until(lambda: listener.event("conversation.item.truncated") and reply.done)
+            created = listener.event("session.created")
+            assert created is not None
+        finally:
+            await session.aclose()
+            await realtime.aclose()
+        return created["session"]["id"], reply, end_ms, listener
+
+    session_id, reply, end_ms, listener = asyncio.run(talk())
+    assert any("tokyo" in normalize(words) for words in listener.user_words), listener.user_words
+    assert "tokyo" in normalize(reply.text), reply.text  # the clock tool's answer: "It's 3:31 AM ... in Tokyo."
+    truncated = listener.event("conversation.item.truncated")
+    assert truncated is not None and (truncated["item_id"], truncated["audio_end_ms"]) == (reply.message_id, end_ms)
+    history = asyncio.run(stored_history(node, session_id.removeprefix("sess_")))
+    assert history[0]["role"] == "user" and "tokyo" in normalize(history[0]["content"]), history
+    kept = history[-1]["content"].split() if history[-1]["role"] == "assistant" else []
+    generated = reply.text.split()
+    assert kept == generated[: len(kept)] and len(kept) < len(generated), (kept, generated)

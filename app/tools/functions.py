@@ -89,14 +89,15 @@ def route(transcript: str, offer: ClientFunctions | None) -> Function | None:
         return None
     if offer.choice not in CHOICES:
         return next((f for f in offer.functions if f.name == offer.choice), None)
-    said = set(_content(normalize(transcript).text.split()))
-    if not said and offer.choice == "auto":
+    words = normalize(transcript).text.split()
+    said = set(_content(words))
+    if offer.choice == "auto" and (not said or len(words) > MAX_WORDS):
         return None
     scores = [score(said, function) for function in offer.functions]
     best = max(range(len(scores)), key=lambda i: (scores[i], -i))  # ties: the first declared
     if offer.choice == "required":
         return offer.functions[best]
-    return offer.functions[best] if scores[best] >= MIN_AUTO_SCORE and len(said) <= MAX_WORDS else None
+    return offer.functions[best] if scores[best] >= MIN_AUTO_SCORE else None
 
 
 def score(said: set[str], function: Function) -> int:

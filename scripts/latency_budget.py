@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Mouth-to-ear latency benchmark: plays recordings into the edge server at real-time pace and
 measures, per turn, the acoustic end of speech -> first reply audio, against the latency target
-of the number of sessions (1: p50 <= 500 ms and p95 <= 700 ms; 2 or more: p50 <= 800 ms).
+of the number of sessions (1: p50 <= 500 ms and p95 <= 700 ms; 2 or more: p50 <= 800 ms), over
+the node's own protocol, OpenAI's Realtime protocol (``--protocol realtime``), or both on the
+same clips (``--protocol both``: the realtime/native comparison clip by clip).
 
 Exit code: 0 when the target is met, 1 when a figure is over it, 2 for usage errors or when no
 turn could be measured. The logic lives in ``client/benchmark``.
@@ -20,6 +22,7 @@ from client.benchmark.cli_types import positive_int as _positive_int
 from client.benchmark.clips import SHARED_AUDIO_ENV, shared_audio_dir
 from client.benchmark.main import Options, run
 from client.benchmark.noise import DEFAULT_DBFS, KINDS
+from client.benchmark.protocols import PROTOCOLS
 from client.benchmark.runner import CLIP_TIMEOUT_S, GAP_S
 from client.benchmark.sets import SET_NAMES
 
@@ -64,6 +67,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
                            "comma-separated to combine (default: default)")
     parser.add_argument("--mode", choices=["fast", "naive"], default="fast", help="pipeline to measure (default fast)")
     parser.add_argument("--compare-naive", action="store_true", help="also run the naive pipeline and compare")
+    parser.add_argument("--protocol", choices=PROTOCOLS, default="native",
+                        help="how the clips are played: native (default), realtime (OpenAI's Realtime protocol at "
+                             "/v1/realtime of the same node: 24 kHz appends, server VAD, the first audio delta of "
+                             "the reply stops the clock; no server stage timings), or both (alternating passes on "
+                             "the same clips, compared clip by clip)")
     parser.add_argument("--concurrency", type=_positive_int, default=1, metavar="K", help="simultaneous sessions")
     parser.add_argument("--repeat", type=_positive_int, default=1, metavar="N", help="play the clip set N times")
     parser.add_argument("--budget-ms", type=_positive_float, metavar="MS",
@@ -91,7 +99,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
         compare_naive=args.compare_naive, concurrency=args.concurrency, repeat=args.repeat,
         budget_ms=args.budget_ms, p95_ms=args.p95_ms, json_path=args.json, plot_path=args.plot,
         cache_dir=args.cache_dir, gap_s=args.gap_s, timeout_s=args.timeout_s, sets=args.sets, noise=args.noise,
-        noise_dbfs=args.noise_dbfs, shared_audio=args.shared_audio,
+        noise_dbfs=args.noise_dbfs, shared_audio=args.shared_audio, protocol=args.protocol,
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from app.models import ModelError
 from client.benchmark.clips import Clip, clip_set
 from client.benchmark.noise import DEFAULT_DBFS, NoiseStream, make_noise
+from client.benchmark.protocols import REALTIME, label, paired, passes
 from client.benchmark.report import (
     build_document,
     mode_summary,
@@ -51,6 +52,13 @@ class Options:
     noise_dbfs: float = DEFAULT_DBFS
     shared_audio: Path | None = None
     """Where the shared human recordings are (None: ``$EDGE_VOICE_SHARED_AUDIO`` or ``../shared/audio``)."""
+    protocol: str = "native"
+    """"native", "realtime" (``/v1/realtime``) or "both" (alternating passes; see :mod:`client.benchmark.protocols`)."""
+
+    @property
+    def primary(self) -> str:
+        """The results the verdict and the top of the JSON are about."""
+        return label(self.mode, "realtime" if self.protocol == "realtime" else "native")
 
     @property
     def target(self) -> Target:
@@ -63,11 +71,12 @@ def _err(line: str) -> None:
 
 
 def _progress(record: TurnRecord, done: int, total: int) -> None:
+    name = label(record.mode, record.protocol)
     e2e = f"{record.end_to_end_ms:.0f} ms" if record.end_to_end_ms is not None else "unmeasured"
     if record.end_to_end_vad_ms is not None:
         e2e += f" (webrtcvad {record.end_to_end_vad_ms:.0f})"
     extra = (", split" if record.split else "") + (f", {record.error}" if record.error else "")
-    _err(f"[{record.mode} s{record.session} {done}/{total}] {record.clip}: e2e {e2e}{extra}")
+    _err(f"[{name} s{record.session}r{record.repeat} {done}/{total}] {record.clip}: e2e {e2e}{extra}")
 
 
 def load_clips(opts: Options) -> list[Clip]:
@@ -93,6 +102,9 @@ def run(opts: Options) -> int:
     """Run the benchmark; returns the process exit code (0 target met, 1 over, 2 unusable)."""
     try:
         target = opts.target
+        if opts.protocol != "native" and (opts.mode != "fast" or opts.compare_naive):
+            raise ValueError("/v1/realtime runs the fast pipeline: --mode naive and --compare-naive need "
+                             "--protocol native")
         clips = load_clips(opts)
         noise = noise_factory(opts, clips)
         noise(0)  # fail here, before a server is started, if this noise cannot be made
@@ -104,6 +116,8 @@ def run(opts: Options) -> int:
     if opts.noise:
         _err(f"noise: {opts.noise} at {opts.noise_dbfs:.0f} dBFS RMS, under the clips and between them")
     modes = [opts.mode] + (["naive"] if opts.compare_naive and opts.mode != "naive" else [])
+    runs = [(mode, protocol, first, count) for mode in modes for protocol, first, count in
+            passes(opts.protocol, opts.repeat)]
 
     found = server_for(opts.server, opts.spawn, _err)
     if found is None:
@@ -112,31 +126,35 @@ def run(opts: Options) -> int:
     results: dict[str, list[TurnRecord]] = {}
     sessions: dict[str, list[dict]] = {}
     try:
-        for mode in modes:
+        for mode, protocol, first, count in runs:
             ran = asyncio.run(run_mode(
-                url, clips, mode=mode, concurrency=opts.concurrency, repeat=opts.repeat,
+                url, clips, mode=mode, concurrency=opts.concurrency, repeat=count,
                 gap_s=opts.gap_s, timeout_s=opts.timeout_s, progress=_progress,
-                noise=noise, mix_noise=opts.noise is not None,
+                noise=noise, mix_noise=opts.noise is not None, protocol=protocol, first_repeat=first,
             ))
-            results[mode], sessions[mode] = ran.records, ran.sessions
+            results.setdefault(label(mode, protocol), []).extend(ran.records)
+            sessions.setdefault(label(mode, protocol), []).extend(ran.sessions)
     finally:
         if server is not None:
             code = server.stop()
             _err(f"server stopped (exit code {code})")
 
     tags = opts.concurrency > 1 or opts.repeat > 1
-    for mode in modes:
-        print(f"\n== {mode} pipeline: {len(results[mode])} turns ==")
-        print(turn_table(results[mode], tags=tags))
-    summaries = {m: mode_summary(results[m], sessions[m]) for m in modes}
+    names = [opts.primary, *(n for n in results if n != opts.primary)]
+    for name in names:
+        what = "/v1/realtime (fast pipeline)" if name == REALTIME else f"{name} pipeline"
+        print(f"\n== {what}: {len(results[name])} turns ==")
+        print(turn_table(results[name], tags=tags))
+    summaries = {n: mode_summary(results[n], sessions[n]) for n in names}
+    both = opts.protocol == "both"
     print()
-    print(summary_text(summaries, target))
+    print(summary_text(summaries, target, paired(results[opts.mode], results[REALTIME]) if both else None))
 
     if opts.json_path is not None:
-        extra = {"sets": list(opts.sets) if not opts.clips else None,
+        extra = {"mode": opts.mode, "protocol": opts.protocol, "sets": list(opts.sets) if not opts.clips else None,
                  "noise": {"kind": opts.noise, "dbfs": opts.noise_dbfs, "mixed_under_clips": True} if opts.noise
                  else {"kind": "white", "dbfs": -60.0, "mixed_under_clips": False}}
-        doc = build_document(results, primary=opts.mode, target=target, concurrency=opts.concurrency,
+        doc = build_document(results, primary=opts.primary, target=target, concurrency=opts.concurrency,
                              repeat=opts.repeat, server=url, clips=clips, sessions=sessions, extra=extra)
         opts.json_path.write_text(json.dumps(doc, indent=2) + "\n")
         _err(f"wrote {opts.json_path}")
@@ -145,4 +163,4 @@ def run(opts: Options) -> int:
 
         plot(results, opts.plot_path, target=target)
         _err(f"wrote {opts.plot_path}")
-    return exit_code(summaries[opts.mode], target)
+    return exit_code(summaries[opts.primary], target)

@@ -8,6 +8,7 @@ from typing import Any
 from client.benchmark import endpoint_report
 from client.benchmark.clips import Clip
 from client.benchmark.longrun import combine
+from client.benchmark.protocols import REALTIME, comparison_line, paired
 from client.benchmark.runner import TurnRecord
 from client.benchmark.stats import corpus_wer, summarize
 from client.benchmark.targets import Target, verdict_line, within
@@ -106,6 +107,11 @@ def build_document(results: dict[str, list[TurnRecord]], *, primary: str, target
         naive = mode_summary(results["naive"], sessions.get("naive", ()))
         doc["naive"] = {"mode": "naive", "turns": [turn_json(r) for r in results["naive"]], "summary": naive}
         doc["comparison"] = comparison(summary, naive)
+    if REALTIME in results and primary != REALTIME:
+        other = mode_summary(results[REALTIME], sessions.get(REALTIME, ()))
+        doc[REALTIME] = {"protocol": REALTIME, "mode": "fast", "turns": [turn_json(r) for r in results[REALTIME]],
+                         "summary": other}
+        doc["protocol_comparison"] = paired(results[primary], results[REALTIME])
     return doc
 
 
@@ -176,9 +182,11 @@ def longrun_text(s: dict[str, Any]) -> str:
             f"replies shortened {s['replies_shortened']}; {history}")
 
 
-def summary_text(summaries: dict[str, dict[str, Any]], target: Target) -> str:
-    """p50/p95/max per stage and end-to-end for each mode side by side, then splits, WER, and the
-    first mode's verdict against ``target``."""
+def summary_text(summaries: dict[str, dict[str, Any]], target: Target,
+                 protocols: dict[str, Any] | None = None) -> str:
+    """p50/p95/max per stage and end-to-end for each mode side by side, then splits, WER, the
+    realtime/native comparison of ``protocols`` (see :func:`~client.benchmark.protocols.paired`)
+    and the first mode's verdict against ``target``."""
     modes = list(summaries)
     keys = [k for k in STAGE_ORDER if any(k in s["stages"] for s in summaries.values())]
     keys += sorted({k for s in summaries.values() for k in s["stages"]} - set(keys))
@@ -215,5 +223,7 @@ def summary_text(summaries: dict[str, dict[str, Any]], target: Target) -> str:
         ratio = c["naive_over_fast_p50"]
         lines.append(f"naive/fast end-to-end p50: {_ms(c['naive_p50_ms'], 0)} / {_ms(c['fast_p50_ms'], 0)} ms = "
                      + (f"{ratio:.2f}x" if ratio is not None else "n/a"))
+    if protocols is not None:
+        lines.append(comparison_line(protocols))
     lines.append(verdict_line(modes[0], summaries[modes[0]], target))
     return "\n".join(lines)

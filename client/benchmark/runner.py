@@ -71,12 +71,15 @@ class TurnRecord:
     voice: str = ""
     has_pause: bool | None = None
     set_name: str = ""
+    protocol: str = "native"
+    """How the clip was played: "native", or "realtime" (``/v1/realtime``: no server stage timings)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def make_record(clip: Clip, played: PlayedClip, *, mode: str, session: int, repeat: int, index: int) -> TurnRecord:
+def make_record(clip: Clip, played: PlayedClip, *, mode: str, session: int, repeat: int, index: int,
+                protocol: str = "native") -> TurnRecord:
     """A record from what the session heard; ``error`` says why a clip has no latency."""
     o = played.outcome
     error = None
@@ -102,15 +105,17 @@ def make_record(clip: Clip, played: PlayedClip, *, mode: str, session: int, repe
         vad_offset_ms=o.vad_offset_ms, end_to_end_vad_ms=o.end_to_end_vad_ms,
         endpoint_wait_acoustic_ms=o.endpoint_wait_acoustic_ms, acoustic_end_s=round(clip.acoustic_end_s, 4),
         reply_interrupted=o.reply_interrupted, voice=clip.voice, has_pause=clip.has_pause, set_name=clip.set_name,
+        protocol=protocol,
     )
 
 
-def failed_record(clip: Clip, error: str, *, mode: str, session: int, repeat: int, index: int) -> TurnRecord:
+def failed_record(clip: Clip, error: str, *, mode: str, session: int, repeat: int, index: int,
+                  protocol: str = "native") -> TurnRecord:
     """A record for a clip that never got played (the session could not open or was lost)."""
     return TurnRecord(clip.name, mode, session, repeat, index, None, {}, False, 0, 0, None, "", "", "",
                       clip.reference, None, clip.speech_end_s, clip.duration_s, error,
                       acoustic_end_s=round(clip.acoustic_end_s, 4), voice=clip.voice, has_pause=clip.has_pause,
-                      set_name=clip.set_name)
+                      set_name=clip.set_name, protocol=protocol)
 
 
 @dataclass
@@ -126,53 +131,58 @@ NoiseFactory = Callable[[int], NoiseStream | None]
 
 
 def _stats(bench: BenchSession, played: list[PlayedClip], records: list[TurnRecord], *, mode: str,
-           session: int) -> dict[str, Any]:
+           session: int, protocol: str) -> dict[str, Any]:
     first_tokens = [r.stages["llm_first_token_ms"] for r in records if r.stages.get("llm_first_token_ms") is not None]
     stats = session_stats(bench.events, [p.onset_t for p in played if p.onset_t is not None],
                           turn_ids=[r.turn_id for r in records], replies=[r.reply_text for r in records],
                           first_tokens=first_tokens, history=bench.history)
-    return {"session": session, "mode": mode, **stats}
+    return {"session": session, "mode": mode, "protocol": protocol, **stats}
 
 
 async def _run_session(url: str, clips: list[Clip], *, mode: str, session: int, repeat: int, gap_s: float,
                        timeout_s: float, progress: Callable[[TurnRecord, int, int], None],
-                       noise: NoiseFactory, mix_noise: bool) -> ModeRun:
+                       noise: NoiseFactory, mix_noise: bool, protocol: str, first_repeat: int) -> ModeRun:
     total = repeat * len(clips)
-    plan = [(r, i, c) for r in range(repeat) for i, c in enumerate(clips)]
+    plan = [(first_repeat + r, i, c) for r in range(repeat) for i, c in enumerate(clips)]
     records: list[TurnRecord] = []
     try:
-        bench = await BenchSession.open(url, pipeline=mode, seed=session, noise=noise(session), mix_noise=mix_noise)
+        bench = await BenchSession.open(url, pipeline=mode, seed=session, noise=noise(session), mix_noise=mix_noise,
+                                        protocol=protocol)
     except (OSError, ConnectionError, TimeoutError) as exc:
-        return ModeRun([failed_record(c, f"session not opened: {exc}", mode=mode, session=session, repeat=r, index=i)
-                        for r, i, c in plan])
+        return ModeRun([failed_record(c, f"session not opened: {exc}", mode=mode, session=session, repeat=r, index=i,
+                                      protocol=protocol) for r, i, c in plan])
     played_clips: list[PlayedClip] = []
     try:
         await bench.silence(gap_s)
         for r, i, clip in plan:
             if bench.closed:
-                records.append(failed_record(clip, "connection lost", mode=mode, session=session, repeat=r, index=i))
+                records.append(failed_record(clip, "connection lost", mode=mode, session=session, repeat=r, index=i,
+                                             protocol=protocol))
                 continue
             played = await bench.play(clip, timeout_s=timeout_s)
             played_clips.append(played)
-            record = make_record(clip, played, mode=mode, session=session, repeat=r, index=i)
+            record = make_record(clip, played, mode=mode, session=session, repeat=r, index=i, protocol=protocol)
             records.append(record)
             progress(record, len(records), total)
             await bench.silence(gap_s)
         await bench.fetch_history()
     finally:
         await bench.close()
-    return ModeRun(records, [_stats(bench, played_clips, records, mode=mode, session=session)])
+    return ModeRun(records, [_stats(bench, played_clips, records, mode=mode, session=session, protocol=protocol)])
 
 
 async def run_mode(url: str, clips: list[Clip], *, mode: str, concurrency: int = 1, repeat: int = 1,
                    gap_s: float = GAP_S, timeout_s: float = CLIP_TIMEOUT_S,
                    progress: Callable[[TurnRecord, int, int], None] = lambda *_: None,
-                   noise: NoiseFactory = lambda _: None, mix_noise: bool = False) -> ModeRun:
-    """Every record of ``concurrency`` simultaneous sessions in pipeline ``mode`` (in play order),
-    and each session's counts."""
+                   noise: NoiseFactory = lambda _: None, mix_noise: bool = False, protocol: str = "native",
+                   first_repeat: int = 0) -> ModeRun:
+    """Every record of ``concurrency`` simultaneous sessions in pipeline ``mode`` over ``protocol``
+    ("native" or "realtime") in play order, and each session's counts; repeats are numbered from
+    ``first_repeat``."""
     per_session = await asyncio.gather(*(
         _run_session(url, clips, mode=mode, session=k, repeat=repeat, gap_s=gap_s, timeout_s=timeout_s,
-                     progress=progress, noise=noise, mix_noise=mix_noise)
+                     progress=progress, noise=noise, mix_noise=mix_noise, protocol=protocol,
+                     first_repeat=first_repeat)
         for k in range(concurrency)
     ))
     return ModeRun([r for run in per_session for r in run.records], [s for run in per_session for s in run.sessions])

@@ -39,6 +39,7 @@ from client.benchmark.accounting import (
 from client.benchmark.clips import Clip
 from client.benchmark.noise import NoiseStream, mix
 from client.benchmark.prompts import NOISE_DBFS, noise_floor
+from client.benchmark.realtime_link import RealtimeLink
 from client.benchmark.speech_end import FRAME_SAMPLES, SAMPLE_RATE
 from client.connection import AudioIn, ClientSession
 
@@ -73,7 +74,7 @@ class PlayedClip:
 class BenchSession:
     """An open session streaming like a microphone; use :meth:`open`, then :meth:`play`, then :meth:`close`."""
 
-    def __init__(self, session: ClientSession, seed: int, *, noise: NoiseStream | None = None,
+    def __init__(self, session: ClientSession | RealtimeLink, seed: int, *, noise: NoiseStream | None = None,
                  mix_noise: bool = False) -> None:
         """``noise``: the session's continuous noise (default: 5 s of the -60 dBFS white floor,
         looped); ``mix_noise``: also add it under the clips, not only between them."""
@@ -94,10 +95,15 @@ class BenchSession:
 
     @classmethod
     async def open(cls, url: str, *, pipeline: str, seed: int = 0, noise: NoiseStream | None = None,
-                   mix_noise: bool = False) -> BenchSession:
-        """Connect with the given pipeline ("fast" or "naive") and start streaming the noise."""
-        session = await ClientSession.open(url, pipeline=pipeline, client="latency-benchmark")
-        return cls(session, seed, noise=noise, mix_noise=mix_noise)
+                   mix_noise: bool = False, protocol: str = "native") -> BenchSession:
+        """Connect with the given pipeline ("fast" or "naive") over ``protocol`` ("native", or
+        "realtime": ``/v1/realtime`` of the same node, which runs the fast pipeline) and start
+        streaming the noise."""
+        if protocol == "realtime":
+            link: ClientSession | RealtimeLink = await RealtimeLink.open(url)
+        else:
+            link = await ClientSession.open(url, pipeline=pipeline, client="latency-benchmark")
+        return cls(link, seed, noise=noise, mix_noise=mix_noise)
 
     @property
     def closed(self) -> bool:
@@ -170,8 +176,9 @@ class BenchSession:
         await asyncio.sleep(seconds)
 
     async def fetch_history(self, timeout_s: float = HISTORY_TIMEOUT_S) -> list[dict[str, str]] | None:
-        """Ask for the stored conversation (``get_history``); None when no answer came in time."""
-        if self._closed:
+        """Ask for the stored conversation (``get_history``); None when no answer came in time (or
+        the protocol has no way to ask)."""
+        if self._closed or not getattr(self.session, "has_history", True):
             return None
         self._history_came.clear()
         try:

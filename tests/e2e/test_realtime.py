@@ -251,3 +251,67 @@ def test_a_wrong_key_is_refused_before_the_session(node: ServerProcess) -> None:
         return info.value.response.status_code
 
     assert asyncio.run(attempt()) == 401
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Get the current weather for a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+
+
+@pytest.fixture(scope="module")
+def weather_question(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthesized spoken question for a client's get_weather function, 16 kHz WAV."""
+    directory = tmp_path_factory.mktemp("weather")
+    path, _ = write_example(directory / "weather.wav", PromptSynth(directory / "cache"),
+                            "What's the weather like in London today?")
+    return path
+
+
+def test_a_spoken_question_calls_the_clients_function_and_its_output_is_spoken(
+    node: ServerProcess, weather_question: Path
+) -> None:
+    async def talk() -> tuple[str, Any, Any, list[Any]]:
+        async with sdk(node).realtime.connect(model="gpt-realtime") as conn:
+            seen: list[Any] = []
+            created = await until(conn, "session.created", seen)
+            await conn.session.update(session={"type": "realtime", "tools": [WEATHER_TOOL], "tool_choice": "auto",
+                                               "audio": {"input": {"turn_detection": None}}})
+            updated = await until(conn, "session.updated", seen)
+            assert [t.name for t in updated.session.tools] == ["get_weather"]
+            await conn.input_audio_buffer.append(audio=b64(recording(weather_question)))
+            await conn.input_audio_buffer.commit()
+            await conn.response.create()
+            call = await until(conn, "response.done", seen)
+            [item] = call.response.output
+            assert item.type == "function_call" and item.name == "get_weather", call.response
+            output = json.dumps({"temperature_c": 18, "conditions": "light rain"})
+            await conn.conversation.item.create(
+                item={"type": "function_call_output", "call_id": item.call_id, "output": output})
+            await until(conn, "conversation.item.done", seen)
+            await conn.response.create()
+            answer = await until(conn, "response.done", seen)
+            return created.session.id, item, answer, seen
+
+    started = time.monotonic()
+    session_id, item, answer, seen = asyncio.run(talk())
+    assert time.monotonic() - started < 30
+    kinds = [e.type for e in seen]
+    for kind in ("response.output_item.added", "response.function_call_arguments.delta",
+                 "response.function_call_arguments.done", "response.output_item.done"):
+        assert kind in kinds, (kind, kinds)
+    assert normalize(json.loads(item.arguments)["city"]) == "london", item.arguments
+    assert answer.response.status == "completed" and answer.response.output[0].type == "message"
+    reply = next(e.transcript for e in seen
+                 if e.type == "response.output_audio_transcript.done" and e.response_id == answer.response.id)
+    assert "rain" in normalize(reply) or "18" in reply, reply  # the function's output, in words
+    assert "{" not in reply and "temperature_c" not in reply
+    audio = b"".join(base64.b64decode(e.delta) for e in seen
+                     if e.type == "response.output_audio.delta" and e.response_id == answer.response.id)
+    spoken = heard(np.frombuffer(audio, dtype="<i2"), RATE)
+    assert intelligible(reply, spoken) >= 0.5, f"reply {reply!r} but the audio says {spoken!r}"
+    history = asyncio.run(stored_history(node, session_id.removeprefix("sess_")))
+    assert [m["role"] for m in history] == ["user", "assistant"], history
+    assert "weather" in normalize(history[0]["content"]) and history[1]["content"] == reply.strip(), history

@@ -1,4 +1,5 @@
-"""End-to-end: ``scripts/latency_budget.py --spawn`` on real recordings writes a complete JSON report.
+"""End-to-end: ``scripts/latency_budget.py --spawn`` on real recordings writes a complete JSON report,
+over the native protocol and (``--protocol both``) over ``/v1/realtime`` on the same clips.
 
 No latency threshold here (the budget is set out of reach): this checks the benchmark measures and
 reports every field, not how fast this machine is.
@@ -38,8 +39,8 @@ def test_benchmark_spawns_measures_and_reports(jfk: Path, tmp_path: Path) -> Non
         # The cut first: the default model tends to answer a quote with the quote, and the benchmark
         # talks over replies, so the cut said during the whole speech's reply would be taken for its echo.
         [sys.executable, "scripts/latency_budget.py", "--spawn", "--clips", str(jfk_cut(jfk, tmp_path)), str(jfk),
-         "--json", str(out), "--budget-ms", "100000", "--gap-s", "0.5"],
-        check=False, cwd=REPO, capture_output=True, text=True, timeout=170,
+         "--json", str(out), "--budget-ms", "100000", "--gap-s", "0.5", "--protocol", "both"],
+        check=False, cwd=REPO, capture_output=True, text=True, timeout=240,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr[-3000:]
     assert "END TO END" in completed.stdout and "server stopped" in completed.stderr
@@ -85,6 +86,22 @@ def test_benchmark_spawns_measures_and_reports(jfk: Path, tmp_path: Path) -> Non
     assert summary["per_session"][0]["history"]["assistant"] >= 1
     assert set(summary["by_voice"]) == {"human", "file"} and summary["by_set"]["files"]["clips"] == 2
     assert "END TO END (webrtcvad)" in completed.stdout and "ghost turns" in completed.stdout
+
+    # The same clips over OpenAI's Realtime protocol: measured on the same clock, no server stages.
+    assert doc["protocol"] == "both" and doc["realtime"]["protocol"] == "realtime"
+    realtime = doc["realtime"]["turns"]
+    assert [t["clip"] for t in realtime] == ["jfk_first_5s.wav", "jfk.flac"]
+    for turn in realtime:
+        assert turn["error"] is None and turn["protocol"] == "realtime", turn
+        assert 0 < turn["end_to_end_ms"] < 60_000 and turn["transcript"].strip() and turn["reply_text"].strip()
+        assert 0 < turn["endpoint_wait_acoustic_ms"] <= turn["end_to_end_ms"] + 1.0
+        assert "vad_tail_ms" in turn["stages"] and turn["stages"]["stt_ms"] is None
+    assert "ask not what your country can do for you" in " ".join(
+        "".join(c for c in realtime[1]["transcript"].lower() if c.isalpha() or c == " ").split())
+    comparison = doc["protocol_comparison"]
+    assert comparison["pairs"] == 2 and comparison["difference_p50_ms"] is not None
+    assert "realtime vs native on the same 2 clips" in completed.stdout
+    assert all(t["protocol"] == "native" for t in turns)
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 one Realtime client, here minted by the node itself (see :mod:`app.auth` for the secret's form).
 
 Request ``{"expires_after": {"anchor": "created_at", "seconds": N}, "session": {...}}`` (both
-optional; ``session`` is what a ``session.update`` takes, checked by the same parser); response
+optional; ``session`` is what a ``session.update`` takes, checked by the same parser, and
+carried in the secret as sent); response
 ``{"value": "ek_...", "expires_at": unix_s, "session": {...}}``, the session as a connection
 with the secret starts. Errors have OpenAI's shape ``{"error": {"message", "type", "param",
 "code"}}``. Only a holder of a node token (static or signed) may mint: a client secret may not.
@@ -56,8 +57,9 @@ def create(request: Request, body: bytes, auth: Authenticator, now: float) -> Re
     try:
         ttl_s, session = _parse(body)
         update = parse_session_update({"session": session}, None)
-        config = bound_config(update)
-        value, expires_at = auth.mint_client_secret(ttl_s, config, owner=grant.subject if grant else None, now=now)
+        # The session as sent, checked: the connection feeds it to the same parser, so whatever
+        # session.update takes (tools too), the secret carries.
+        value, expires_at = auth.mint_client_secret(ttl_s, session, owner=grant.subject if grant else None, now=now)
     except RealtimeError as exc:
         return error(HTTPStatus.BAD_REQUEST, exc.message, code=exc.code, param=exc.param)
     except ValueError as exc:  # the secret would be too long for a header
@@ -110,25 +112,6 @@ def _session(session: Any) -> dict[str, Any]:
     return session
 
 
-def bound_config(update: SessionUpdate) -> dict[str, Any]:
-    """The ``session`` of a ``session.update`` that makes exactly ``update``'s changes (what a
-    client secret carries: only what the node applies, so the secret stays short)."""
-    config: dict[str, Any] = {"type": "realtime"}
-    if update.changes("instructions"):
-        config["instructions"] = update.instructions
-    audio: dict[str, dict[str, Any]] = {}
-    if update.changes("input_format"):
-        audio.setdefault("input", {})["format"] = update.input_format.as_wire()
-    if update.changes("turn_detection"):
-        detection = update.turn_detection
-        audio.setdefault("input", {})["turn_detection"] = detection.as_wire() if detection is not None else None
-    if update.changes("output_format"):
-        audio["output"] = {"format": update.output_format.as_wire()}
-    if audio:
-        config["audio"] = audio
-    return config
-
-
 def effective_session(update: SessionUpdate, model: str) -> dict[str, Any]:
     """The session a connection with the secret starts with (its id is not the one it will get)."""
     return describe(
@@ -138,4 +121,6 @@ def effective_session(update: SessionUpdate, model: str) -> dict[str, Any]:
         update.input_format if update.changes("input_format") else PCM24,
         update.output_format if update.changes("output_format") else PCM24,
         update.turn_detection if update.changes("turn_detection") else DEFAULT_TURN_DETECTION,
+        tools=update.tools if update.changes("tools") else (),
+        tool_choice=update.tool_choice if update.changes("tool_choice") else "auto",
     )

@@ -113,6 +113,8 @@ class FrontConnection(ServerConnection):
                 if length is not None and length.isdigit() and int(length) > self.max_body:
                     self._answer(_too_large(self.max_body))
                     return
+                if http.they_are_waiting_for_100_continue:  # curl asks before a body over 1 KiB
+                    self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             elif isinstance(event, h11.Data):
                 self._body += event.data
                 if len(self._body) > self.max_body:

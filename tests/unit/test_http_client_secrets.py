@@ -26,6 +26,10 @@ SESSION = {
     "type": "realtime",
     "model": "gpt-realtime",
     "instructions": "Answer like a pirate.",
+    "tools": [{"type": "function", "name": "get_weather", "description": "The weather in a city",
+               "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}],
+    "tool_choice": "auto",
+    "tracing": "auto",  # accepted and ignored, as in session.update
     "audio": {
         "input": {"format": {"type": "audio/pcmu"}, "turn_detection": {"type": "semantic_vad", "eagerness": "high"}},
         "output": {"format": {"type": "audio/pcma"}},
@@ -62,6 +66,7 @@ def test_the_sdk_mints_a_secret_and_a_browser_style_connection_starts_with_its_s
             assert time.time() + 50 < secret.expires_at <= time.time() + 61
             assert secret.session.type == "realtime" and secret.session.instructions == "Answer like a pirate."
             assert secret.session.model == "gpt-realtime"
+            assert [tool.name for tool in secret.session.tools or []] == ["get_weather"]  # type: ignore[union-attr]
 
             chosen, created = await first_event(url, secret.value, offer_beta=True)
             assert chosen == "realtime" and created["type"] == "session.created"
@@ -71,6 +76,14 @@ def test_the_sdk_mints_a_secret_and_a_browser_style_connection_starts_with_its_s
             assert session["audio"]["output"]["format"] == {"type": "audio/pcma"}
             assert session["audio"]["input"]["turn_detection"]["type"] == "semantic_vad"
             assert session["audio"]["input"]["turn_detection"]["eagerness"] == "high"
+            assert [tool["name"] for tool in session["tools"]] == ["get_weather"]
+            # The Python SDK sends the secret as its API key (Authorization: Bearer).
+            sdk = AsyncOpenAI(api_key=secret.value, base_url=f"http://{base(url)}/v1",
+                              websocket_base_url=f"ws://{base(url)}/v1")
+            async with sdk.realtime.connect(model="gpt-realtime") as conn:
+                sdk_created = await conn.recv()
+                assert sdk_created.type == "session.created"
+                assert sdk_created.session.instructions == "Answer like a pirate."
             # The node's own token works in the browser form too, with the default session.
             chosen, created = await first_event(url, TOKEN)
             assert chosen == "realtime" and created["session"]["instructions"] == ""
@@ -120,8 +133,8 @@ def test_wrong_expired_and_misused_secrets_are_refused_before_the_websocket_open
          "session.instructions"),
         (b'{"session": {"type": "realtime", "audio": {"output": {"format": {"type": "audio/pcm", "rate": 16000}}}}}',
          400, "invalid_value", "session.audio.output.format.rate"),
-        (b'{"session": {"type": "realtime", "tools": [{"type": "function", "name": "f"}]}}', 400,
-         "unsupported_parameter", "session.tools"),
+        (b'{"session": {"type": "realtime", "tools": [{"type": "function"}]}}', 400,
+         "missing_required_parameter", "session.tools[0].name"),
     ],
 )
 def test_bad_requests_get_openai_shaped_errors(body: bytes, status: int, code: str | None, param: str | None) -> None:
@@ -177,6 +190,9 @@ def test_other_posts_and_broken_requests_are_refused_and_the_node_goes_on() -> N
                        b"2\r\n{}\r\n0\r\n\r\n")
             status, _, body = await http(url, chunked)
             assert status == 200 and json.loads(body)["value"].startswith("ek_")
+            status, _, body = await http(url, post("/v1/realtime/client_secrets", b"{}", "Expect: 100-continue",
+                                                   token=None))
+            assert status == 100 and b"HTTP/1.1 200 OK" in body  # curl's way: "100 Continue" first, then the answer
             status, _, _ = await http(url, b"POST /v1/realtime/client_secrets HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}")
             assert status == 400  # no Host: h11 refuses it
             # The body never finishes: the client gives up (its half of the connection ends).

@@ -32,3 +32,5 @@ class Exchange:
     """Its response was closed (``response.done`` sent), or it will have none."""
     call: Call | None = None
     """Its response is a call of the client's function (no audio)."""
+    calls: bool = False
+    """Its words ask for a client function: the response waits for the call to start."""

@@ -19,6 +19,7 @@ from app.realtime.calls import Call, call_finished, call_started
 from app.realtime.codecs import OutputAudio, WireFormat
 from app.realtime.events import RealtimeError
 from app.realtime.exchange import Exchange
+from app.tools.functions import ClientFunctions, route
 
 
 class Replies:
@@ -38,9 +39,8 @@ class Replies:
         """Responses start without ``response.create`` (turn detection with ``create_response``)."""
         self.vad = True
         """Turn detection is on: the speech_started/stopped events are sent."""
-        self.defer = False
-        """Client functions are offered: a response starts at its first output, not at the
-        transcript (it may be a function call instead of audio)."""
+        self._offers: dict[int, ClientFunctions] = {}
+        """The client's functions each turn was offered: its words say whether it calls one."""
 
     # -------------------------------------------------------------- native messages in
 
@@ -96,6 +96,12 @@ class Replies:
         exchange.call = call
         return self._start(exchange) if exchange.claimed else []
 
+    def offered(self, turn_id: int, offer: ClientFunctions) -> None:
+        """Turn ``turn_id`` is offered the client's functions ``offer``."""
+        self._offers[turn_id] = offer
+        for old in list(self._offers)[:-8]:  # a turn that never got its words (talked over)
+            del self._offers[old]
+
     def answering(self, turn_id: int, event_id: str | None) -> None:
         """Turn ``turn_id`` answers the latest function outputs, as ``response.create`` asked."""
         self.check_idle(event_id)
@@ -129,7 +135,7 @@ class Replies:
             events = self._start(last)
             return events + ev.response_closed(last.reply, "completed")
         held, last.held = last.held, []
-        events = self._start(last) if (last.transcript and not self.defer) or last.ended or last.call else []
+        events = self._start(last) if (last.transcript and not last.calls) or last.ended or last.call else []
         for message in held:
             events += self.audio(message) if isinstance(message, p.ReplyAudio) else self._on(last, message)
         return events
@@ -216,6 +222,8 @@ class Replies:
         if replaced is not None and replaced.user_item is not None:  # the user had only paused
             events.append({"type": "conversation.item.deleted", "item_id": replaced.user_item})
         exchange.transcript = message.text
+        # The runner routes the same words the same way: a call's response starts at the call.
+        exchange.calls = route(message.text, self._offers.pop(message.turn_id, None)) is not None
         if not exchange.typed and exchange.user_item is not None:
             events += ev.user_transcribed(exchange.user_item, message.text, exchange.started_ms)
         if not message.text:  # noise, an echo, a "mhmm": the node does not answer it
@@ -223,7 +231,7 @@ class Replies:
             if exchange.asked:
                 events += self._start(exchange) + ev.response_closed(exchange.reply, "completed")
         elif exchange.claimed:
-            events += self._supersede(exchange) + ([] if self.defer else self._start(exchange))
+            events += self._supersede(exchange) + ([] if exchange.calls else self._start(exchange))
         return events
 
     def _supersede(self, new: Exchange) -> list[dict[str, Any]]:

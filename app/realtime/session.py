@@ -197,7 +197,6 @@ class RealtimeSession:
         choice = update.tool_choice if update.changes("tool_choice") else self.tool_choice
         check_choice(choice, tools, update.event_id)  # before anything changes
         self.tools, self.tool_choice = tools, choice
-        self.replies.defer = bool(tools) and choice != "none"
         if update.changes("instructions"):
             self.instructions = update.instructions
         if update.changes("input_format") and update.input_format != self.input.format:
@@ -264,6 +263,8 @@ class RealtimeSession:
         """A turn's prompt gets the instructions; a user's turn is offered the client's functions."""
         system = (ChatMessage("system", self.instructions),) if self.instructions else ()
         offer = ClientFunctions(self.tools, self.tool_choice) if self.tools and not start.results else None
+        if offer is not None:
+            self.replies.offered(start.turn_id, offer)
         return dataclasses.replace(start, history=(*system, *start.history), functions=offer)
 
     def _native(self, message: p.Message, now: float) -> list[Effect | SendEvent | Observe]:

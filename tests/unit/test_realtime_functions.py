@@ -181,11 +181,20 @@ def test_a_call_waits_for_response_create_when_the_client_asks_itself() -> None:
     assert one(effects, "response.done")["response"]["output"][0]["type"] == "function_call"
 
 
-def test_with_tool_choice_none_a_response_starts_at_the_transcript_as_before() -> None:
+@pytest.mark.parametrize(("choice", "said", "starts"), [
+    ("none", "What's the weather in Paris?", True),
+    ("auto", "Tell me a story.", True),  # no function asked for: the response starts at once, as before
+    ("auto", "What's the weather in Paris?", False),
+    ("required", "Tell me a story.", False),
+])
+def test_a_response_waits_for_the_call_only_when_the_words_route_to_one(choice: str, said: str, starts: bool) -> None:
     client = Client()
-    with_tools(client, "none")
-    _start, effects = spoken_question(client)
-    assert "response.created" in types(effects)
+    with_tools(client, choice)
+    effects = client.speak("x" * 20 + "." * 8)
+    tid = next(e for e in effects if isinstance(e, StartTurn)).turn_id
+    effects = client.turn(Transcribed(tid, said), Predicted(tid, 0.9)) + client.speak("......")
+    assert "conversation.item.input_audio_transcription.completed" in types(effects)
+    assert ("response.created" in types(effects)) is starts
 
 
 def test_the_output_event_parses_into_a_typed_value() -> None:

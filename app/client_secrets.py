@@ -6,7 +6,8 @@ optional; ``session`` is what a ``session.update`` takes, checked by the same pa
 carried in the secret as sent); response
 ``{"value": "ek_...", "expires_at": unix_s, "session": {...}}``, the session as a connection
 with the secret starts. Errors have OpenAI's shape ``{"error": {"message", "type", "param",
-"code"}}``. Only a holder of a node token (static or signed) may mint: a client secret may not.
+"code"}}``. Only a holder of a node token (static or signed) may mint, and a secret minted with a
+signed token expires with it at the latest; a client secret or a session-bound token may not mint.
 Pure: a request in, a response out.
 """
 
@@ -51,11 +52,14 @@ def create(request: Request, body: bytes, auth: Authenticator, now: float) -> Re
             grant = auth.check(request, now)
         except AuthError as exc:  # its message never holds the token
             return error(HTTPStatus.UNAUTHORIZED, str(exc), code="invalid_api_key")
-        if grant.client_secret:
-            return error(HTTPStatus.UNAUTHORIZED, "a client secret cannot mint client secrets: use a node token",
+        if grant.client_secret or grant.session_id is not None:
+            what = "a client secret" if grant.client_secret else "a token bound to one session"
+            return error(HTTPStatus.UNAUTHORIZED, f"{what} cannot mint client secrets: use a node token",
                          code="invalid_api_key")
     try:
         ttl_s, session = _parse(body)
+        if grant is not None and grant.expires_at is not None:
+            ttl_s = min(ttl_s, int(grant.expires_at - now))  # a signed token cannot extend itself
         update = parse_session_update({"session": session}, None)
         # The session as sent, checked: the connection feeds it to the same parser, so whatever
         # session.update takes (tools too), the secret carries.

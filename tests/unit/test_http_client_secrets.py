@@ -17,7 +17,7 @@ from openai import AsyncOpenAI
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from app.auth import Grant
+from app.auth import Grant, mint_token
 from tests.unit.test_admission import edge_server, run
 from tests.unit.test_http_hardening import http
 
@@ -203,5 +203,19 @@ def test_other_posts_and_broken_requests_are_refused_and_the_node_goes_on() -> N
             assert (await reader.read()).startswith(b"HTTP/1.1 400")
             writer.close()
             assert (await http(url, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))[0] == 200
+
+    run(main)
+
+
+def test_a_signed_token_mints_secrets_that_expire_with_it_and_a_session_bound_one_none() -> None:
+    async def main() -> None:
+        async with edge_server(token_secret=b"node-secret") as (_, url):
+            short = mint_token(b"node-secret", 30, subject="user-1")
+            status, _, body = await http(url, post("/v1/realtime/client_secrets",
+                                                   b'{"expires_after": {"seconds": 3600}}', token=short))
+            assert status == 200 and json.loads(body)["expires_at"] <= time.time() + 31  # not the hour asked for
+            bound = mint_token(b"node-secret", 30, session_id="abcdefghijklmnop")
+            status, _, body = await http(url, post("/v1/realtime/client_secrets", b"{}", token=bound))
+            assert status == 401 and "bound to one session" in json.loads(body)["error"]["message"]
 
     run(main)

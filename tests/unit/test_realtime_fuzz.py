@@ -16,12 +16,15 @@ from pydantic import TypeAdapter
 
 from app.audio import AudioFormat
 from app.config import EndpointSettings, ReplySettings
-from app.conversation import ReplySpeech, ReplyText, Session, StartTurn, Transcribed, TurnFinished
+from app.conversation import FunctionCalled, ReplySpeech, ReplyText, Session, StartTurn, Transcribed, TurnFinished
 from app.realtime.session import RealtimeSession, SendEvent
 
 SERVER_EVENT = TypeAdapter(RealtimeServerEvent)
 LOUD = base64.b64encode(np.full(2400, 3000, dtype=np.int16).tobytes()).decode()  # 100 ms at 24 kHz
 QUIET = base64.b64encode(np.zeros(2400, dtype=np.int16).tobytes()).decode()
+WEATHER = {"type": "function", "name": "get_weather", "description": "Get the weather for a city.",
+           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
+LAST_CALL = "<the latest call_id>"
 
 
 class LevelVad:
@@ -69,9 +72,19 @@ client_events = st.one_of(
         detection,
         st.sampled_from(["audio/pcm", "audio/pcma", "audio/opus"]),
     ),
+    st.builds(
+        lambda c: {"type": "session.update", "session": {"tools": [WEATHER], "tool_choice": c}},
+        st.sampled_from(["auto", "none", "required", {"type": "function", "name": "get_weather"}, "x", None]),
+    ),
+    st.builds(
+        lambda c, o: {"type": "conversation.item.create", "item": {"type": "function_call_output", "call_id": c,
+                                                                    "output": o}},
+        st.sampled_from([LAST_CALL, LAST_CALL, "call_x", 7]),
+        st.sampled_from(['{"sky": "sunny"}', "", None]),
+    ),
     st.builds(lambda k, v: {"type": k, "x": v}, st.text(max_size=30), values),
 )
-runner = st.sampled_from(["transcribed", "text", "speech", "finished"])
+runner = st.sampled_from(["transcribed", "asked", "called", "text", "speech", "finished"])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -86,15 +99,18 @@ def test_any_event_sequence_is_answered_with_valid_events(steps: list[Any]) -> N
     session = RealtimeSession(inner, voice_rate=22_050)
     effects = session.start(0.0)
     turns: list[int] = []
+    call_id = "call_none"
     now = 0.0
     for step in steps:
         now += 0.1
         if isinstance(step, dict):
-            effects = session.receive_text(json.dumps(step), now)
+            effects = session.receive_text(json.dumps(step).replace(LAST_CALL, call_id), now)
         elif turns:
             tid = turns[-1]
             event = {
                 "transcribed": Transcribed(tid, "Tell me a story."),
+                "asked": Transcribed(tid, "What's the weather in Paris?"),
+                "called": FunctionCalled(tid, "get_weather", '{"city": "Paris"}'),
                 "text": ReplyText(tid, "Once."),
                 "speech": ReplySpeech(tid, "Once.", np.ones(2205, dtype=np.int16)),
                 "finished": TurnFinished(tid, {}),
@@ -106,4 +122,5 @@ def test_any_event_sequence_is_answered_with_valid_events(steps: list[Any]) -> N
         for effect in effects:
             if isinstance(effect, SendEvent):
                 SERVER_EVENT.validate_python(effect.event)
+                call_id = effect.event.get("item", {}).get("call_id") or call_id
                 assert effect.event.get("error", {}).get("code") != "internal", effect.event

@@ -64,7 +64,8 @@ def _panel(ax, records: Sequence[TurnRecord], mode: str, target: Target, tags: b
     ax.set_ylim(0, top * 1.15)
     unmeasured = len(records) - len(measured)
     p50 = summarize(r.end_to_end_ms for r in measured)["p50_ms"]
-    title = f"{mode} pipeline: {len(measured)} turns" + (f", end-to-end p50 {p50:.0f} ms" if p50 is not None else "")
+    what = "/v1/realtime (no server stages)" if mode == "realtime" else f"{mode} pipeline"
+    title = f"{what}: {len(measured)} turns" + (f", end-to-end p50 {p50:.0f} ms" if p50 is not None else "")
     ax.set_title(title + (f" ({unmeasured} unmeasured)" if unmeasured else ""))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
 

@@ -10,6 +10,7 @@ converted to the client's format as it goes, and counted in samples.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,8 @@ from app.realtime.codecs import OutputAudio, WireFormat
 from app.realtime.events import RealtimeError
 from app.realtime.exchange import Exchange
 from app.tools.functions import ClientFunctions, route
+
+log = logging.getLogger(__name__)
 
 
 class Replies:
@@ -92,7 +95,9 @@ class Replies:
         """Turn ``turn_id`` is answered by ``call``: its response shows it (once claimed)."""
         exchange = self._exchanges.get(turn_id)
         if exchange is None or exchange.done or exchange.reply is not None:
-            return []  # superseded, or (a race with a changed tool set) already speaking
+            if exchange is not None and not exchange.done:  # tools changed between its start and its words
+                log.warning("turn %d: a function call came after its audio response started; not shown", turn_id)
+            return []
         exchange.call = call
         return self._start(exchange) if exchange.claimed else []
 

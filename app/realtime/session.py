@@ -6,7 +6,10 @@ with ``played_ms``, a typed user turn), and the effects it returns have their na
 turned into Realtime server events (:class:`SendEvent`). The native messages are kept as
 :class:`Observe` effects for the connection's bookkeeping (metrics, the session's registration),
 never sent. Turn-taking is the node's: with turn detection on, its predictive endpointing ends
-the user's turn; with it off, the audio is held until the client commits it.
+the user's turn; with it off, the audio is held until the client commits it. The client's
+functions ride on each user turn's ``StartTurn``; a turn that calls one comes back as a
+``CallFunction`` effect (its response, ``calls.py``), and the function's output is answered by a
+native turn with ``results``.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ microphone and listening to what the client played on its virtual speaker.
 
 The barge-in reaction is measured from the write time of the chunk holding the new speech's onset
 to the last reply sample heard on the speaker; both clocks are the test process's, and the
-estimate errs on the late side. The client's reconnect against a scripted server, and with no
-node at all, is tested in tests/integration/test_desktop_reconnect.py.
+estimate errs on the late side. The client's reconnect against a flaky server without models,
+and with no node at all, is tested in tests/integration/test_desktop_reconnect.py.
 """
 
 from __future__ import annotations

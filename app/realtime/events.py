@@ -20,6 +20,9 @@ from app.realtime.errors import field as _field
 
 MAX_EVENT_BYTES = 1 << 20
 """Largest client event, in bytes (an append of about 16 s of 24 kHz audio in base64)."""
+MAX_OUTPUT_CHARS = 32_768
+"""Longest ``function_call_output``: the model reads its first 2,000 characters, the rest is kept
+only to be retrieved."""
 UNSUPPORTED = frozenset(
     {
         "conversation.item.delete",
@@ -133,6 +136,9 @@ def _item_create(obj: dict[str, Any], event_id: str | None) -> ItemCreate | Func
     if kind == "function_call_output":
         call_id = _field(item, "call_id", str, "item", required=True, event_id=event_id)
         output = _field(item, "output", str, "item", required=True, event_id=event_id)
+        if len(output) > MAX_OUTPUT_CHARS:
+            raise RealtimeError("invalid_value", f"a function's output is at most {MAX_OUTPUT_CHARS} characters here",
+                                param="item.output", event_id=event_id)
         item_id = _field(item, "id", str, "item", event_id=event_id)
         return FunctionOutput(event_id, call_id, output, item_id if isinstance(item_id, str) else None)
     if kind != "message" or role != "user":

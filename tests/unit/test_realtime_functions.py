@@ -162,6 +162,9 @@ def test_an_output_for_an_unknown_or_answered_call_is_an_error() -> None:
     assert types(client.send({"type": "conversation.item.create", "item": output}))[0] == "conversation.item.added"
     assert one(client.send({"type": "conversation.item.create", "item": output}), "error")["error"]["param"] == (
         "item.call_id")
+    huge = {"type": "function_call_output", "call_id": call["call_id"], "output": "x" * 40_000}
+    assert one(client.send({"type": "conversation.item.create", "item": huge}), "error")["error"]["param"] == (
+        "item.output")
     missing = {"type": "function_call_output", "call_id": call["call_id"]}
     assert one(client.send({"type": "conversation.item.create", "item": missing}), "error")["error"]["code"] == (
         "missing_required_parameter")

@@ -2,6 +2,8 @@
 
 The runner is the only place that awaits model work. Everything it produces goes to a
 ``TurnEventSink`` as a typed turn event; the session decides what reaches the client and when.
+A client's function (the Realtime protocol's tools) answers a turn with its call instead
+(``FunctionCalled``), and a turn with ``results`` speaks from what the function returned.
 """
 
 from __future__ import annotations

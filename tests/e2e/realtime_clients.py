@@ -5,6 +5,8 @@ reused here."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,8 +27,10 @@ __all__ = [
     "normalize",
     "realtime_node",
     "recording",
+    "saved_history",
     "spoken_question",
     "stored_history",
+    "with_silence",
 ]
 
 
@@ -54,3 +58,17 @@ def spoken_question(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def with_silence(pcm: np.ndarray, seconds: float, rate: int = RATE) -> np.ndarray:
     """``pcm`` (int16) followed by ``seconds`` of digital silence: the pause that ends a turn."""
     return np.concatenate([pcm, np.zeros(int(seconds * rate), dtype=np.int16)])
+
+
+async def saved_history(
+    node: ServerProcess, session_id: str, messages: int, timeout_s: float = 5.0
+) -> list[dict[str, str]]:
+    """The node's stored conversation for ``session_id`` (``sess_`` or not) once it holds
+    ``messages`` messages: the node saves off its event loop, so the last turn's write may land
+    just after the client closed. Returns what is stored at ``timeout_s`` if it never does."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        history = await stored_history(node, session_id.removeprefix("sess_"))
+        if len(history) >= messages or time.monotonic() > deadline:
+            return history
+        await asyncio.sleep(0.2)

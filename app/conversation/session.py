@@ -40,6 +40,7 @@ from app.conversation.handshake import Handshake, Phase
 from app.conversation.history import History
 from app.conversation.intake import AudioIntake
 from app.conversation.rate_limit import TokenBucket
+from app.conversation.retune import retune
 from app.conversation.timers import SessionTimers
 from app.conversation.turn import TurnState
 from app.conversation.turns import Turns
@@ -78,9 +79,10 @@ class Session:
         self._texts = TokenBucket(endpoint.max_texts_per_s, 2 * endpoint.max_texts_per_s)
         self._vad = vad
         self._gate = SpeechGate(endpoint)
-        self._endpoint = endpoint
-        self._segmenter = Segmenter(endpoint)
+        self._endpoint = self.node_endpoint = endpoint
+        self._next_endpoint: EndpointSettings | None = None
         self._timers = SessionTimers(self._out)
+        self._segmenter = Segmenter(endpoint)
         self._turns = Turns(self._out, self._history, self._segmenter, self._timers, endpoint=endpoint, reply=reply,
                             output=output_format)
         self._alerts = Alerts(self._turns, self._timers, self._out)
@@ -129,13 +131,11 @@ class Session:
         return self._guarded(self._on_audio, data, now)
 
     def receive_user_text(self, text: str, now: float) -> list[Effect]:
-        """A user turn typed, not spoken (the Realtime protocol's text message), at ``now`` (s):
-        answered like a committed utterance whose words are known (no speech-to-text)."""
+        """A typed user turn (Realtime's text message) at ``now`` (s): committed at once, no speech-to-text."""
         return self._guarded(self._user_text, text, now)
 
     def receive_function_results(self, results: Sequence[FunctionResult], now: float) -> list[Effect]:
-        """What the client's functions returned (the Realtime protocol's ``function_call_output``),
-        at ``now`` (s): a turn that answers the user's last message from them, adding no user message."""
+        """The client's ``function_call_output`` results at ``now`` (s): a turn answering from them, no user message."""
         return self._guarded(self._user_text, None, now, tuple(results))
 
     def resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]] = (), *,
@@ -143,13 +143,11 @@ class Session:
         """The store's answer to ``LoadSession``: the stored history (None if unknown or expired)
         and pending timers; ``unreadable``: the record was corrupt (and is deleted): the session
         opens empty under its id, and the client is told; ``foreign``: it is another user's."""
-        if foreign:
-            return self._guarded(self._refuse_foreign)
-        return self._guarded(self._on_resumed, history, timers, unreadable)
+        return self._guarded(self._on_resumed, history, timers, unreadable, foreign)
 
-    def _refuse_foreign(self) -> None:
-        raise p.ProtocolError(p.ErrorCode.FORBIDDEN, "this session belongs to another user",
-                              p.CloseCode.POLICY_VIOLATION)
+    def use_endpointing(self, endpoint: EndpointSettings) -> None:
+        """This session's turn-taking (``node_endpoint``: the node's) from the next frame heard between utterances."""
+        self._next_endpoint = endpoint
 
     def wake(self, now_s: float, now: float) -> list[Effect]:
         """The time a ``WakeAt`` asked for has come (Unix ``now_s``, monotonic ``now``): ring what is due."""
@@ -197,6 +195,9 @@ class Session:
             self._hold(data, now)
             return
         for frame in self._intake.frames(data, now):
+            if self._next_endpoint is not None and (gate := retune(self._next_endpoint, self._turns, self._gate)):
+                self._segmenter, self._gate, self._endpoint = self._turns.segmenter, gate, self._next_endpoint
+                self._next_endpoint = None
             voiced = self._gate.passes(frame, self._vad.is_speech(frame))
             for event in self._segmenter.push(frame, voiced):
                 self._turns.on_segment(event, now)
@@ -250,8 +251,7 @@ class Session:
         elif isinstance(message, p.CancelTimer):
             self._timers.cancel(message.id)
         elif isinstance(message, p.GetHistory):
-            self._out.send(p.History(messages=[{"role": m.role, "content": m.content}
-                                               for m in self._history.snapshot()]))
+            self._out.send(p.History(messages=[{"role": m.role, "content": m.content} for m in self.history]))
         else:
             raise p.ProtocolError(p.ErrorCode.UNKNOWN_TYPE, f"{message.type!r} is not handled by the server")
 
@@ -268,7 +268,10 @@ class Session:
             self._open(resumed=False)
 
     def _on_resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]],
-                    unreadable: bool = False) -> None:
+                    unreadable: bool = False, foreign: bool = False) -> None:
+        if foreign:
+            raise p.ProtocolError(p.ErrorCode.FORBIDDEN, "this session belongs to another user",
+                                  p.CloseCode.POLICY_VIOLATION)
         if self.phase is not Phase.RESUMING:
             return
         if unreadable:

@@ -21,7 +21,8 @@ class TurnDetection:
     """``audio.input.turn_detection`` when set (None in a session means the client commits)."""
 
     type: str
-    """"server_vad" or "semantic_vad": both run the node's predictive endpointing."""
+    """"server_vad" or "semantic_vad": both run the node's predictive endpointing, tuned by the
+    fields in ``settings`` (``turn_detection.endpointing_for``)."""
     create_response: bool = True
     interrupt_response: bool = True
     settings: dict[str, Any] = field(default_factory=dict)
@@ -40,7 +41,7 @@ class TurnDetection:
 DEFAULT_TURN_DETECTION = TurnDetection(
     "server_vad", settings={"threshold": 0.5, "prefix_padding_ms": 300, "silence_duration_ms": 500}
 )
-"""What is reported before the client sets any; the node's own endpointing decides either way."""
+"""What is reported before the client sets any: OpenAI's defaults, which are the node's own endpointing."""
 
 
 def describe(
@@ -175,6 +176,10 @@ _TURN_FIELDS = {
     "eagerness": str,
 }
 
+_TURN_RANGES = {"threshold": (0, 1), "prefix_padding_ms": (0, 60_000), "silence_duration_ms": (0, 60_000),
+                "idle_timeout_ms": (0, 60_000)}
+"""Inclusive ranges (ms but ``threshold``); the endpointing clamps further (``turn_detection.py``)."""
+
 
 def _turn_detection(value: Any, where: str, event_id: str | None) -> TurnDetection | None:
     param = f"{where}.turn_detection"
@@ -195,6 +200,11 @@ def _turn_detection(value: Any, where: str, event_id: str | None) -> TurnDetecti
         got = _field(value, key, kinds, param, event_id=event_id)
         if got is not UNSET and got is not None:
             settings[key] = got
+    for key, (low, high) in _TURN_RANGES.items():
+        if key in settings and not low <= settings[key] <= high:
+            raise RealtimeError(
+                "invalid_value", f"{key} must be from {low} to {high}", param=f"{param}.{key}", event_id=event_id
+            )
     if settings.get("eagerness", "auto") not in ("low", "medium", "high", "auto"):
         raise RealtimeError(
             "invalid_value",

@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from app import protocol as p
 from app.chat import ChatMessage
-from app.conversation import CallFunction, CloseConnection, Effect, Send, SendAudio, Session, StartTurn, TurnEvent
-from app.conversation.handshake import Phase
+from app.conversation import CallFunction, CloseConnection, Effect, Send, SendAudio, Session, StartTurn
 from app.conversation.rate_limit import TokenBucket
 from app.realtime import events as rt
 from app.realtime import server_events as ev
@@ -34,10 +33,11 @@ from app.realtime.config import DEFAULT_TURN_DETECTION, TurnDetection, describe
 from app.realtime.errors import RealtimeError
 from app.realtime.held_audio import MAX_HELD_MS, HeldAudio
 from app.realtime.items import Items
+from app.realtime.mirror import NativeMirror
 from app.realtime.outputs import Observe, SendEvent
 from app.realtime.responses import Replies
 from app.realtime.tools import check_choice
-from app.tools import ToolContext
+from app.realtime.turn_detection import endpointing_for
 from app.tools.functions import ClientFunctions, Function
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ FEED_SAMPLES = p.MAX_AUDIO_FRAME_BYTES // 2
 __all__ = ["MAX_HELD_MS", "Observe", "RealtimeSession", "SendEvent"]
 
 
-class RealtimeSession:
+class RealtimeSession(NativeMirror):
     """One Realtime session over one native session; the same entry points as ``Session``."""
 
     def __init__(self, session: Session, *, voice_rate: int, model: str = "", max_texts_per_s: int = 20) -> None:
@@ -67,27 +67,6 @@ class RealtimeSession:
         self._held = HeldAudio()
         self._max_texts = max_texts_per_s
         self._texts = TokenBucket(max_texts_per_s, 2 * max_texts_per_s)
-
-    # -------------------------------------------------------------- what Connection reads
-
-    @property
-    def id(self) -> str:
-        return self._inner.id
-
-    @property
-    def phase(self) -> Phase:
-        return self._inner.phase
-
-    @property
-    def pipeline(self) -> str:
-        return self._inner.pipeline
-
-    def tool_context(self, now_s: float) -> ToolContext:
-        return self._inner.tool_context(now_s)
-
-    @property
-    def history(self) -> list[ChatMessage]:
-        return self._inner.history
 
     # -------------------------------------------------------------- entry points
 
@@ -126,26 +105,6 @@ class RealtimeSession:
         except RealtimeError as exc:
             return [self._emit(ev.error(exc))]
         return self._feed(samples, now)
-
-    def turn_event(self, event: TurnEvent, now: float) -> list[Effect | SendEvent | Observe]:
-        """What a running turn produced, at monotonic ``now`` (s); the rest mirror ``Session``'s."""
-        return self.translate(self._inner.turn_event(event, now))
-
-    def resumed(
-        self,
-        history: Sequence[ChatMessage] | None,
-        timers: Sequence[Mapping[str, object]] = (),
-        *,
-        unreadable: bool = False,
-        foreign: bool = False,
-    ) -> list[Effect | SendEvent | Observe]:
-        return self.translate(self._inner.resumed(history, timers, unreadable=unreadable, foreign=foreign))
-
-    def wake(self, now_s: float, now: float) -> list[Effect | SendEvent | Observe]:
-        return self.translate(self._inner.wake(now_s, now))
-
-    def close(self) -> list[Effect | SendEvent | Observe]:
-        return self.translate(self._inner.close())
 
     # -------------------------------------------------------------- translating the session's effects
 
@@ -210,6 +169,7 @@ class RealtimeSession:
             if update.turn_detection is not None and self.turn_detection is None:
                 out += self._feed(self._held.take(), now)  # held audio goes to the endpointing now
             self.turn_detection = update.turn_detection
+            self._inner.use_endpointing(endpointing_for(self.turn_detection, self._inner.node_endpoint))
         detection = self.turn_detection
         self.replies.vad = detection is not None
         self.replies.auto = detection is not None and detection.create_response

@@ -47,11 +47,11 @@ def realtime_node(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterat
     srv.stop()
 
 
-def spoken_question(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """"What time is it in Tokyo right now?" in the node's voice, 16 kHz WAV: the clock tool
-    answers it, so the reply is checkable whatever the language model says around it."""
+def spoken_question(tmp_path_factory: pytest.TempPathFactory, text: str | None = None) -> Path:
+    """``text`` spoken in the node's voice, 16 kHz WAV. By default "What time is it in Tokyo right
+    now?": the clock tool answers it, so the reply is checkable whatever the language model says."""
     directory = tmp_path_factory.mktemp("question")
-    path, _ = write_example(directory / "question.wav", PromptSynth(directory / "cache"))
+    path, _ = write_example(directory / "question.wav", PromptSynth(directory / "cache"), text)
     return path
 
 

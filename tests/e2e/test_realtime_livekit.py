@@ -32,8 +32,8 @@ from tests.e2e.realtime_clients import (
     normalize,
     realtime_node,
     recording,
+    saved_history,
     spoken_question,
-    stored_history,
     with_silence,
 )
 
@@ -116,7 +116,7 @@ class Listener:
         """Wait until ``ready()`` is true; an error of the session fails the test."""
         deadline = time.monotonic() + timeout_s
         while not ready():
-            assert not self.errors, self.errors
+            assert not self.errors, [e for e in self.events if e["type"] in ("error", "response.done")]
             self.changed.clear()
             try:
                 await asyncio.wait_for(self.changed.wait(), max(0.1, deadline - time.monotonic()))
@@ -165,18 +165,43 @@ def test_livekit_streams_a_recording_and_hears_a_spoken_reply(node: ServerProces
     assert intelligible(reply.text, spoken) >= 0.5, f"reply {reply.text!r} but the audio says {spoken!r}"
 
 
+def test_livekit_answers_a_spoken_question(node: ServerProcess, question: Path) -> None:
+    async def talk() -> Listener:
+        realtime = model(node)
+        session = realtime.session()
+        listener = Listener(session)
+        try:
+            await speak(session, with_silence(recording(question), 1.5))
+            await listener.until(lambda: completed(listener))
+        finally:
+            await session.aclose()
+            await realtime.aclose()
+        return listener
+
+    listener = asyncio.run(talk())
+    assert any("tokyo" in normalize(words) for words in listener.user_words), listener.user_words
+    reply = listener.messages[-1]
+    spoken = heard(np.frombuffer(bytes(reply.audio), dtype="<i2"), RATE)
+    assert "tokyo" in normalize(reply.text), reply.text  # the clock tool's answer: "It's 3:31 AM ... in Tokyo."
+    assert "tokyo" in normalize(spoken) and intelligible(reply.text, spoken) >= 0.5, (reply.text, spoken)
+
+
 def test_livekit_truncate_keeps_what_was_heard(node: ServerProcess, question: Path) -> None:
+    """The reply was generated in full before the user talked over it (no ``response.cancel``:
+    ``interrupt`` sends none once the response is done); ``truncate`` at the playout position."""
+
     async def talk() -> tuple[str, Message, int, Listener]:
         realtime = model(node)
         session = realtime.session()
         listener = Listener(session)
         try:
             await speak(session, with_silence(recording(question), 1.0))
-            await listener.until(lambda: listener.messages and len(listener.messages[-1].audio) >= 2 * RATE)
-            reply = listener.messages[-1]  # 1 s of it came: the user heard 800 ms, then spoke over it
-            end_ms = min(800, len(reply.audio) * 1000 // (2 * RATE))
+            await listener.until(lambda: completed(listener))
+            reply = listener.messages[-1]
+            end_ms = 800  # the user heard 800 ms of it, then spoke over it
+            session.interrupt()
             session.truncate(message_id=reply.message_id, modalities=["audio"], audio_end_ms=end_ms)
-            await listener.until(lambda: listener.event("conversation.item.truncated") and reply.done)
+            await listener.until(lambda: listener.event("conversation.item.truncated") is not None)
             created = listener.event("session.created")
             assert created is not None
         finally:
@@ -185,12 +210,11 @@ def test_livekit_truncate_keeps_what_was_heard(node: ServerProcess, question: Pa
         return created["session"]["id"], reply, end_ms, listener
 
     session_id, reply, end_ms, listener = asyncio.run(talk())
-    assert any("tokyo" in normalize(words) for words in listener.user_words), listener.user_words
-    assert "tokyo" in normalize(reply.text), reply.text  # the clock tool's answer: "It's 3:31 AM ... in Tokyo."
+    assert "tokyo" in normalize(reply.text), reply.text
     truncated = listener.event("conversation.item.truncated")
     assert truncated is not None and (truncated["item_id"], truncated["audio_end_ms"]) == (reply.message_id, end_ms)
-    history = asyncio.run(stored_history(node, session_id.removeprefix("sess_")))
-    assert history[0]["role"] == "user" and "tokyo" in normalize(history[0]["content"]), history
-    kept = history[-1]["content"].split() if history[-1]["role"] == "assistant" else []
-    generated = reply.text.split()
-    assert kept == generated[: len(kept)] and len(kept) < len(generated), (kept, generated)
+    history = asyncio.run(saved_history(node, session_id, messages=2))
+    assert [m["role"] for m in history] == ["user", "assistant"], history
+    assert "tokyo" in normalize(history[0]["content"]), history
+    kept, generated = history[1]["content"].split(), reply.text.split()
+    assert kept and kept == generated[: len(kept)] and len(kept) < len(generated), (kept, generated)

@@ -59,17 +59,9 @@ EARLY_LIMIT = 64
 class Session:
     """One conversation: handshake, audio intake, endpointing, turns and history."""
 
-    def __init__(
-        self,
-        *,
-        vad: VoiceActivityDetector,
-        output_format: AudioFormat,
-        endpoint: EndpointSettings,
-        reply: ReplySettings,
-        session_id: str | None = None,
-        bound_session_id: str | None = None,
-        node_timezone: str = "",
-    ) -> None:
+    def __init__(self, *, vad: VoiceActivityDetector, output_format: AudioFormat, endpoint: EndpointSettings,
+                 reply: ReplySettings, session_id: str | None = None, bound_session_id: str | None = None,
+                 node_timezone: str = "") -> None:
         """``bound_session_id``: the connection's token allows only this session; ``node_timezone``:
         the clock's zone for a user whose ``hello`` names none."""
         self._out = Outbox()
@@ -144,6 +136,10 @@ class Session:
         and pending timers; ``unreadable``: the record was corrupt (and is deleted): the session
         opens empty under its id, and the client is told; ``foreign``: it is another user's."""
         return self._guarded(self._on_resumed, history, timers, unreadable, foreign)
+
+    def delete_message(self, entry: ChatMessage) -> list[Effect]:
+        """Drop ``entry`` (by identity, as ``history`` gave it) from the conversation; saved as any change is."""
+        return self._guarded(self._history.remove, [entry])
 
     def use_endpointing(self, endpoint: EndpointSettings) -> None:
         """This session's turn-taking (``node_endpoint``: the node's) from the next frame heard between utterances."""

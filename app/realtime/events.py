@@ -25,7 +25,6 @@ MAX_OUTPUT_CHARS = 32_768
 only to be retrieved."""
 UNSUPPORTED = frozenset(
     {
-        "conversation.item.delete",
         "output_audio_buffer.clear",
         "transcription_session.update",
     }
@@ -85,6 +84,12 @@ class Retrieve:
 
 
 @dataclass(frozen=True, slots=True)
+class Delete:
+    event_id: str | None
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ResponseCreate:
     event_id: str | None
 
@@ -96,8 +101,8 @@ class ResponseCancel:
 
 
 ClientEvent = (
-    SessionUpdate | Append | Commit | Clear | ItemCreate | FunctionOutput | Truncate | Retrieve | ResponseCreate
-    | ResponseCancel
+    SessionUpdate | Append | Commit | Clear | ItemCreate | FunctionOutput | Truncate | Retrieve | Delete
+    | ResponseCreate | ResponseCancel
 )
 
 
@@ -194,6 +199,7 @@ _PARSERS = {
     "conversation.item.create": _item_create,
     "conversation.item.truncate": _truncate,
     "conversation.item.retrieve": lambda o, e: Retrieve(e, _field(o, "item_id", str, "", required=True, event_id=e)),
+    "conversation.item.delete": lambda o, e: Delete(e, _field(o, "item_id", str, "", required=True, event_id=e)),
     "response.create": _response_create,
     "response.cancel": _response_cancel,
 }

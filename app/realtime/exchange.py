@@ -34,3 +34,8 @@ class Exchange:
     """Its response is a call of the client's function (no audio)."""
     calls: bool = False
     """Its words ask for a client function: the response waits for the call to start."""
+
+    @property
+    def in_progress(self) -> bool:
+        """Its response is being made or sent: an active response, or a turn the node still answers."""
+        return not self.done if self.claimed else not self.ended and self.transcript != ""

@@ -34,6 +34,10 @@ class Items:
 
     def retrieve(self, event_id: str | None, item_id: str) -> dict[str, Any]:
         """The ``conversation.item.retrieved`` event for ``item_id`` (RealtimeError if unknown)."""
+        return {"type": "conversation.item.retrieved", "item": self.get(event_id, item_id)}
+
+    def get(self, event_id: str | None, item_id: str) -> dict[str, Any]:
+        """The item ``item_id`` as last described (RealtimeError ``item_not_found`` if unknown)."""
         item = self._items.get(item_id)
         if item is None:
             raise RealtimeError(
@@ -42,4 +46,10 @@ class Items:
                 param="item_id",
                 event_id=event_id,
             )
-        return {"type": "conversation.item.retrieved", "item": item}
+        return item
+
+    def around(self, item_id: str) -> tuple[str | None, list[dict[str, Any]]]:
+        """The id of the item described before ``item_id`` (None: none), and the items described after it."""
+        ids = list(self._items)
+        at = ids.index(item_id)
+        return (ids[at - 1] if at else None), [self._items[i] for i in ids[at + 1 :]]

@@ -122,6 +122,11 @@ class Replies:
                 event_id=event_id,
             )
 
+    def exchange_of(self, item_id: str) -> Exchange | None:
+        """The tracked exchange whose user or response item is ``item_id``, if any."""
+        return next((x for x in self._exchanges.values() if item_id in (x.user_item, x.reply and x.reply.item_id)),
+                    None)
+
     # -------------------------------------------------------------- the client's requests
 
     def claim(self, event_id: str | None) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ from app.realtime import server_events as ev
 from app.realtime.calls import Calls
 from app.realtime.codecs import PCM24, InputAudio
 from app.realtime.config import DEFAULT_TURN_DETECTION, TurnDetection, describe
+from app.realtime.deletion import deletable, history_entry
 from app.realtime.errors import RealtimeError
 from app.realtime.held_audio import MAX_HELD_MS, HeldAudio
 from app.realtime.items import Items
@@ -144,6 +145,8 @@ class RealtimeSession(NativeMirror):
             return self._user_text(event, now)
         if isinstance(event, rt.FunctionOutput):
             return self._function_output(event)
+        if isinstance(event, rt.Delete):
+            return self._delete(event)
         if isinstance(event, rt.Retrieve):
             return [self._emit(self.items.retrieve(event.event_id, event.item_id))]
         if isinstance(event, rt.Truncate):
@@ -206,6 +209,16 @@ class RealtimeSession(NativeMirror):
         previous, self.replies.last_item = self.replies.last_item, item["id"]
         return [self._emit({"type": f"conversation.item.{kind}", "previous_item_id": previous, "item": item})
                 for kind in ("added", "done")]
+
+    def _delete(self, event: rt.Delete) -> list[Effect | SendEvent | Observe]:
+        """``conversation.item.delete``: the message leaves the native history (and the store)."""
+        item = deletable(event.event_id, event.item_id, self.items, self.replies)
+        previous, later = self.items.around(event.item_id)
+        entry = history_entry(item, later, self.history)
+        effects = self.translate(self._inner.delete_message(entry)) if entry is not None else []
+        if self.replies.last_item == event.item_id:
+            self.replies.last_item = previous
+        return [*effects, self._emit({"type": "conversation.item.deleted", "item_id": event.item_id})]
 
     def _respond(self, event: rt.ResponseCreate, now: float) -> list[Effect | SendEvent | Observe]:
         """``response.create``: a turn that speaks from the functions' outputs, if any came since

@@ -159,7 +159,8 @@ def test_response_events() -> None:
         ("[1]", "invalid_type"),
         ('{"no": "type"}', "missing_required_parameter"),
         ('{"type": "dance"}', "invalid_value"),
-        ('{"type": "conversation.item.delete", "item_id": "i"}', "unsupported_event"),
+        ('{"type": "output_audio_buffer.clear"}', "unsupported_event"),
+        ('{"type": "conversation.item.delete"}', "missing_required_parameter"),
     ],
 )
 def test_malformed_events(raw: str, code: str) -> None:

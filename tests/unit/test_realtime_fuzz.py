@@ -25,6 +25,7 @@ QUIET = base64.b64encode(np.zeros(2400, dtype=np.int16).tobytes()).decode()
 WEATHER = {"type": "function", "name": "get_weather", "description": "Get the weather for a city.",
            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}
 LAST_CALL = "<the latest call_id>"
+LAST_ITEM = "<the latest item id>"
 
 
 class LevelVad:
@@ -42,7 +43,9 @@ values = st.one_of(
 detection = st.one_of(
     st.none(),
     st.fixed_dictionaries(
-        {"type": st.sampled_from(["server_vad", "semantic_vad", "x"])}, optional={"create_response": values}
+        {"type": st.sampled_from(["server_vad", "semantic_vad", "x"])},
+        optional={"create_response": values, "silence_duration_ms": values, "prefix_padding_ms": values,
+                  "threshold": st.one_of(values, st.floats(-1, 2)), "eagerness": st.sampled_from(["low", "high", "x"])},
     ),
 )
 client_events = st.one_of(
@@ -51,6 +54,7 @@ client_events = st.one_of(
     st.just({"type": "input_audio_buffer.clear"}),
     st.just({"type": "response.create"}),
     st.builds(lambda i: {"type": "conversation.item.retrieve", "item_id": i}, values),
+    st.builds(lambda i: {"type": "conversation.item.delete", "item_id": i}, st.one_of(values, st.just(LAST_ITEM))),
     st.builds(lambda r: {"type": "response.cancel", "response_id": r}, values),
     st.builds(
         lambda i, e: {"type": "conversation.item.truncate", "item_id": i, "content_index": 0, "audio_end_ms": e},
@@ -100,11 +104,13 @@ def test_any_event_sequence_is_answered_with_valid_events(steps: list[Any]) -> N
     effects = session.start(0.0)
     turns: list[int] = []
     call_id = "call_none"
+    item_id = "item_none"
     now = 0.0
     for step in steps:
         now += 0.1
         if isinstance(step, dict):
-            effects = session.receive_text(json.dumps(step).replace(LAST_CALL, call_id), now)
+            text = json.dumps(step).replace(LAST_CALL, call_id).replace(LAST_ITEM, item_id)
+            effects = session.receive_text(text, now)
         elif turns:
             tid = turns[-1]
             event = {
@@ -123,4 +129,5 @@ def test_any_event_sequence_is_answered_with_valid_events(steps: list[Any]) -> N
             if isinstance(effect, SendEvent):
                 SERVER_EVENT.validate_python(effect.event)
                 call_id = effect.event.get("item", {}).get("call_id") or call_id
+                item_id = effect.event.get("item", {}).get("id") or item_id
                 assert effect.event.get("error", {}).get("code") != "internal", effect.event

@@ -53,6 +53,7 @@ def describe(
     detection: TurnDetection | None,
     tools: tuple[Function, ...] = (),
     tool_choice: str = "auto",
+    text_only: bool = False,
 ) -> dict[str, Any]:
     """The session resource, as ``session.created`` and ``session.updated`` report it."""
     return {
@@ -60,7 +61,7 @@ def describe(
         "object": "realtime.session",
         "id": f"sess_{session_id}",
         "model": model,
-        "output_modalities": ["audio"],
+        "output_modalities": ["text"] if text_only else ["audio"],
         "instructions": instructions,
         "tools": describe_tools(tools),
         "tool_choice": describe_choice(tool_choice),
@@ -93,6 +94,8 @@ class SessionUpdate:
     tools: tuple[Function, ...] = UNSET
     tool_choice: str = UNSET
     """"auto", "none", "required" or a function's name."""
+    text_only: bool = UNSET
+    """``output_modalities`` ``["text"]``: responses in text, without audio."""
 
     def changes(self, name: str) -> bool:
         """Whether this update sets the field ``name``."""
@@ -115,6 +118,9 @@ def parse_session_update(obj: dict[str, Any], event_id: str | None) -> SessionUp
         values["tools"] = parse_tools(session["tools"], event_id)
     if session.get("tool_choice") is not None:
         values["tool_choice"] = parse_tool_choice(session["tool_choice"], event_id)
+    text_only = text_modality(session, "session", event_id)
+    if text_only is not None:
+        values["text_only"] = text_only
     instructions = _field(session, "instructions", str, "session", event_id=event_id)
     if instructions is not UNSET:
         if len(instructions or "") > MAX_INSTRUCTIONS_CHARS:
@@ -148,6 +154,23 @@ def parse_session_update(obj: dict[str, Any], event_id: str | None) -> SessionUp
     if "turn_detection" in session:  # beta shape
         values["turn_detection"] = _turn_detection(session["turn_detection"], "session", event_id)
     return SessionUpdate(event_id, **values)
+
+
+def text_modality(obj: dict[str, Any], where: str, event_id: str | None) -> bool | None:
+    """Whether ``obj`` (a session or a response's options) asks for text only: ``output_modalities``
+    ``["text"]`` (``["audio"]`` is audio with its transcript), or the beta ``modalities`` without
+    "audio"; None when it sets neither. RealtimeError for anything else."""
+    for key in ("output_modalities", "modalities"):
+        value = _field(obj, key, list, where, event_id=event_id)
+        if value is UNSET or value is None:
+            continue
+        allowed = ([["text"], ["audio"]] if key == "output_modalities"
+                   else [["text"], ["audio"], ["text", "audio"], ["audio", "text"]])
+        if value not in allowed:
+            raise RealtimeError("invalid_value", f"{key} must be one of {allowed}", param=f"{where}.{key}",
+                                event_id=event_id)
+        return "audio" not in value
+    return None
 
 
 def _format(fmt: dict[str, Any], param: str, event_id: str | None) -> WireFormat:

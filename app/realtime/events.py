@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.realtime.config import SessionUpdate, TurnDetection, parse_session_update
+from app.realtime.config import SessionUpdate, TurnDetection, parse_session_update, text_modality
 from app.realtime.errors import RealtimeError
 from app.realtime.errors import field as _field
 
@@ -92,6 +92,8 @@ class Delete:
 @dataclass(frozen=True, slots=True)
 class ResponseCreate:
     event_id: str | None
+    text_only: bool | None = None
+    """``response.output_modalities`` ``["text"]`` (True), ``["audio"]`` (False) or not set (the session's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,8 +189,8 @@ def _response_cancel(obj: dict[str, Any], event_id: str | None) -> ResponseCance
 
 
 def _response_create(obj: dict[str, Any], event_id: str | None) -> ResponseCreate:
-    _field(obj, "response", dict, "", event_id=event_id)  # its options are accepted and ignored
-    return ResponseCreate(event_id)
+    options = _field(obj, "response", dict, "", event_id=event_id)  # the others are accepted and ignored
+    return ResponseCreate(event_id, text_modality(options, "response", event_id) if isinstance(options, dict) else None)
 
 
 _PARSERS = {

@@ -34,6 +34,8 @@ class Exchange:
     """Its response is a call of the client's function (no audio)."""
     calls: bool = False
     """Its words ask for a client function: the response waits for the call to start."""
+    text: bool | None = None
+    """Its response in text (True) or audio (False), as its ``response.create`` asked; None: the session's."""
 
     @property
     def in_progress(self) -> bool:

@@ -41,6 +41,8 @@ class Replies:
         self.auto = True
         """Responses start without ``response.create`` (turn detection with ``create_response``)."""
         self.vad = True
+        self.text_only = False
+        """Responses are text (the session's ``output_modalities``), unless their ``response.create`` says."""
         """Turn detection is on: the speech_started/stopped events are sent."""
         self._offers: dict[int, ClientFunctions] = {}
         """The client's functions each turn was offered: its words say whether it calls one."""
@@ -83,6 +85,8 @@ class Replies:
         reply = exchange.reply
         assert reply is not None
         reply.voice_samples += len(frame.pcm) // 2
+        if reply.text:
+            return events  # the words went as text; the samples still say how far the reply got
         data = reply.audio.convert(frame.pcm)
         return events + ev.audio_delta(reply, data)
 
@@ -107,10 +111,10 @@ class Replies:
         for old in list(self._offers)[:-8]:  # a turn that never got its words (talked over)
             del self._offers[old]
 
-    def answering(self, turn_id: int, event_id: str | None) -> None:
-        """Turn ``turn_id`` answers the latest function outputs, as ``response.create`` asked."""
+    def answering(self, turn_id: int, event_id: str | None, text: bool | None = None) -> None:
+        """Turn ``turn_id`` answers the latest function outputs, as ``response.create`` (``text``: its modality)."""
         self.check_idle(event_id)
-        self._track(Exchange(turn_id, self.last_item, typed=True, claimed=True, asked=True))
+        self._track(Exchange(turn_id, self.last_item, typed=True, claimed=True, asked=True, text=text))
 
     def check_idle(self, event_id: str | None) -> None:
         """RealtimeError if a response is in progress (one at a time)."""
@@ -129,8 +133,8 @@ class Replies:
 
     # -------------------------------------------------------------- the client's requests
 
-    def claim(self, event_id: str | None) -> list[dict[str, Any]]:
-        """``response.create``: show the response to the latest input."""
+    def claim(self, event_id: str | None, text: bool | None = None) -> list[dict[str, Any]]:
+        """``response.create``: show the response to the latest input (``text``: in text; None: the session's)."""
         self.check_idle(event_id)
         last = self._last
         if last is None or last.claimed or last.user_item is None:
@@ -140,6 +144,7 @@ class Replies:
                 event_id=event_id,
             )
         last.claimed = last.asked = True
+        last.text = text
         if last.transcript == "":  # heard as noise: an empty response, as asked
             last.done = True
             events = self._start(last)
@@ -169,20 +174,12 @@ class Replies:
             (x for x in self._exchanges.values() if x.reply and not x.call and x.reply.item_id == item_id), None
         )
         if exchange is None or exchange.reply is None:
-            raise RealtimeError(
-                "item_not_found",
-                f"no assistant audio item {item_id[:64]!r} to truncate",
-                param="item_id",
-                event_id=event_id,
-            )
+            raise RealtimeError("item_not_found", f"no assistant audio item {item_id[:64]!r} to truncate",
+                                param="item_id", event_id=event_id)
         sent_ms = 1000.0 * exchange.reply.voice_samples / self._voice_rate
         if audio_end_ms > sent_ms + 1:
-            raise RealtimeError(
-                "invalid_value",
-                f"audio_end_ms {audio_end_ms} is beyond the item's audio ({sent_ms:.0f} ms)",
-                param="audio_end_ms",
-                event_id=event_id,
-            )
+            raise RealtimeError("invalid_value", f"audio_end_ms {audio_end_ms} is beyond the item's audio "
+                                f"({sent_ms:.0f} ms)", param="audio_end_ms", event_id=event_id)
         exchange.stopping = "truncate"
         return p.Interrupt(turn_id=exchange.turn_id, played_ms=float(audio_end_ms))
 
@@ -208,9 +205,8 @@ class Replies:
             events = self._start(exchange)
             assert exchange.reply is not None
             exchange.reply.transcript += message.text
-            delta = ev.part_event(
-                "response.output_audio_transcript.delta", exchange.reply.id, exchange.reply.item_id, delta=message.text
-            )
+            reply = exchange.reply
+            delta = ev.part_event(reply.delta_type, reply.id, reply.item_id, delta=message.text)
             return [*events, delta]
         if isinstance(message, p.Interrupted):
             if exchange.stopping != "truncate" or exchange.reply is None:
@@ -260,7 +256,9 @@ class Replies:
         assert self.output_format is not None
         audio = OutputAudio(self._voice_rate, self.output_format)
         call = exchange.call
-        reply = exchange.reply = ev.Reply(self._new_id("resp"), call.item_id if call else self._new_id("item"), audio)
+        text = self.text_only if exchange.text is None else exchange.text
+        reply = exchange.reply = ev.Reply(self._new_id("resp"), call.item_id if call else self._new_id("item"), audio,
+                                          text=text)
         previous, self.last_item = self.last_item, reply.item_id
         return call_started(reply, call, previous) if call else ev.response_started(reply, previous)
 

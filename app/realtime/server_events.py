@@ -101,15 +101,17 @@ def user_text_item(item_id: str, text: str) -> dict[str, Any]:
     }
 
 
-def assistant_item(item_id: str, status: str, transcript: str) -> dict[str, Any]:
-    """An assistant audio message item (the audio itself is never repeated in items)."""
+def assistant_item(item_id: str, status: str, transcript: str, text: bool = False) -> dict[str, Any]:
+    """An assistant message item: audio (never repeated in items) with its ``transcript``, or ``text``."""
+    content = {"type": "output_text", "text": transcript} if text else {"type": "output_audio",
+                                                                         "transcript": transcript}
     return {
         "id": item_id,
         "object": "realtime.item",
         "type": "message",
         "role": "assistant",
         "status": status,
-        "content": [{"type": "output_audio", "transcript": transcript}],
+        "content": [content],
     }
 
 
@@ -121,8 +123,9 @@ def response(
     *,
     reason: str | None = None,
     usage: dict[str, Any] | None = None,
+    text: bool = False,
 ) -> dict[str, Any]:
-    """The response resource; ``reason``: why it was cancelled or is incomplete."""
+    """The response resource; ``reason``: why it was cancelled or is incomplete; ``text``: text only."""
     details = None if status in ("in_progress", "completed") else {"type": status, "reason": reason}
     return {
         "object": "realtime.response",
@@ -131,7 +134,7 @@ def response(
         "status_details": details,
         "output": output,
         "conversation_id": "conv_default",
-        "output_modalities": ["audio"],
+        "output_modalities": ["text"] if text else ["audio"],
         "max_output_tokens": "inf",
         "audio": {"output": {"format": audio_format, "voice": "node"}},
         "usage": usage,
@@ -160,18 +163,29 @@ class Reply:
     audio: OutputAudio
     transcript: str = ""
     voice_samples: int = 0
-    """Reply samples at the voice's rate sent so far."""
+    """Reply samples at the voice's rate sent so far (heard so far; a text response counts them unsent)."""
+    text: bool = False
+    """A text response (``output_modalities`` ``["text"]``): its words as ``output_text``, no audio."""
+
+    @property
+    def delta_type(self) -> str:
+        """The event type of the response's words as they come."""
+        return "response.output_text.delta" if self.text else "response.output_audio_transcript.delta"
+
+    def part(self, words: str) -> dict[str, str]:
+        """The content part (of ``response.content_part.*``) holding ``words``."""
+        return {"type": "text", "text": words} if self.text else {"type": "audio", "transcript": words}
 
 
 def response_started(reply: Reply, previous_item: str | None) -> list[dict[str, Any]]:
-    """From ``response.created`` to the audio part's ``response.content_part.added``."""
+    """From ``response.created`` to the content part's ``response.content_part.added``."""
     fmt = reply.audio.format.as_wire()
-    item = assistant_item(reply.item_id, "in_progress", "")
+    item = assistant_item(reply.item_id, "in_progress", "", reply.text)
     return [
-        {"type": "response.created", "response": response(reply.id, "in_progress", [], fmt)},
+        {"type": "response.created", "response": response(reply.id, "in_progress", [], fmt, text=reply.text)},
         {"type": "response.output_item.added", "response_id": reply.id, "output_index": 0, "item": item},
         {"type": "conversation.item.added", "previous_item_id": previous_item, "item": item},
-        part_event("response.content_part.added", reply.id, reply.item_id, part={"type": "audio", "transcript": ""}),
+        part_event("response.content_part.added", reply.id, reply.item_id, part=reply.part("")),
     ]
 
 
@@ -184,13 +198,17 @@ def audio_delta(reply: Reply, data: bytes) -> list[dict[str, Any]]:
 def response_finished(reply: Reply, status: str, reason: str | None) -> list[dict[str, Any]]:
     """The rest of the audio, the part's and the item's ``done`` events, and ``response.done``."""
     transcript = reply.transcript.strip()
+    if reply.text:
+        words = [part_event("response.output_text.done", reply.id, reply.item_id, text=transcript)]
+    else:
+        words = [
+            *audio_delta(reply, reply.audio.convert(b"", last=True)),
+            part_event("response.output_audio.done", reply.id, reply.item_id),
+            part_event("response.output_audio_transcript.done", reply.id, reply.item_id, transcript=transcript),
+        ]
     return [
-        *audio_delta(reply, reply.audio.convert(b"", last=True)),
-        part_event("response.output_audio.done", reply.id, reply.item_id),
-        part_event("response.output_audio_transcript.done", reply.id, reply.item_id, transcript=transcript),
-        part_event(
-            "response.content_part.done", reply.id, reply.item_id, part={"type": "audio", "transcript": transcript}
-        ),
+        *words,
+        part_event("response.content_part.done", reply.id, reply.item_id, part=reply.part(transcript)),
         *response_closed(reply, status, reason),
     ]
 
@@ -202,11 +220,12 @@ def response_closed(reply: Reply | None, status: str, reason: str | None = None)
     events: list[dict[str, Any]] = []
     if reply.transcript or reply.voice_samples or status != "completed":
         final = "completed" if status == "completed" else "incomplete"
-        item = assistant_item(reply.item_id, final, reply.transcript.strip())
+        item = assistant_item(reply.item_id, final, reply.transcript.strip(), reply.text)
         output.append(item)
         events += [
             {"type": "response.output_item.done", "response_id": reply.id, "output_index": 0, "item": item},
             {"type": "conversation.item.done", "previous_item_id": None, "item": item},
         ]
-    done = response(reply.id, status, output, reply.audio.format.as_wire(), reason=reason, usage=ZERO_USAGE)
+    fmt = reply.audio.format.as_wire()
+    done = response(reply.id, status, output, fmt, reason=reason, usage=ZERO_USAGE, text=reply.text)
     return [*events, {"type": "response.done", "response": done}]

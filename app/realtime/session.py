@@ -166,6 +166,8 @@ class RealtimeSession(NativeMirror):
             self.instructions = update.instructions
         if update.changes("input_format") and update.input_format != self.input.format:
             self.input = InputAudio(update.input_format)
+        if update.changes("text_only"):
+            self.replies.text_only = update.text_only  # from the next response on
         if update.changes("output_format"):
             self.replies.output_format = update.output_format  # from the next response on
         if update.changes("turn_detection"):
@@ -225,12 +227,12 @@ class RealtimeSession(NativeMirror):
         the last response; else the response to the latest input."""
         calls = self.calls.unanswered()
         if not calls:
-            return [self._emit(e) for e in self.replies.claim(event.event_id)]
+            return [self._emit(e) for e in self.replies.claim(event.event_id, event.text_only)]
         self.replies.check_idle(event.event_id)
         effects = self._inner.receive_function_results([call.result() for call in calls], now)
         start = next((e for e in effects if isinstance(e, StartTurn)), None)
         if start is not None:
-            self.replies.answering(start.turn_id, event.event_id)
+            self.replies.answering(start.turn_id, event.event_id, event.text_only)
             for call in calls:
                 call.answered = True
         return self.translate(effects)
@@ -266,4 +268,4 @@ class RealtimeSession(NativeMirror):
     def _description(self) -> dict[str, Any]:
         output = self.replies.output_format or PCM24
         return describe(self.id, self._model, self.instructions, self.input.format, output, self.turn_detection,
-                        self.tools, self.tool_choice)
+                        self.tools, self.tool_choice, self.replies.text_only)

@@ -48,11 +48,14 @@ detection = st.one_of(
                   "threshold": st.one_of(values, st.floats(-1, 2)), "eagerness": st.sampled_from(["low", "high", "x"])},
     ),
 )
+modalities = st.sampled_from([["text"], ["audio"], ["text", "audio"], "text", None])
 client_events = st.one_of(
     st.builds(lambda a: {"type": "input_audio_buffer.append", "audio": a}, st.sampled_from([LOUD, QUIET, "%%", ""])),
     st.just({"type": "input_audio_buffer.commit"}),
     st.just({"type": "input_audio_buffer.clear"}),
     st.just({"type": "response.create"}),
+    st.builds(lambda m: {"type": "response.create", "response": {"output_modalities": m}}, modalities),
+    st.builds(lambda m: {"type": "session.update", "session": {"output_modalities": m}}, modalities),
     st.builds(lambda i: {"type": "conversation.item.retrieve", "item_id": i}, values),
     st.builds(lambda i: {"type": "conversation.item.delete", "item_id": i}, st.one_of(values, st.just(LAST_ITEM))),
     st.builds(lambda r: {"type": "response.cancel", "response_id": r}, values),

@@ -98,6 +98,13 @@ class Segmenter:
         self._voiced_end = 0
         self._end_frames = self._default_end_frames
 
+
+    def carry_over(self, old: Segmenter) -> None:
+        """Continue ``old``'s stream (an idle segmenter replaced by one on new settings): its
+        position, which is the session's clock, and its pre-roll, so speech that starts at once
+        keeps its first syllable (the newest frames, as many as this pre-roll holds)."""
+        self.position = old.position
+        self._preroll.extend(old._preroll)
     def set_end_silence(self, ms: int) -> list[SegmentEvent]:
         """Set how much silence ends the current utterance; may end it at once."""
         self._end_frames = _frames(ms)

@@ -23,9 +23,8 @@ def retune(endpoint: EndpointSettings, turns: Turns, gate: SpeechGate) -> Speech
     if old.phase is not Phase.IDLE:
         return None
     fresh = Segmenter(endpoint, fixed_silence_ms=endpoint.naive_silence_ms if turns.naive else None)
-    fresh.position = old.position
-    fresh._preroll.extend(old._preroll)  # a deque of the new length: it keeps the latest frames
-    previous, turns._endpoint = turns._endpoint, endpoint  # Turns reads its waits from it (no setter there)
+    fresh.carry_over(old)
+    previous, turns.endpoint = turns.endpoint, endpoint
     turns.segmenter = fresh
     if any(getattr(endpoint, name) != getattr(previous, name) for name in _GATE_FIELDS):
         return SpeechGate(endpoint)

@@ -40,7 +40,7 @@ class Turns:
         self._timers = timers
         self.segmenter = segmenter
         """Replaced by the session for the naive pipeline; its position is the stream clock."""
-        self._endpoint = endpoint
+        self.endpoint = endpoint  # a Realtime session's turn_detection may replace it between utterances
         self._reply = reply
         self._output = output
         self.naive = False
@@ -77,12 +77,12 @@ class Turns:
     def _end_of_turn(self, event: EndOfTurn, now: float) -> None:
         turn, self._current = self._current, None
         if turn is None or turn.state is not TurnState.SPECULATIVE:
-            if INPUT_FORMAT.samples_to_ms(event.audio.shape[0]) < self._endpoint.min_utterance_ms:
+            if INPUT_FORMAT.samples_to_ms(event.audio.shape[0]) < self.endpoint.min_utterance_ms:
                 return
             turn = self.new(TurnState.COMMITTED, event.audio, event.voiced_end)
             self._out.put(self._continuation.start(turn, naive=self.naive))
         if event.too_long:
-            limit_s = self._endpoint.max_utterance_ms / 1000
+            limit_s = self.endpoint.max_utterance_ms / 1000
             self._out.send(p.Error(code=p.ErrorCode.UTTERANCE_TOO_LONG, turn_id=turn.id,
                                    message=f"utterances are cut at {limit_s:.0f} s; answering what was said"))
         turn.state = TurnState.COMMITTED
@@ -151,7 +151,7 @@ class Turns:
     def _update_end_silence(self, turn: Turn, now: float) -> None:
         """Predictive endpointing: how the words read and how the voice sounds set the pause."""
         heard = "" if turn.adds_nothing else turn.transcript  # nothing new: end the non-turn quickly
-        silence_ms = end_silence_ms(self._endpoint, heard, turn.p_complete, turn.p_words,
+        silence_ms = end_silence_ms(self.endpoint, heard, turn.p_complete, turn.p_words,
                                     words_pending=turn.words_pending)
         log.debug("turn %d: end after %d ms (voice %s, words %s)", turn.id, silence_ms, turn.p_complete, turn.p_words)
         for event in self.segmenter.set_end_silence(silence_ms):
@@ -167,7 +167,7 @@ class Turns:
 
     def _accept_transcript(self, turn: Turn) -> None:
         text = turn.transcript or ""
-        reason = ignore_reason(turn, text, self._last_reply, self._endpoint)
+        reason = ignore_reason(turn, text, self._last_reply, self.endpoint)
         if reason is None and turn.adds_nothing:
             reason = "no words beyond the turn it follows"
         if reason is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -61,14 +61,14 @@ def with_silence(pcm: np.ndarray, seconds: float, rate: int = RATE) -> np.ndarra
 
 
 async def saved_history(
-    node: ServerProcess, session_id: str, messages: int, timeout_s: float = 5.0
+    node: ServerProcess, session_id: str, ready: Callable[[list[dict[str, str]]], bool], timeout_s: float = 5.0
 ) -> list[dict[str, str]]:
-    """The node's stored conversation for ``session_id`` (``sess_`` or not) once it holds
-    ``messages`` messages: the node saves off its event loop, so the last turn's write may land
-    just after the client closed. Returns what is stored at ``timeout_s`` if it never does."""
+    """The node's stored conversation for ``session_id`` (``sess_`` or not) once ``ready`` says
+    so: the node saves off its event loop, so the last change may land just after the client
+    closed. Returns what is stored at ``timeout_s`` if it never is."""
     deadline = time.monotonic() + timeout_s
     while True:
         history = await stored_history(node, session_id.removeprefix("sess_"))
-        if len(history) >= messages or time.monotonic() > deadline:
+        if ready(history) or time.monotonic() > deadline:
             return history
         await asyncio.sleep(0.2)

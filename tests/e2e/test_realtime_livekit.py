@@ -213,8 +213,40 @@ def test_livekit_truncate_keeps_what_was_heard(node: ServerProcess, question: Pa
     assert "tokyo" in normalize(reply.text), reply.text
     truncated = listener.event("conversation.item.truncated")
     assert truncated is not None and (truncated["item_id"], truncated["audio_end_ms"]) == (reply.message_id, end_ms)
-    history = asyncio.run(saved_history(node, session_id, messages=2))
+    generated = reply.text.split()
+    shortened = lambda h: len(h) == 2 and len(h[1]["content"].split()) < len(generated)  # noqa: E731
+    history = asyncio.run(saved_history(node, session_id, shortened))
     assert [m["role"] for m in history] == ["user", "assistant"], history
     assert "tokyo" in normalize(history[0]["content"]), history
-    kept, generated = history[1]["content"].split(), reply.text.split()
+    kept = history[1]["content"].split()
     assert kept and kept == generated[: len(kept)] and len(kept) < len(generated), (kept, generated)
+
+
+def test_livekit_truncate_at_zero_deletes_the_unheard_reply(node: ServerProcess, question: Path) -> None:
+    """The user talked before any of the reply played: LiveKit's ``truncate`` at 0 ms deletes the
+    item (``conversation.item.delete``), from its chat context and from the node's history."""
+
+    async def talk() -> tuple[str, Message, Listener, list[str]]:
+        realtime = model(node)
+        session = realtime.session()
+        listener = Listener(session)
+        try:
+            await speak(session, with_silence(recording(question), 1.0))
+            await listener.until(lambda: completed(listener))
+            reply = listener.messages[-1]
+            session.truncate(message_id=reply.message_id, modalities=["audio"], audio_end_ms=0)
+            await listener.until(lambda: listener.event("conversation.item.deleted") is not None)
+            roles = [item.role for item in session.chat_ctx.items if item.type == "message"]
+            created = listener.event("session.created")
+            assert created is not None
+        finally:
+            await session.aclose()
+            await realtime.aclose()
+        return created["session"]["id"], reply, listener, roles
+
+    session_id, reply, listener, roles = asyncio.run(talk())
+    deleted = listener.event("conversation.item.deleted")
+    assert deleted is not None and deleted["item_id"] == reply.message_id, deleted
+    assert roles == ["user"], roles  # LiveKit's mirror of the conversation lost the reply too
+    history = asyncio.run(saved_history(node, session_id, lambda h: len(h) == 1))
+    assert [m["role"] for m in history] == ["user"] and "tokyo" in normalize(history[0]["content"]), history

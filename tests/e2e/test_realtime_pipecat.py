@@ -99,7 +99,7 @@ def test_pipecat_barge_in_truncates_the_reply_to_what_was_heard(
     assert truncated["item_id"] == answered, (truncated, answered)
     assert 1000 <= truncated["audio_end_ms"] < duration_ms, (truncated, duration_ms)
     session_id = next(e for e in events if e["type"] == "session.created")["session"]["id"]
-    history = asyncio.run(saved_history(node, session_id, messages=3))
+    history = asyncio.run(saved_history(node, session_id, lambda h: len(h) >= 3))
     # (the reply to the barge-in may be kept out of the history: an echo of its words adds nothing)
     assert [m["role"] for m in history[:3]] == ["user", "assistant", "user"], history
     assert "tokyo" in normalize(history[0]["content"]) and "folder" in normalize(history[2]["content"]), history

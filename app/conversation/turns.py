@@ -21,6 +21,7 @@ from app.conversation.continuation import Continuation
 from app.conversation.history import History
 from app.conversation.listening import ignore_reason
 from app.conversation.reply_audio import ReplyAudio
+from app.conversation.stopped import StoppedTurns, shorten_kept
 from app.conversation.timers import SessionTimers
 from app.conversation.turn import Generation, Turn, TurnState
 from app.endpointing import Discard, EndOfTurn, Pause, Resume, Segmenter, SegmentEvent, SpeechStart
@@ -38,14 +39,14 @@ class Turns:
         self._out = outbox
         self._history = history
         self._timers = timers
-        self.segmenter = segmenter
-        """Replaced by the session for the naive pipeline; its position is the stream clock."""
+        self.segmenter = segmenter  # replaced for the naive pipeline or new settings; its position is the clock
         self.endpoint = endpoint  # a Realtime session's turn_detection may replace it between utterances
         self._reply = reply
         self._output = output
         self.naive = False
         """The naive cascade: no speculation, a fixed silence ends the turn."""
         self._turns: dict[int, Turn] = {}
+        self._stopped = StoppedTurns()
         self._current: Turn | None = None
         """The speculative turn of the utterance in progress, if any."""
         self._next_id = 1
@@ -225,12 +226,16 @@ class Turns:
     # -------------------------------------------------------------- barge-in and cancellation
 
     def interrupt(self, message: p.Interrupt) -> None:
-        """The client stopped playing ``turn_id``: history keeps only what was heard."""
+        """The client stopped playing ``turn_id``: history keeps only what was heard (of a turn
+        stopped a moment ago too: a Realtime client's truncate follows its cancel)."""
         turn = self._turns.get(message.turn_id)
-        if turn is None or not turn.live:
+        if turn is not None and turn.live:
+            heard = turn.reply.heard_text(message.played_ms)
+            self.stop(turn, interrupted=True, heard=heard)
+        elif turn is None and (turn := self._stopped.get(message.turn_id)) is not None:
+            heard = shorten_kept(self._history, turn, turn.reply.heard_text(message.played_ms))
+        else:
             raise p.ProtocolError(p.ErrorCode.BAD_MESSAGE, f"turn {message.turn_id} is not playing")
-        heard = turn.reply.heard_text(message.played_ms)
-        self.stop(turn, interrupted=True, heard=heard)
         self._out.send(p.Interrupted(turn_id=turn.id, heard_text=heard, played_ms=message.played_ms))
 
     def stop(self, turn: Turn, *, interrupted: bool, heard: str | None = None, silent: bool = False) -> None:
@@ -241,36 +246,31 @@ class Turns:
         if self._history.contains(turn.assistant_message):
             turn.assistant_message = self._history.replace(turn.assistant_message, text)
         elif text and not silent and turn.assistant_message is None and not turn.kept_out:
-            self._history.append(ChatMessage("assistant", text))
+            turn.assistant_message = self._history.append(ChatMessage("assistant", text))
         if turn.state is not TurnState.ANSWERED and not silent:
             self._out.send(p.ReplyDone(turn_id=turn.id, text=text, interrupted=interrupted,
                                        audio_ms=turn.reply.duration_ms))
         turn.state = TurnState.CANCELLED
         self._turns.pop(turn.id, None)
+        if interrupted:
+            self._stopped.add(turn)
 
     def cancel_all(self) -> None:
         """Stop every turn without a word to the client (reset, forget, close)."""
         self._current = None
-        for turn in self._turns.values():
-            if turn.generating:
-                self._out.put(fx.CancelTurn(turn.id))
-            turn.state = TurnState.CANCELLED
-        self._turns.clear()
-
-    # -------------------------------------------------------------- for alerts.py
+        for turn in list(self._turns.values()):
+            self._drop(turn)
 
     @property
     def quiet(self) -> bool:
-        """Nobody is talking: the user is silent, and no reply is being made or still playing."""
+        """Nobody is talking: the user is silent, and no reply is being made or still playing (alerts.py)."""
         if self._current is not None or self.segmenter.phase is not SpeechPhase.IDLE:
             return False
         position, rate = self.segmenter.position, INPUT_FORMAT.sample_rate
         return not any(t.generating or (t.playing_until(rate) or 0) > position for t in self._turns.values())
 
-    # -------------------------------------------------------------- for continuation.py
-
     def new(self, state: TurnState, audio: np.ndarray, voiced_end: int, speech_start: int | None = None) -> Turn:
-        """Create and track a turn of ``audio`` (int16, 16 kHz)."""
+        """Create and track a turn of ``audio`` (int16, 16 kHz); also continuation.py's."""
         turn = Turn(id=self._next_id, state=state, audio=audio,
                     reply=ReplyAudio(self._next_id, self._output, self._reply.audio_frame_ms),
                     speech_start=self._utterance_start if speech_start is None else speech_start,

@@ -97,11 +97,11 @@ def output_item(item_id: str, call_id: str, output: str) -> dict[str, Any]:
 
 def call_started(reply: ev.Reply, call: Call, previous_item: str | None) -> list[dict[str, Any]]:
     """``response.created`` to ``response.function_call_arguments.done`` (the arguments in one delta)."""
-    fmt = reply.audio.format.as_wire()
+    created = ev.response(reply.id, "in_progress", [], reply.audio.format.as_wire(), metadata=reply.metadata)
     item = call_item(call, "in_progress", "")
     about = {"response_id": reply.id, "item_id": call.item_id, "output_index": 0, "call_id": call.call_id}
     return [
-        {"type": "response.created", "response": ev.response(reply.id, "in_progress", [], fmt)},
+        {"type": "response.created", "response": created},
         {"type": "response.output_item.added", "response_id": reply.id, "output_index": 0, "item": item},
         {"type": "conversation.item.added", "previous_item_id": previous_item, "item": item},
         {"type": "response.function_call_arguments.delta", **about, "delta": call.arguments},
@@ -112,7 +112,8 @@ def call_started(reply: ev.Reply, call: Call, previous_item: str | None) -> list
 def call_finished(reply: ev.Reply, call: Call, status: str, reason: str | None) -> list[dict[str, Any]]:
     """The item's ``done`` events and ``response.done`` with the call as its output."""
     item = call_item(call, "completed" if status == "completed" else "incomplete")
-    done = ev.response(reply.id, status, [item], reply.audio.format.as_wire(), reason=reason, usage=ev.ZERO_USAGE)
+    done = ev.response(reply.id, status, [item], reply.audio.format.as_wire(), reason=reason, usage=ev.ZERO_USAGE,
+                       metadata=reply.metadata)
     return [
         {"type": "response.output_item.done", "response_id": reply.id, "output_index": 0, "item": item},
         {"type": "conversation.item.done", "previous_item_id": None, "item": item},

@@ -94,6 +94,8 @@ class ResponseCreate:
     event_id: str | None
     text_only: bool | None = None
     """``response.output_modalities`` ``["text"]`` (True), ``["audio"]`` (False) or not set (the session's)."""
+    metadata: dict[str, str] | None = None
+    """``response.metadata``: echoed in the response (LiveKit's ``generate_reply`` finds its response by it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +192,17 @@ def _response_cancel(obj: dict[str, Any], event_id: str | None) -> ResponseCance
 
 def _response_create(obj: dict[str, Any], event_id: str | None) -> ResponseCreate:
     options = _field(obj, "response", dict, "", event_id=event_id)  # the others are accepted and ignored
-    return ResponseCreate(event_id, text_modality(options, "response", event_id) if isinstance(options, dict) else None)
+    if not isinstance(options, dict):
+        return ResponseCreate(event_id)
+    metadata = options.get("metadata")
+    if metadata is not None and not (
+        isinstance(metadata, dict) and len(metadata) <= 16
+        and all(isinstance(k, str) and len(k) <= 64 and isinstance(v, str) and len(v) <= 512
+                for k, v in metadata.items())
+    ):
+        raise RealtimeError("invalid_value", "metadata is at most 16 string pairs (keys 64, values 512 characters)",
+                            param="response.metadata", event_id=event_id)
+    return ResponseCreate(event_id, text_modality(options, "response", event_id), metadata)
 
 
 _PARSERS = {

@@ -36,6 +36,8 @@ class Exchange:
     """Its words ask for a client function: the response waits for the call to start."""
     text: bool | None = None
     """Its response in text (True) or audio (False), as its ``response.create`` asked; None: the session's."""
+    metadata: dict[str, str] | None = None
+    """Its ``response.create``'s metadata, for its response."""
 
     @property
     def in_progress(self) -> bool:

@@ -133,7 +133,8 @@ class Replies:
 
     # -------------------------------------------------------------- the client's requests
 
-    def claim(self, event_id: str | None, text: bool | None = None) -> list[dict[str, Any]]:
+    def claim(self, event_id: str | None, text: bool | None = None, metadata: dict[str, str] | None = None
+              ) -> list[dict[str, Any]]:
         """``response.create``: show the response to the latest input (``text``: in text; None: the session's)."""
         self.check_idle(event_id)
         last = self._last
@@ -144,7 +145,7 @@ class Replies:
                 event_id=event_id,
             )
         last.claimed = last.asked = True
-        last.text = text
+        last.text, last.metadata = text, metadata
         if last.transcript == "":  # heard as noise: an empty response, as asked
             last.done = True
             events = self._start(last)
@@ -227,6 +228,8 @@ class Replies:
         replaced = self._exchanges.get(message.replaces_turn) if message.replaces_turn is not None else None
         if replaced is not None and replaced.user_item is not None:  # the user had only paused
             events.append({"type": "conversation.item.deleted", "item_id": replaced.user_item})
+            if replaced.reply is not None:  # its reply, shown, leaves the history with it
+                events.append({"type": "conversation.item.deleted", "item_id": replaced.reply.item_id})
         exchange.transcript = message.text
         # The runner routes the same words the same way: a call's response starts at the call.
         exchange.calls = route(message.text, self._offers.pop(message.turn_id, None)) is not None
@@ -258,7 +261,7 @@ class Replies:
         call = exchange.call
         text = self.text_only if exchange.text is None else exchange.text
         reply = exchange.reply = ev.Reply(self._new_id("resp"), call.item_id if call else self._new_id("item"), audio,
-                                          text=text)
+                                          text=text, metadata=exchange.metadata)
         previous, self.last_item = self.last_item, reply.item_id
         return call_started(reply, call, previous) if call else ev.response_started(reply, previous)
 

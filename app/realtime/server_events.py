@@ -124,6 +124,7 @@ def response(
     reason: str | None = None,
     usage: dict[str, Any] | None = None,
     text: bool = False,
+    metadata: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The response resource; ``reason``: why it was cancelled or is incomplete; ``text``: text only."""
     details = None if status in ("in_progress", "completed") else {"type": status, "reason": reason}
@@ -138,7 +139,7 @@ def response(
         "max_output_tokens": "inf",
         "audio": {"output": {"format": audio_format, "voice": "node"}},
         "usage": usage,
-        "metadata": None,
+        "metadata": metadata,
     }
 
 
@@ -166,6 +167,8 @@ class Reply:
     """Reply samples at the voice's rate sent so far (heard so far; a text response counts them unsent)."""
     text: bool = False
     """A text response (``output_modalities`` ``["text"]``): its words as ``output_text``, no audio."""
+    metadata: dict[str, str] | None = None
+    """Its ``response.create``'s metadata, echoed in ``response.created`` and ``response.done``."""
 
     @property
     def delta_type(self) -> str:
@@ -179,10 +182,11 @@ class Reply:
 
 def response_started(reply: Reply, previous_item: str | None) -> list[dict[str, Any]]:
     """From ``response.created`` to the content part's ``response.content_part.added``."""
-    fmt = reply.audio.format.as_wire()
+    created = response(reply.id, "in_progress", [], reply.audio.format.as_wire(), text=reply.text,
+                       metadata=reply.metadata)
     item = assistant_item(reply.item_id, "in_progress", "", reply.text)
     return [
-        {"type": "response.created", "response": response(reply.id, "in_progress", [], fmt, text=reply.text)},
+        {"type": "response.created", "response": created},
         {"type": "response.output_item.added", "response_id": reply.id, "output_index": 0, "item": item},
         {"type": "conversation.item.added", "previous_item_id": previous_item, "item": item},
         part_event("response.content_part.added", reply.id, reply.item_id, part=reply.part("")),
@@ -227,5 +231,6 @@ def response_closed(reply: Reply | None, status: str, reason: str | None = None)
             {"type": "conversation.item.done", "previous_item_id": None, "item": item},
         ]
     fmt = reply.audio.format.as_wire()
-    done = response(reply.id, status, output, fmt, reason=reason, usage=ZERO_USAGE, text=reply.text)
+    done = response(reply.id, status, output, fmt, reason=reason, usage=ZERO_USAGE, text=reply.text,
+                    metadata=reply.metadata)
     return [*events, {"type": "response.done", "response": done}]

@@ -227,7 +227,7 @@ class RealtimeSession(NativeMirror):
         the last response; else the response to the latest input."""
         calls = self.calls.unanswered()
         if not calls:
-            return [self._emit(e) for e in self.replies.claim(event.event_id, event.text_only)]
+            return [self._emit(e) for e in self.replies.claim(event.event_id, event.text_only, event.metadata)]
         self.replies.check_idle(event.event_id)
         effects = self._inner.receive_function_results([call.result() for call in calls], now)
         start = next((e for e in effects if isinstance(e, StartTurn)), None)

@@ -250,3 +250,75 @@ def test_livekit_truncate_at_zero_deletes_the_unheard_reply(node: ServerProcess,
     assert roles == ["user"], roles  # LiveKit's mirror of the conversation lost the reply too
     history = asyncio.run(saved_history(node, session_id, lambda h: len(h) == 1))
     assert [m["role"] for m in history] == ["user"] and "tokyo" in normalize(history[0]["content"]), history
+
+
+@pytest.fixture(scope="module")
+def history_request(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A request with a long answer: still being generated when the user talks over it."""
+    return spoken_question(tmp_path_factory, "Tell me about the history of Rome.")
+
+
+def test_livekit_client_turns_commit_and_generate_reply(node: ServerProcess, question: Path) -> None:
+    """Turn detection off (the client decides the turns): ``commit_audio`` then ``generate_reply``,
+    whose future is the response (LiveKit finds it by the ``response.metadata`` it sent)."""
+
+    async def talk() -> tuple[llm.GenerationCreatedEvent, Listener]:
+        realtime = model(node)
+        session = realtime.session(turn_detection_disabled=True)
+        listener = Listener(session)
+        try:
+            await speak(session, with_silence(recording(question), 0.3))
+            session.commit_audio()
+            generation = await asyncio.wait_for(session.generate_reply(), 15)
+            await listener.until(lambda: completed(listener))
+        finally:
+            await session.aclose()
+            await realtime.aclose()
+        return generation, listener
+
+    generation, listener = asyncio.run(talk())
+    done = listener.event("response.done")
+    assert generation.user_initiated and done is not None and generation.response_id == done["response"]["id"]
+    assert listener.event("input_audio_buffer.speech_started") is None  # the client decides the turns
+    assert any("tokyo" in normalize(words) for words in listener.user_words), listener.user_words
+    reply = listener.messages[-1]
+    spoken = heard(np.frombuffer(bytes(reply.audio), dtype="<i2"), RATE)
+    assert "tokyo" in normalize(spoken) and intelligible(reply.text, spoken) >= 0.5, (reply.text, spoken)
+
+
+def test_livekit_interrupt_then_truncate_keep_what_was_heard(node: ServerProcess, history_request: Path) -> None:
+    """An ``AgentSession``'s barge-in on a reply still being made: ``interrupt`` (``response.cancel``),
+    then ``truncate`` at the playout position."""
+
+    async def talk() -> tuple[str, Message, int, Listener]:
+        realtime = model(node)
+        session = realtime.session()
+        listener = Listener(session)
+        try:
+            await speak(session, with_silence(recording(history_request), 1.0))
+            await listener.until(lambda: listener.messages and len(listener.messages[-1].audio) >= 2 * RATE)
+            reply = listener.messages[-1]  # 1 s of it came: the user heard 800 ms, then spoke over it
+            assert session.has_active_generation, "the reply was made in full before 1 s of it came"
+            session.interrupt()
+            end_ms = min(800, len(reply.audio) * 1000 // (2 * RATE))
+            session.truncate(message_id=reply.message_id, modalities=["audio"], audio_end_ms=end_ms)
+            await listener.until(lambda: listener.event("conversation.item.truncated") is not None and reply.done)
+            created = listener.event("session.created")
+            assert created is not None
+        finally:
+            await session.aclose()
+            await realtime.aclose()
+        return created["session"]["id"], reply, end_ms, listener
+
+    session_id, reply, end_ms, listener = asyncio.run(talk())
+    assert any("rome" in normalize(words) for words in listener.user_words), listener.user_words
+    done = listener.event("response.done")
+    assert done is not None and done["response"]["status"] == "cancelled", done
+    truncated = listener.event("conversation.item.truncated")
+    assert truncated is not None and (truncated["item_id"], truncated["audio_end_ms"]) == (reply.message_id, end_ms)
+    generated = reply.text.split()
+    shortened = lambda h: len(h) == 2 and len(h[1]["content"].split()) < len(generated)  # noqa: E731
+    history = asyncio.run(saved_history(node, session_id, shortened))
+    assert [m["role"] for m in history] == ["user", "assistant"] and "rome" in normalize(history[0]["content"]), history
+    kept = history[1]["content"].split()
+    assert kept and kept == generated[: len(kept)] and len(kept) < len(generated), (kept, generated)

@@ -33,15 +33,17 @@ class Items:
             self._items.pop(event["item_id"], None)
 
     def retrieve(self, event_id: str | None, item_id: str) -> dict[str, Any]:
-        """The ``conversation.item.retrieved`` event for ``item_id`` (RealtimeError if unknown)."""
-        return {"type": "conversation.item.retrieved", "item": self.get(event_id, item_id)}
+        """The ``conversation.item.retrieved`` event for ``item_id``; unknown: RealtimeError
+        ``item_retrieve_invalid_item_id``, OpenAI's code for it (Pipecat waits for that code)."""
+        return {"type": "conversation.item.retrieved",
+                "item": self.get(event_id, item_id, code="item_retrieve_invalid_item_id")}
 
-    def get(self, event_id: str | None, item_id: str) -> dict[str, Any]:
-        """The item ``item_id`` as last described (RealtimeError ``item_not_found`` if unknown)."""
+    def get(self, event_id: str | None, item_id: str, *, code: str = "item_not_found") -> dict[str, Any]:
+        """The item ``item_id`` as last described (RealtimeError ``code`` if unknown)."""
         item = self._items.get(item_id)
         if item is None:
             raise RealtimeError(
-                "item_not_found",
+                code,
                 f"no item {item_id[:64]!r} in the recent conversation",
                 param="item_id",
                 event_id=event_id,

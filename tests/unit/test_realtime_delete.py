@@ -36,7 +36,7 @@ def test_deleting_the_users_item_takes_it_out_of_the_history_and_the_store() -> 
     saved = [e for e in effects if isinstance(e, SaveSession)]
     assert len(saved) == 1 and [m.content for m in saved[0].history] == ["Once upon a time, there was a fox."]
     error = one(client.send({"type": "conversation.item.retrieve", "item_id": user}), "error")["error"]
-    assert error["code"] == "item_not_found"
+    assert error["code"] == "item_retrieve_invalid_item_id"
 
 
 def test_deleting_the_assistants_item() -> None:

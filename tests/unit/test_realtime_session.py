@@ -354,4 +354,4 @@ def test_retrieve_returns_the_item_as_last_told_and_refuses_unknown_ones() -> No
     assert item["item"]["status"] == "completed"
     assert item["item"]["content"][0]["transcript"] == "Once upon a time, there was a fox."
     error = one(client.send({"type": "conversation.item.retrieve", "item_id": "nope"}), "error")["error"]
-    assert (error["code"], error["param"]) == ("item_not_found", "item_id")
+    assert (error["code"], error["param"]) == ("item_retrieve_invalid_item_id", "item_id")  # OpenAI's (Pipecat's)

@@ -58,7 +58,13 @@ _REFUSAL = re.compile(
     r"(?:i am|i'm|im)? ?(?:so |very )?sorry,? (?:but )?i (?:can't|cannot|can not|am unable to|am not able to|won't)"
     r" (?:assist|help) with (?:that|this)(?: request)?\W*$"
 )
-
+_DISCLAIMER = re.compile(
+    r"(?:i'm|i am|im|as) (?:just )?an? (?:ai|artificial intelligence)(?: language model| model| assistant| program)?"
+    r"\b[^.!?]{0,60}?\b(?:i )?(?:don't|do not|can't|cannot|can not|am not able to|am unable to|have no)\b"
+)
+"""A reply that opens by disclaiming being an AI ("I'm an artificial intelligence language model,
+so I don't have a next declaration."): the 0.5B model's non-answer, copied into later replies
+once it is in the context (three times in one 54-exchange answer-quality session)."""
 
 _TOKEN = re.compile(r"[a-z0-9']+")
 ECHO_MAX_WORDS = 8
@@ -71,13 +77,15 @@ _FUNCTION_WORDS = frozenset(
 
 def adds_nothing(reply: str, question: str) -> bool:
     """A reply with nothing in it for the conversation: a canned refusal ("I'm sorry, but I can't
-    assist with that.") or, in a few words, only the question's own words again ("I am Pride in
-    prejudice." to "Who wrote Pride and Prejudice?"). Once in its context a small model copies
+    assist with that."), an "I'm an AI language model, so I don't have ..." disclaimer, or, in a
+    few words, only the question's own words again ("I am Pride in prejudice." to "Who wrote
+    Pride and Prejudice?"). Once in its context a small model copies
     such a reply into every later answer, so it is kept out of the history (the user still hears
     it). A repeated answer is kept: the same question, a little misheard, gets the same answer."""
     words = _TOKEN.findall(reply.lower())
     said = " ".join(words)
-    if not said or _REFUSAL.fullmatch(reply.strip().lower().replace("\u2019", "'")):
+    lowered = reply.strip().lower().replace("\u2019", "'")
+    if not said or _REFUSAL.fullmatch(lowered) or _DISCLAIMER.match(lowered):
         return True
     asked = set(_TOKEN.findall(question.lower()))
     # Short: the copied pattern is a short echo; a long one is a quote said back ("Ask not

@@ -52,3 +52,33 @@ def test_echo_overlap_finds_a_run_of_the_reply() -> None:
     assert echo_overlap("is Paris a lovely city", reply) == 1.0
     assert echo_overlap("What is the capital of Spain?", reply) < 0.6
     assert echo_overlap("anything", "") == 0.0
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'm an artificial intelligence language model, so I don't have a next declaration.",
+        "As an AI language model, I do not have personal opinions.",
+        "I am an AI assistant and I cannot browse the internet.",
+        "I\u2019m just an AI, I don't have feelings.",  # Whisper's curly apostrophe
+    ],
+)
+def test_an_ai_disclaimer_adds_nothing(reply: str) -> None:
+    from app.turn_policy import adds_nothing
+
+    assert adds_nothing(reply, "What language do they speak there?")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'm a voice assistant running right here on this device; I don't have a name of my own.",
+        "AI stands for artificial intelligence; it cannot think like people do.",
+        "An AI model is a program that learns from data.",
+        "I can't check the weather from here; I don't have live data on this device.",
+    ],
+)
+def test_answers_that_mention_ai_are_kept(reply: str) -> None:
+    from app.turn_policy import adds_nothing
+
+    assert not adds_nothing(reply, "What is an AI?")

@@ -16,6 +16,8 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 
+import numpy as np
+
 from app.audio import INPUT_FORMAT
 from app.chat import ChatMessage
 from app.clauses import ClauseSplitter, speakable
@@ -45,6 +47,7 @@ from app.turn_policy import is_noise_transcript
 log = logging.getLogger(__name__)
 
 _END = object()
+_SILENT = np.zeros(0, dtype=np.int16)  # the audio of a clause not spoken (StartTurn.speak False)
 
 
 def _ms(since: float) -> float:
@@ -85,13 +88,13 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
     audio_s = start.audio.shape[0] / INPUT_FORMAT.sample_rate
     stages["utterance_ms"] = 1000.0 * audio_s
     if start.say is not None:
-        await _speak(start.turn_id, _once(start.say), engine, reply, sink, stages, TurnGate())
+        await _speak(start, _once(start.say), engine, reply, sink, stages, TurnGate())
         return stages, ()
-    if start.results:  # the client's functions returned: answer the user's last message from that
+    if start.results or start.from_history:  # the functions' outputs, or the history alone: no words to hear
         gate = TurnGate()
-        messages = (ChatMessage("system", reply.system_prompt), *start.history, results_prompt(start.results))
-        await _speak(start.turn_id, stream_llm(engine, messages, affinity, gate), engine, reply, sink, stages, gate,
-                     llm=True)
+        results = (results_prompt(start.results),) if start.results else ()
+        messages = (ChatMessage("system", reply.system_prompt), *start.history, *results)
+        await _speak(start, stream_llm(engine, messages, affinity, gate), engine, reply, sink, stages, gate, llm=True)
         return stages, ()
     voice = not start.naive and start.transcript is None and engine.turn is not None
     # The voice's verdict needs only the audio, so the turn model runs beside Whisper (one
@@ -125,13 +128,13 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
             await _call_function(start.turn_id, tool, messages, engine, sink, stages, affinity)
         elif tool is not None:
             sink.deliver(ToolUsed(start.turn_id, tool.tool, tool.action))
-            await _speak(start.turn_id, _once(tool.text), engine, reply, sink, stages, TurnGate())
+            await _speak(start, _once(tool.text), engine, reply, sink, stages, TurnGate())
         elif start.naive:
             await _naive_reply(start.turn_id, messages, engine, sink, stages, affinity)
         else:
             gate = TurnGate()
             deltas = stream_llm(engine, messages, affinity, gate, estimate=True)
-            await _speak(start.turn_id, deltas, engine, reply, sink, stages, gate, llm=True)
+            await _speak(start, deltas, engine, reply, sink, stages, gate, llm=True)
         if predictor is not None:
             await predictor
     finally:
@@ -198,15 +201,16 @@ async def _predict_turn(start: StartTurn, engine: Engine, sink: TurnEventSink, s
     sink.deliver(TurnPredicted(start.turn_id, p_complete))
 
 
-async def _speak(turn_id: int, deltas: AsyncIterator[str | EndOfTurnEstimate], engine: Engine,
+async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate], engine: Engine,
                  reply: ReplySettings, sink: TurnEventSink, stages: dict[str, float], gate: TurnGate, *,
                  llm: bool = False) -> None:
-    """Text deltas (the LLM's tokens, or a tool's answer) -> clause splitter -> TTS, with TTS of
-    clause n overlapping generation of n+1. Each clause goes out as text when it is cut, so what
-    the client reads and the history keeps is what is spoken.
+    """Text deltas (the LLM's tokens, or a tool's answer) -> clause splitter -> TTS, with TTS of clause n overlapping
+    generation of n+1. Each clause goes out as text when it is cut, so what the client reads and the history keeps
+    is what is spoken; a turn not spoken (``start.speak`` False) skips TTS: an empty ``ReplySpeech`` per clause.
 
     Past ``max_reply_tokens`` the reply stops at its next sentence end (spoken replies never stop
     mid-sentence), and past ``sentence_overrun_tokens`` more at the last one."""
+    turn_id = start.turn_id
     splitter = ClauseSplitter(reply.first_clause_max_words, reply.clause_min_words)
     clauses: asyncio.Queue[object] = asyncio.Queue()
     t_start = time.monotonic()
@@ -218,7 +222,8 @@ async def _speak(turn_id: int, deltas: AsyncIterator[str | EndOfTurnEstimate], e
             while (clause := await clauses.get()) is not _END:
                 assert isinstance(clause, str)
                 t = time.monotonic()
-                pcm = await engine.run(engine.tts.synthesize, for_speech(clause), bulk=not first)
+                pcm = (await engine.run(engine.tts.synthesize, for_speech(clause), bulk=not first)
+                       if start.speak else _SILENT)  # text only: the clause is said in no time
                 sink.deliver(ReplySpeech(turn_id, clause, pcm))
                 if first:
                     stages["tts_first_audio_ms"] = _ms(t)

@@ -52,6 +52,12 @@ class StartTurn:
     """The client's functions, offered before the local tools (the Realtime protocol's ``tools``)."""
     results: tuple[FunctionResult, ...] = ()
     """Answer the user's last message (in ``history``) from these calls' outputs: no listening."""
+    from_history: bool = False
+    """Answer from ``history`` alone, no new user words (a Realtime ``response.create`` with
+    nothing new to answer: a greeting on an empty history); no listening."""
+    speak: bool = True
+    """Synthesize the reply; False: its text only, no audio (a Realtime text response; the naive
+    cascade always speaks)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +172,8 @@ class ReplySpeech:
     text: str
     """The clause this audio speaks (used to truncate history on barge-in)."""
     pcm: np.ndarray
-    """int16 samples at the output rate."""
+    """int16 samples at the output rate; none for a turn that is not spoken (``StartTurn.speak``):
+    the clause still counts as said, in no time, so a stop keeps it."""
 
 
 @dataclass(frozen=True, slots=True)

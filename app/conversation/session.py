@@ -25,6 +25,7 @@ from app.audio import AudioFormat
 from app.chat import ChatMessage
 from app.config import EndpointSettings, ReplySettings
 from app.conversation.alerts import Alerts
+from app.conversation.early import EarlyInput
 from app.conversation.effects import (
     CloseConnection,
     DeleteSession,
@@ -52,9 +53,6 @@ from app.tools.functions import FunctionResult
 
 log = logging.getLogger(__name__)
 
-EARLY_LIMIT = 64
-"""Client messages (text or 20 ms audio frames' worth) held while a resumed session's history loads."""
-
 
 class Session:
     """One conversation: handshake, audio intake, endpointing, turns and history."""
@@ -80,7 +78,7 @@ class Session:
         self._alerts = Alerts(self._turns, self._timers, self._out)
         self._timezone = ""
         """The user's IANA time zone from ``hello`` ("" = the node's)."""
-        self._early: list[tuple[p.Message | bytes, float]] = []
+        self._early = EarlyInput()
         """What the client sent after ``hello`` while the store was still loading its history."""
         self._node_timezone = node_timezone
 
@@ -124,11 +122,15 @@ class Session:
 
     def receive_user_text(self, text: str, now: float) -> list[Effect]:
         """A typed user turn (Realtime's text message) at ``now`` (s): committed at once, no speech-to-text."""
-        return self._guarded(self._user_text, text, now)
+        return self._guarded(self._unheard, now, text)
 
     def receive_function_results(self, results: Sequence[FunctionResult], now: float) -> list[Effect]:
         """The client's ``function_call_output`` results at ``now`` (s): a turn answering from them, no user message."""
-        return self._guarded(self._user_text, None, now, tuple(results))
+        return self._guarded(self._unheard, now, None, tuple(results))
+
+    def respond(self, now: float) -> list[Effect]:
+        """A turn at ``now`` (s) that answers from the history alone, no new user words (a greeting)."""
+        return self._guarded(self._unheard, now, None, (), True)
 
     def resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]] = (), *,
                 unreadable: bool = False, foreign: bool = False) -> list[Effect]:
@@ -188,7 +190,7 @@ class Session:
             raise p.ProtocolError(p.ErrorCode.AUDIO_BEFORE_HELLO, "send 'hello' before audio",
                                   p.CloseCode.POLICY_VIOLATION)
         if self.phase is Phase.RESUMING:
-            self._hold(data, now)
+            self._early.hold(data, now)
             return
         for frame in self._intake.frames(data, now):
             if self._next_endpoint is not None and (gate := retune(self._next_endpoint, self._turns, self._gate)):
@@ -207,24 +209,19 @@ class Session:
         if isinstance(message, p.Hello):
             self._hello(message)
         elif self.phase is Phase.RESUMING:
-            self._hold(message, now)
+            self._early.hold(message, now)
         else:
             self._on_message(message, now)
 
-    def _user_text(self, text: str | None, now: float, results: tuple[FunctionResult, ...] = ()) -> None:
+    def _unheard(self, now: float, text: str | None, results: tuple[FunctionResult, ...] = (),
+                 from_history: bool = False) -> None:
+        """A committed turn with no audio: typed words, the functions' outputs, or the history alone."""
         if self.phase is not Phase.OPEN:
             raise p.ProtocolError(p.ErrorCode.HELLO_REQUIRED, "a typed turn needs an open session")
         turn = self._turns.new(TurnState.COMMITTED, np.zeros(0, dtype=np.int16), self._segmenter.position)
         turn.committed_at, turn.endpoint_wait_ms = now, 0.0
         self._out.put(StartTurn(turn.id, turn.audio, self._history.snapshot(), naive=False, transcript=text,
-                                results=results))
-
-    def _hold(self, item: p.Message | bytes, now: float) -> None:
-        """Keep what arrives between ``hello`` and ``ready`` (the store is loading) for ``_open``."""
-        if len(self._early) >= EARLY_LIMIT:
-            raise p.ProtocolError(p.ErrorCode.RATE_LIMITED, f"more than {EARLY_LIMIT} messages before 'ready'",
-                                  p.CloseCode.POLICY_VIOLATION)
-        self._early.append((item, now))
+                                results=results, from_history=from_history))
 
     def _on_message(self, message: p.Message, now: float) -> None:
         if self.phase is not Phase.OPEN:
@@ -288,8 +285,7 @@ class Session:
         self._out.send(self._handshake.open(resumed=resumed))
         if self._timers.pending:
             self._timers.announce()  # after 'ready'; ones that came due while away ring at once
-        early, self._early = self._early, []
-        for item, at in early:  # in the order they came, as if they had come now
+        for item, at in self._early.take():  # in the order they came, as if they had come now
             if isinstance(item, bytes):
                 self._on_audio(item, at)
             else:

@@ -14,7 +14,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.realtime.config import SessionUpdate, TurnDetection, parse_session_update, text_modality
+from app.realtime.config import (
+    MAX_INSTRUCTIONS_CHARS,
+    SessionUpdate,
+    TurnDetection,
+    parse_session_update,
+    text_modality,
+)
 from app.realtime.errors import RealtimeError
 from app.realtime.errors import field as _field
 
@@ -96,6 +102,8 @@ class ResponseCreate:
     """``response.output_modalities`` ``["text"]`` (True), ``["audio"]`` (False) or not set (the session's)."""
     metadata: dict[str, str] | None = None
     """``response.metadata``: echoed in the response (LiveKit's ``generate_reply`` finds its response by it)."""
+    instructions: str | None = None
+    """``response.instructions``: this response's instead of the session's (OpenAI's rule); None: the session's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +210,12 @@ def _response_create(obj: dict[str, Any], event_id: str | None) -> ResponseCreat
     ):
         raise RealtimeError("invalid_value", "metadata is at most 16 string pairs (keys 64, values 512 characters)",
                             param="response.metadata", event_id=event_id)
-    return ResponseCreate(event_id, text_modality(options, "response", event_id), metadata)
+    instructions = _field(options, "instructions", str, "response", event_id=event_id)
+    if isinstance(instructions, str) and len(instructions) > MAX_INSTRUCTIONS_CHARS:
+        raise RealtimeError("invalid_value", f"instructions are limited to {MAX_INSTRUCTIONS_CHARS} characters here",
+                            param="response.instructions", event_id=event_id)
+    return ResponseCreate(event_id, text_modality(options, "response", event_id), metadata,
+                          instructions if isinstance(instructions, str) else None)
 
 
 _PARSERS = {

@@ -18,7 +18,7 @@ from app import protocol as p
 from app.realtime import server_events as ev
 from app.realtime.calls import Call, call_finished, call_started
 from app.realtime.codecs import OutputAudio, WireFormat
-from app.realtime.events import RealtimeError
+from app.realtime.events import RealtimeError, ResponseCreate
 from app.realtime.exchange import Exchange
 from app.tools.functions import ClientFunctions, route
 
@@ -111,10 +111,12 @@ class Replies:
         for old in list(self._offers)[:-8]:  # a turn that never got its words (talked over)
             del self._offers[old]
 
-    def answering(self, turn_id: int, event_id: str | None, text: bool | None = None) -> None:
-        """Turn ``turn_id`` answers the latest function outputs, as ``response.create`` (``text``: its modality)."""
-        self.check_idle(event_id)
-        self._track(Exchange(turn_id, self.last_item, typed=True, claimed=True, asked=True, text=text))
+    def answering(self, turn_id: int, asked: ResponseCreate, user_item: str | None) -> None:
+        """Turn ``turn_id`` is the response ``asked`` for: from the latest function outputs (after
+        ``user_item``), or from the history alone (``user_item`` None)."""
+        self.check_idle(asked.event_id)
+        self._track(Exchange(turn_id, user_item, typed=True, claimed=True, asked=True, text=asked.text_only,
+                             metadata=asked.metadata))
 
     def check_idle(self, event_id: str | None) -> None:
         """RealtimeError if a response is in progress (one at a time)."""
@@ -134,16 +136,13 @@ class Replies:
     # -------------------------------------------------------------- the client's requests
 
     def claim(self, event_id: str | None, text: bool | None = None, metadata: dict[str, str] | None = None
-              ) -> list[dict[str, Any]]:
-        """``response.create``: show the response to the latest input (``text``: in text; None: the session's)."""
+              ) -> list[dict[str, Any]] | None:
+        """``response.create``: show the response to the latest input (``text``: in text; None: the
+        session's); None when there is none waiting (the latest input has its response)."""
         self.check_idle(event_id)
         last = self._last
         if last is None or last.claimed or last.user_item is None:
-            raise RealtimeError(
-                "no_input_to_answer",
-                "nothing to respond to: this node answers the user's latest input, and it has its response already",
-                event_id=event_id,
-            )
+            return None
         last.claimed = last.asked = True
         last.text, last.metadata = text, metadata
         if last.transcript == "":  # heard as noise: an empty response, as asked

@@ -109,9 +109,11 @@ class RealtimeSession(NativeMirror):
 
     # -------------------------------------------------------------- translating the session's effects
 
-    def translate(self, effects: Sequence[Effect | SendEvent | Observe]) -> list[Effect | SendEvent | Observe]:
-        """Native messages and audio as Realtime events; a turn's prompt gets the instructions and
-        the client's functions; a function call becomes its response. Translated effects pass unchanged."""
+    def translate(self, effects: Sequence[Effect | SendEvent | Observe], asked: rt.ResponseCreate | None = None
+                  ) -> list[Effect | SendEvent | Observe]:
+        """Native messages and audio as Realtime events; a turn's prompt gets the instructions (of the
+        response ``asked`` for it, if any, else the session's), the client's functions and its modality;
+        a function call becomes its response. Translated effects pass unchanged."""
         out: list[Effect | SendEvent | Observe] = []
         for effect in effects:
             if isinstance(effect, Send):
@@ -123,7 +125,7 @@ class RealtimeSession(NativeMirror):
             elif isinstance(effect, SendAudio):
                 out += [self._emit(e) for e in self.replies.audio(effect.frame)]
             elif isinstance(effect, StartTurn) and effect.say is None:
-                out.append(self._prompted(effect))
+                out.append(self._prompted(effect, asked))
             elif isinstance(effect, CallFunction):
                 call = self.calls.made(effect.name, effect.arguments)
                 out += [self._emit(e) for e in self.replies.function_call(effect.turn_id, call)]
@@ -224,26 +226,36 @@ class RealtimeSession(NativeMirror):
 
     def _respond(self, event: rt.ResponseCreate, now: float) -> list[Effect | SendEvent | Observe]:
         """``response.create``: a turn that speaks from the functions' outputs, if any came since
-        the last response; else the response to the latest input."""
+        the last response; else the response to the latest input; else, with nothing new to answer,
+        a turn that answers from the history alone (a greeting)."""
         calls = self.calls.unanswered()
         if not calls:
-            return [self._emit(e) for e in self.replies.claim(event.event_id, event.text_only, event.metadata)]
+            claimed = self.replies.claim(event.event_id, event.text_only, event.metadata)
+            if claimed is not None:
+                return [self._emit(e) for e in claimed]
         self.replies.check_idle(event.event_id)
-        effects = self._inner.receive_function_results([call.result() for call in calls], now)
+        if calls:
+            effects = self._inner.receive_function_results([call.result() for call in calls], now)
+        else:
+            effects = self._inner.respond(now)
         start = next((e for e in effects if isinstance(e, StartTurn)), None)
         if start is not None:
-            self.replies.answering(start.turn_id, event.event_id, event.text_only)
+            self.replies.answering(start.turn_id, event, self.replies.last_item if calls else None)
             for call in calls:
                 call.answered = True
-        return self.translate(effects)
+        return self.translate(effects, event)
 
-    def _prompted(self, start: StartTurn) -> StartTurn:
-        """A turn's prompt gets the instructions; a user's turn is offered the client's functions."""
-        system = (ChatMessage("system", self.instructions),) if self.instructions else ()
-        offer = ClientFunctions(self.tools, self.tool_choice) if self.tools and not start.results else None
+    def _prompted(self, start: StartTurn, asked: rt.ResponseCreate | None) -> StartTurn:
+        """A turn's prompt gets the instructions (its response's, else the session's) and is spoken
+        unless its response is text; a user's turn is offered the client's functions."""
+        instructions = self.instructions if asked is None or asked.instructions is None else asked.instructions
+        system = (ChatMessage("system", instructions),) if instructions else ()
+        unheard = start.results or start.from_history
+        offer = ClientFunctions(self.tools, self.tool_choice) if self.tools and not unheard else None
         if offer is not None:
             self.replies.offered(start.turn_id, offer)
-        return dataclasses.replace(start, history=(*system, *start.history), functions=offer)
+        text = self.replies.text_only if asked is None or asked.text_only is None else asked.text_only
+        return dataclasses.replace(start, history=(*system, *start.history), functions=offer, speak=not text)
 
     def _native(self, message: p.Message, now: float) -> list[Effect | SendEvent | Observe]:
         return self.translate(self._inner.receive_text(message.encode(), now))

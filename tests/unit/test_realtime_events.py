@@ -147,7 +147,12 @@ def test_truncate_fields() -> None:
 
 
 def test_response_events() -> None:
-    assert parse({"type": "response.create", "response": {"instructions": "x"}}) == rt.ResponseCreate(None)
+    assert parse({"type": "response.create", "response": {"instructions": "x"}}) == rt.ResponseCreate(
+        None, instructions="x")
+    assert parse({"type": "response.create", "response": {"instructions": None}}) == rt.ResponseCreate(None)
+    for bad, code in ((7, "invalid_type"), ("x" * 4001, "invalid_value")):
+        error = refused({"type": "response.create", "response": {"instructions": bad}})
+        assert (error.code, error.param) == (code, "response.instructions")
     assert parse({"type": "response.cancel", "response_id": "r"}) == rt.ResponseCancel(None, "r")
     assert parse({"type": "input_audio_buffer.commit", "event_id": "c"}) == rt.Commit("c")
 

@@ -45,6 +45,7 @@ from app.conversation.retune import retune
 from app.conversation.timers import SessionTimers
 from app.conversation.turn import TurnState
 from app.conversation.turns import Turns
+from app.endpointing import Phase as SpeechPhase
 from app.endpointing import Segmenter
 from app.speech_gate import SpeechGate
 from app.stages.base import VoiceActivityDetector
@@ -131,6 +132,12 @@ class Session:
     def respond(self, now: float) -> list[Effect]:
         """A turn at ``now`` (s) that answers from the history alone, no new user words (a greeting)."""
         return self._guarded(self._unheard, now, None, (), True)
+
+    def skip_audio(self, samples: int) -> None:
+        """The client dropped ``samples`` of 16 kHz audio it never sent here (Realtime's clear with turn
+        detection off): the stream clock moves on by them between utterances, as time does."""
+        if self._segmenter.phase is SpeechPhase.IDLE:
+            self._segmenter.position += samples
 
     def resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]] = (), *,
                 unreadable: bool = False, foreign: bool = False) -> list[Effect]:

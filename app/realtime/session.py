@@ -141,7 +141,7 @@ class RealtimeSession(NativeMirror):
         if isinstance(event, rt.Commit):
             return self._commit(event, now)
         if isinstance(event, rt.Clear):
-            self._held.take()
+            self._inner.skip_audio(self._held.take().shape[0])  # it was the user's time all the same
             return [self._emit({"type": "input_audio_buffer.cleared"})]
         if isinstance(event, rt.ItemCreate):
             return self._user_text(event, now)

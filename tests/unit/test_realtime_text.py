@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from app.conversation import ReplySpeech, ReplyText, StartTurn, Transcribed, TurnFinished
+from app import protocol as p
+from app.conversation import CancelTurn, ReplySpeech, ReplyText, SendAudio, StartTurn, Transcribed, TurnFinished
+from app.conversation import TurnPredicted as Predicted
+from app.realtime.session import Observe
 from tests.unit.test_realtime_session import VOICE, Client, committed_story, one, types
 
 
@@ -85,3 +88,41 @@ def test_other_modalities_are_refused_by_name(value: Any) -> None:
     assert error["param"] == "response.output_modalities"
     assert one(client.send({"type": "session.update", "session": {}}), "session.updated")["session"][
         "output_modalities"] == ["audio"]  # a refused update changed nothing
+
+
+def text_turn(client: Client, words: str) -> tuple[StartTurn, list]:
+    """A spoken question answered in text: the runner, not speaking, says each clause in no time."""
+    effects = client.speak("x" * 20 + "." * 8)
+    start = next(e for e in effects if isinstance(e, StartTurn))
+    tid = start.turn_id
+    effects += client.turn(Transcribed(tid, "Tell me a story."), Predicted(tid, 0.9)) + client.speak("......")
+    effects += client.turn(ReplyText(tid, words), ReplySpeech(tid, words, np.zeros(0, dtype=np.int16)))
+    return start, effects
+
+
+def test_a_text_session_turn_is_not_spoken_and_plays_no_audio() -> None:
+    client = Client()
+    text_session(client)
+    start, effects = text_turn(client, "Once upon a time, there was a fox.")
+    assert not start.speak  # the runner skips synthesis
+    assert not [e for e in effects if isinstance(e, SendAudio)]
+    done = client.turn(TurnFinished(start.turn_id, {}))
+    [reply_done] = [e.message for e in done if isinstance(e, Observe) and isinstance(e.message, p.ReplyDone)]
+    # No audio went out: no echo or backchannel window opens (listening.py), the reply took no time.
+    assert reply_done.audio_ms == 0 and reply_done.text == "Once upon a time, there was a fox."
+
+
+def test_an_audio_session_turn_is_spoken_and_a_text_response_of_it_too() -> None:
+    client = Client()
+    start = next(e for e in client.speak("x" * 20 + "." * 8) if isinstance(e, StartTurn))
+    assert start.speak  # asked for later in text, its audio is made and not sent (docs/realtime.md)
+
+
+def test_a_cancelled_text_response_keeps_its_words() -> None:
+    client = Client()
+    text_session(client)
+    start, _ = text_turn(client, "Once upon a time, there was a fox.")
+    stopped = client.send({"type": "response.cancel"})
+    assert CancelTurn(start.turn_id) in stopped
+    assert one(stopped, "response.done")["response"]["status"] == "cancelled"
+    assert client.rt.history[-1].content == "Once upon a time, there was a fox."  # all of it was shown

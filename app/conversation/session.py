@@ -134,8 +134,7 @@ class Session:
         return self._guarded(self._unheard, now, None, (), True)
 
     def skip_audio(self, samples: int) -> None:
-        """The client dropped ``samples`` of 16 kHz audio it never sent here (Realtime's clear with turn
-        detection off): the stream clock moves on by them between utterances, as time does."""
+        """Move the stream clock on by ``samples`` (16 kHz) the client dropped unsent (Realtime's clear, no VAD)."""
         if self._segmenter.phase is SpeechPhase.IDLE:
             self._segmenter.position += samples
 
@@ -150,9 +149,11 @@ class Session:
         """Drop ``entry`` (by identity, as ``history`` gave it) from the conversation; saved as any change is."""
         return self._guarded(self._history.remove, [entry])
 
-    def use_endpointing(self, endpoint: EndpointSettings) -> None:
-        """This session's turn-taking (``node_endpoint``: the node's) from the next frame heard between utterances."""
+    def use_endpointing(self, endpoint: EndpointSettings, *, barge_in: bool = True) -> None:
+        """This session's turn-taking (``node_endpoint``: the node's) from the next frame heard between utterances;
+        ``barge_in`` False: a new turn waits for the reply being made instead of stopping it (from now)."""
         self._next_endpoint = endpoint
+        self._turns.waiting.barge_in = barge_in
 
     def wake(self, now_s: float, now: float) -> list[Effect]:
         """The time a ``WakeAt`` asked for has come (Unix ``now_s``, monotonic ``now``): ring what is due."""

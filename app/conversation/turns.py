@@ -24,6 +24,7 @@ from app.conversation.reply_audio import ReplyAudio
 from app.conversation.stopped import StoppedTurns, shorten_kept
 from app.conversation.timers import SessionTimers
 from app.conversation.turn import Generation, Turn, TurnState
+from app.conversation.waiting import Waiting
 from app.endpointing import Discard, EndOfTurn, Pause, Resume, Segmenter, SegmentEvent, SpeechStart
 from app.endpointing import Phase as SpeechPhase
 from app.turn_policy import end_silence_ms
@@ -54,6 +55,7 @@ class Turns:
         self._last_reply: Turn | None = None
         """The most recent committed turn that sent audio (for echo and backchannel checks)."""
         self._continuation = Continuation(self, history, outbox, endpoint)
+        self.waiting = Waiting(self, self._turns, history)
 
     # -------------------------------------------------------------- the user's side
 
@@ -97,8 +99,8 @@ class Turns:
                 return
         held, turn.held = turn.held, []
         for effect in held:
-            self._emit(turn, effect, now)
-        self._maybe_finish(turn)
+            self.emit(turn, effect, now)
+        self.maybe_finish(turn, now)
 
     def _abandon_current(self) -> None:
         turn, self._current = self._current, None
@@ -133,21 +135,21 @@ class Turns:
             self._apply_tool(turn)
         elif isinstance(event, fx.ReplyText):
             turn.reply_text += event.text
-            self._emit(turn, fx.Send(p.ReplyDelta(turn_id=turn.id, text=event.text)), now)
+            self.emit(turn, fx.Send(p.ReplyDelta(turn_id=turn.id, text=event.text)), now)
         elif isinstance(event, fx.FunctionCalled):  # the reply is a call of the client's function
-            self._emit(turn, fx.CallFunction(turn.id, event.name, event.arguments), now)
+            self.emit(turn, fx.CallFunction(turn.id, event.name, event.arguments), now)
         elif isinstance(event, fx.ReplySpeech):
             for frame in turn.reply.speak(event.text, event.pcm):
-                self._emit(turn, fx.SendAudio(frame), now)
+                self.emit(turn, fx.SendAudio(frame), now)
         elif isinstance(event, fx.TurnFailed):
             turn.generation = Generation.FAILED
             log.warning("turn %d failed: %s", turn.id, event.code)
-            self._emit(turn, fx.Send(p.Error(code=event.code, message=event.message, turn_id=turn.id)), now)
-            self._maybe_finish(turn)
+            self.emit(turn, fx.Send(p.Error(code=event.code, message=event.message, turn_id=turn.id)), now)
+            self.maybe_finish(turn, now)
         else:
             turn.generation = Generation.FINISHED
             turn.finished = event
-            self._maybe_finish(turn)
+            self.maybe_finish(turn, now)
 
     def _update_end_silence(self, turn: Turn, now: float) -> None:
         """Predictive endpointing: how the words read and how the voice sounds set the pause."""
@@ -181,20 +183,12 @@ class Turns:
         self._out.send(p.Transcript(turn_id=turn.id, text=text, replaces_turn=replaced))
         if turn.continues is not None:
             self._continuation.merge_away(turn.continues)
-        # One reply at a time: a real new turn supersedes any older one still generating.
-        # Finished ones are forgotten too (they were kept only so a barge-in could truncate them).
-        for older in list(self._turns.values()):
-            if older.id != turn.id and older.live:
-                if older.generating:
-                    self.stop(older, interrupted=True)
-                else:
-                    older.state = TurnState.RETIRED
-                    self._turns.pop(older.id)
-        turn.user_message = self._history.append(ChatMessage("user", text))
+        self.waiting.supersede(turn, text)  # one reply at a time: it stops the one before, or waits for it
         self._continuation.answered(turn)
 
-    def _emit(self, turn: Turn, effect: fx.Effect, now: float) -> None:
-        if turn.state is TurnState.SPECULATIVE:
+    def emit(self, turn: Turn, effect: fx.Effect, now: float) -> None:
+        """Send ``turn``'s ``effect`` at monotonic ``now`` (s), or hold it (speculative, or waiting: waiting.py)."""
+        if turn.state is TurnState.SPECULATIVE or self.waiting.holds(turn):
             turn.held.append(effect)
             return
         if isinstance(effect, fx.SendAudio) and turn.first_audio_at is None:
@@ -203,9 +197,9 @@ class Turns:
             self._last_reply = turn
         self._out.put(effect)
 
-    def _maybe_finish(self, turn: Turn) -> None:
-        """Close a turn once it is both committed and done generating."""
-        if turn.state is not TurnState.COMMITTED or turn.generating:
+    def maybe_finish(self, turn: Turn, now: float | None = None) -> None:
+        """Close a turn once it is both committed and done generating (and no longer waiting), at ``now`` (s)."""
+        if turn.state is not TurnState.COMMITTED or turn.generating or self.waiting.holds(turn):
             return
         turn.state = TurnState.ANSWERED
         reply_text = turn.reply_text.strip()
@@ -222,6 +216,7 @@ class Turns:
                                    truncated=finished is not None and finished.truncated))
         self._out.send(p.TurnTiming(turn_id=turn.id, stages={k: round(v, 1) for k, v in stages.items()},
                                     tool=turn.tool.tool if turn.tool is not None else ""))
+        self.waiting.release(turn, now)
 
     # -------------------------------------------------------------- barge-in and cancellation
 
@@ -254,6 +249,7 @@ class Turns:
         self._turns.pop(turn.id, None)
         if interrupted:
             self._stopped.add(turn)
+        self.waiting.release(turn, None)
 
     def cancel_all(self) -> None:
         """Stop every turn without a word to the client (reset, forget, close)."""

@@ -41,9 +41,11 @@ class Replies:
         self.auto = True
         """Responses start without ``response.create`` (turn detection with ``create_response``)."""
         self.vad = True
+        """Turn detection is on: the speech_started/stopped events are sent."""
+        self.interrupt = True
+        """A new turn's response supersedes the one in progress (``interrupt_response``; else it starts after it)."""
         self.text_only = False
         """Responses are text (the session's ``output_modalities``), unless their ``response.create`` says."""
-        """Turn detection is on: the speech_started/stopped events are sent."""
         self._offers: dict[int, ClientFunctions] = {}
         """The client's functions each turn was offered: its words say whether it calls one."""
 
@@ -156,13 +158,13 @@ class Replies:
         return events
 
     def cancel(self, event_id: str | None, response_id: str | None) -> p.Interrupt:
-        """``response.cancel``: the native interrupt that stops the active response where it is."""
-        last = self._last
+        """``response.cancel``: the native interrupt that stops the active response where it is (the
+        one started, when the next waits for it: ``interrupt_response`` false)."""
+        last = next((x for x in self._exchanges.values() if x.reply and not x.done and x.claimed), self._last)
         active = last is not None and last.claimed and not last.done and last.stopping is None
         if not active or (response_id and (last.reply is None or last.reply.id != response_id)):
-            raise RealtimeError(
-                "response_cancel_not_active", "Cancellation failed: no active response found", event_id=event_id
-            )
+            raise RealtimeError("response_cancel_not_active", "Cancellation failed: no active response found",
+                                event_id=event_id)
         assert last is not None
         last.stopping = "cancel"
         samples = last.reply.voice_samples if last.reply is not None else 0
@@ -238,7 +240,7 @@ class Replies:
             exchange.done = exchange.claimed
             if exchange.asked:
                 events += self._start(exchange) + ev.response_closed(exchange.reply, "completed")
-        elif exchange.claimed:
+        elif exchange.claimed and (self.interrupt or not any(x.reply and not x.done for x in self._exchanges.values())):
             events += self._supersede(exchange) + ([] if exchange.calls else self._start(exchange))
         return events
 

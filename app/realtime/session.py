@@ -176,7 +176,10 @@ class RealtimeSession(NativeMirror):
             if update.turn_detection is not None and self.turn_detection is None:
                 out += self._feed(self._held.take(), now)  # held audio goes to the endpointing now
             self.turn_detection = update.turn_detection
-            self._inner.use_endpointing(endpointing_for(self.turn_detection, self._inner.node_endpoint))
+            interrupt = update.turn_detection is None or update.turn_detection.interrupt_response
+            endpoint = endpointing_for(self.turn_detection, self._inner.node_endpoint)
+            self._inner.use_endpointing(endpoint, barge_in=interrupt)
+            self.replies.interrupt = interrupt
         detection = self.turn_detection
         self.replies.vad = detection is not None
         self.replies.auto = detection is not None and detection.create_response

@@ -315,3 +315,31 @@ def test_a_spoken_question_calls_the_clients_function_and_its_output_is_spoken(
     history = asyncio.run(stored_history(node, session_id.removeprefix("sess_")))
     assert [m["role"] for m in history] == ["user", "assistant"], history
     assert "weather" in normalize(history[0]["content"]) and history[1]["content"] == reply.strip(), history
+
+
+def test_a_fresh_session_greets_the_user_when_asked(node: ServerProcess) -> None:
+    """``response.create`` with nothing to answer and the response's own ``instructions`` (LiveKit's
+    ``generate_reply(instructions=...)``, Pipecat's ``LLMRunFrame`` on an empty context): a spoken
+    reply from the history alone, which is only the greeting afterwards."""
+
+    async def talk() -> tuple[str, Any, list[Any]]:
+        async with sdk(node).realtime.connect(model="gpt-realtime") as conn:
+            seen: list[Any] = []
+            created = await until(conn, "session.created", seen)
+            await conn.response.create(response={"instructions": "Greet the user.", "metadata": {"ask": "greet"}})
+            done = await until(conn, "response.done", seen, timeout_s=30)
+            return created.session.id, done, seen
+
+    session_id, done, seen = asyncio.run(talk())
+    assert done.response.status == "completed" and done.response.metadata == {"ask": "greet"}, done.response
+    kinds = [e.type for e in seen]
+    assert "input_audio_buffer.committed" not in kinds and "response.output_audio.delta" in kinds, kinds
+    reply = next(e.transcript for e in seen if e.type == "response.output_audio_transcript.done")
+    audio = b"".join(base64.b64decode(e.delta) for e in seen if e.type == "response.output_audio.delta")
+    spoken = heard(np.frombuffer(audio, dtype="<i2"), RATE)
+    assert reply.strip() and intelligible(reply, spoken) >= 0.5, f"reply {reply!r} but the audio says {spoken!r}"
+    deadline = time.monotonic() + 5  # the node saves off its event loop: the write may land just after
+    while (history := asyncio.run(stored_history(node, session_id.removeprefix("sess_")))) == [] and (
+            time.monotonic() < deadline):
+        time.sleep(0.2)
+    assert history == [{"role": "assistant", "content": reply.strip()}], history

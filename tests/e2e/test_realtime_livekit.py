@@ -322,3 +322,29 @@ def test_livekit_interrupt_then_truncate_keep_what_was_heard(node: ServerProcess
     assert [m["role"] for m in history] == ["user", "assistant"] and "rome" in normalize(history[0]["content"]), history
     kept = history[1]["content"].split()
     assert kept and kept == generated[: len(kept)] and len(kept) < len(generated), (kept, generated)
+
+
+def test_livekit_generate_reply_with_instructions_greets_the_user(node: ServerProcess) -> None:
+    """An agent that speaks first: ``generate_reply(instructions="Greet the user.")`` on a fresh
+    session, nothing said yet (a ``response.create`` with nothing new to answer)."""
+
+    async def talk() -> tuple[llm.GenerationCreatedEvent, Listener]:
+        realtime = model(node)
+        session = realtime.session()
+        listener = Listener(session)
+        try:
+            generation = await asyncio.wait_for(session.generate_reply(instructions="Greet the user."), 15)
+            await listener.until(lambda: completed(listener))
+        finally:
+            await session.aclose()
+            await realtime.aclose()
+        return generation, listener
+
+    generation, listener = asyncio.run(talk())
+    done = listener.event("response.done")
+    assert done is not None and generation.response_id == done["response"]["id"], done
+    assert listener.user_words == []  # nobody spoke
+    reply = listener.messages[-1]
+    assert reply.text.strip() and len(reply.audio) > RATE // 2, reply
+    spoken = heard(np.frombuffer(bytes(reply.audio), dtype="<i2"), RATE)
+    assert intelligible(reply.text, spoken) >= 0.5, f"reply {reply.text!r} but the audio says {spoken!r}"

@@ -343,3 +343,64 @@ def test_a_fresh_session_greets_the_user_when_asked(node: ServerProcess) -> None
             time.monotonic() < deadline):
         time.sleep(0.2)
     assert history == [{"role": "assistant", "content": reply.strip()}], history
+
+
+@pytest.fixture(scope="module")
+def rome_question(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A request with a long answer, still being made when the next question comes."""
+    directory = tmp_path_factory.mktemp("rome")
+    path, _ = write_example(directory / "rome.wav", PromptSynth(directory / "cache"),
+                            "Tell me about the history of Rome.")
+    return path
+
+
+def test_without_interrupt_response_the_next_question_is_answered_after_the_reply(
+    node: ServerProcess, rome_question: Path, question: Path
+) -> None:
+    """``interrupt_response: false``: the next question does not stop the reply before it; its own
+    response follows the first's ``response.done``, and the history keeps both exchanges in order.
+    On the 2-core development machine the first reply (about 2 s to make) is usually made in full
+    before the second question can be committed outside the continuation window, so this checks
+    the order end to end; the wait itself is unit-tested (test_realtime_no_interrupt.py)."""
+
+    async def talk() -> tuple[str, list[Any]]:
+        async with sdk(node).realtime.connect(model="gpt-realtime") as conn:
+            seen: list[Any] = []
+            created = await until(conn, "session.created", seen)
+            detection = {"type": "server_vad", "interrupt_response": False}
+            await conn.session.update(session={"type": "realtime", "audio": {"input": {"turn_detection": detection}}})
+            await until(conn, "session.updated", seen)
+
+            async def stream(pcm: np.ndarray) -> None:  # 100 ms appends at real-time pace
+                start = time.monotonic()
+                for i, offset in enumerate(range(0, pcm.shape[0], RATE // 10)):
+                    await conn.input_audio_buffer.append(audio=b64(pcm[offset : offset + RATE // 10]))
+                    await asyncio.sleep(max(0.0, start + (i + 1) / 10 - time.monotonic()))
+
+            # The second question 1.6 s after the first: past the continuation window (1 s from the
+            # voice's end, the 400 ms pre-roll included), as soon after as that allows.
+            gap, end = np.zeros(RATE * 16 // 10, dtype=np.int16), np.zeros(2 * RATE, dtype=np.int16)
+            audio = np.concatenate([recording(rome_question), gap, recording(question), end])
+            sender = asyncio.create_task(stream(audio))
+            while sum(e.type == "response.done" for e in seen) < 2:
+                await until(conn, "response.done", seen)
+            await sender
+            return created.session.id, seen
+
+    session_id, seen = asyncio.run(talk())
+    responses = [e for e in seen if e.type in ("response.created", "response.done")]
+    assert [e.type for e in responses] == ["response.created", "response.done"] * 2, responses
+    first, second = responses[1].response, responses[3].response
+    assert first.status in ("completed", "incomplete"), first  # not stopped by the second question
+    assert second.status == "completed", second
+    words = [e.transcript for e in seen if e.type == "conversation.item.input_audio_transcription.completed"]
+    assert len(words) == 2 and "rome" in normalize(words[0]) and "tokyo" in normalize(words[1]), words
+    answer = next(e.transcript for e in seen
+                  if e.type == "response.output_audio_transcript.done" and e.response_id == second.id)
+    assert "tokyo" in normalize(answer), answer  # the clock tool's answer
+    deadline = time.monotonic() + 5
+    while len(history := asyncio.run(stored_history(node, session_id.removeprefix("sess_")))) < 4 and (
+            time.monotonic() < deadline):
+        time.sleep(0.2)
+    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"], history
+    assert "rome" in normalize(history[0]["content"]) and "tokyo" in normalize(history[2]["content"]), history

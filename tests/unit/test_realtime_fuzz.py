@@ -44,7 +44,8 @@ detection = st.one_of(
     st.none(),
     st.fixed_dictionaries(
         {"type": st.sampled_from(["server_vad", "semantic_vad", "x"])},
-        optional={"create_response": values, "silence_duration_ms": values, "prefix_padding_ms": values,
+        optional={"create_response": values, "interrupt_response": values, "silence_duration_ms": values,
+                  "prefix_padding_ms": values,
                   "threshold": st.one_of(values, st.floats(-1, 2)), "eagerness": st.sampled_from(["low", "high", "x"])},
     ),
 )
@@ -55,6 +56,7 @@ client_events = st.one_of(
     st.just({"type": "input_audio_buffer.clear"}),
     st.just({"type": "response.create"}),
     st.builds(lambda m: {"type": "response.create", "response": {"output_modalities": m}}, modalities),
+    st.builds(lambda i: {"type": "response.create", "response": {"instructions": i}}, values),
     st.builds(lambda m: {"type": "session.update", "session": {"output_modalities": m}}, modalities),
     st.builds(lambda i: {"type": "conversation.item.retrieve", "item_id": i}, values),
     st.builds(lambda i: {"type": "conversation.item.delete", "item_id": i}, st.one_of(values, st.just(LAST_ITEM))),

@@ -68,6 +68,8 @@ class RealtimeSession(NativeMirror):
         self._held = HeldAudio()
         self._max_texts = max_texts_per_s
         self._texts = TokenBucket(max_texts_per_s, 2 * max_texts_per_s)
+        self._prompted_up_to = 0
+        """The newest turn whose ``StartTurn`` has its prompt (the connection translates what it is given again)."""
 
     # -------------------------------------------------------------- entry points
 
@@ -124,7 +126,8 @@ class RealtimeSession(NativeMirror):
                     out += [self._emit(e) for e in self.replies.native(effect.message)]
             elif isinstance(effect, SendAudio):
                 out += [self._emit(e) for e in self.replies.audio(effect.frame)]
-            elif isinstance(effect, StartTurn) and effect.say is None:
+            elif isinstance(effect, StartTurn) and effect.say is None and effect.turn_id > self._prompted_up_to:
+                self._prompted_up_to = effect.turn_id  # turn ids only grow: translated effects pass unchanged
                 out.append(self._prompted(effect, asked))
             elif isinstance(effect, CallFunction):
                 call = self.calls.made(effect.name, effect.arguments)

@@ -19,7 +19,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from app import protocol as p
+from app.chat import ChatMessage
 from app.config import ServerSettings
+from app.engine import Engine
 from app.server import EdgeServer
 from app.store import MemoryStore
 from tests.fakes import fake_engine, voiced_frames
@@ -33,10 +35,12 @@ def run(test: Callable[[], Awaitable[None]], timeout: float = 15.0) -> None:
 
 
 @asynccontextmanager
-async def edge_server(**settings: Any) -> AsyncIterator[int]:
-    """An EdgeServer on a free loopback port (no tokens: loopback only); its port."""
+async def edge_server(engine: Engine | None = None, **settings: Any) -> AsyncIterator[int]:
+    """An EdgeServer on a free loopback port (no tokens: loopback only) over ``engine`` (by default
+    a fake one that hears "Tell me a story." and says "Once upon a time."); its port."""
     config = ServerSettings(host="127.0.0.1", port=0, **settings)
-    engine = fake_engine(stt=lambda audio, window: "Tell me a story.", llm=lambda messages: ["Once upon a time."])
+    engine = engine or fake_engine(stt=lambda audio, window: "Tell me a story.",
+                                   llm=lambda messages: ["Once upon a time."])
     edge = EdgeServer(config, engine, MemoryStore(config.session_ttl_s))
     server = await edge.start()
     try:
@@ -86,5 +90,38 @@ def test_a_busy_node_refuses_with_a_realtime_error_event() -> None:
                 with pytest.raises(ConnectionClosed) as closed:
                     await asyncio.wait_for(ws.recv(), 5)
                 assert closed.value.rcvd is not None and closed.value.rcvd.code == p.CloseCode.TRY_AGAIN_LATER
+
+    run(test)
+
+
+def test_the_sdk_asks_a_fresh_session_for_a_greeting_spoken_or_in_text() -> None:
+    """Through the connection and the runner: a turn from the history alone is spoken, or in text
+    not synthesized at all."""
+    engine = fake_engine(llm=lambda messages: ["Once upon a time."])
+
+    async def test() -> None:
+        async with edge_server(engine) as port:
+            client = AsyncOpenAI(
+                api_key="unused", base_url=f"http://127.0.0.1:{port}/v1", websocket_base_url=f"ws://127.0.0.1:{port}/v1"
+            )
+            async with client.realtime.connect(model="gpt-realtime") as conn:
+                assert (await conn.recv()).type == "session.created"
+                for modalities in (["audio"], ["text"]):
+                    await conn.response.create(response={"instructions": "Greet the user.",
+                                                         "output_modalities": modalities})  # type: ignore[typeddict-item]
+                    seen = []
+                    while not seen or seen[-1].type != "response.done":
+                        seen.append(await asyncio.wait_for(conn.recv(), 5))
+                        assert seen[-1].type != "error", seen[-1]
+                    kinds = [e.type for e in seen]
+                    assert seen[-1].response.status == "completed" and "input_audio_buffer.committed" not in kinds
+                    spoken = modalities == ["audio"]
+                    assert ("response.output_audio.delta" in kinds) == spoken, kinds
+                    assert " ".join(engine.tts.calls) == "Once upon a time."  # the spoken one's; never the text one's
+                    text = "response.output_audio_transcript.delta" if spoken else "response.output_text.delta"
+                    assert "".join(e.delta for e in seen if e.type == text) == "Once upon a time."
+                    assert not engine.stt.calls  # nothing to hear
+                prompt = engine.llm.calls[0].messages[1:]  # after the node's own system prompt
+                assert prompt == (ChatMessage("system", "Greet the user."),)  # once: the connection translates twice
 
     run(test)

@@ -86,6 +86,8 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
                         help="time zone for users who do not send theirs, e.g. Europe/Paris (default: this machine's)")
     parser.add_argument("--history-tokens", type=AMOUNT, default=defaults.reply.history_tokens,
                         help="conversation kept in the prompt, in tokens (default %(default)s)")
+    parser.add_argument("--no-local-tools", action="store_true",
+                        help="the model answers everything: no clock, timers, arithmetic ... tools")
     parser.add_argument("--max-sessions", type=COUNT, default=defaults.max_sessions,
                         help="sessions admitted at once; more get a 'busy' error (default %(default)s)")
     parser.add_argument("--drain-timeout", type=SECONDS_OR_ZERO, default=defaults.drain_timeout_s,
@@ -136,7 +138,7 @@ def parse_settings(argv: list[str] | None = None) -> ServerSettings:
     models = ModelSettings(models_dir=args.models, manifest_path=args.manifest, profile=args.profile,
                            llm_instances=args.llm_instances or args.max_sessions, llm_threads=args.llm_threads,
                            llm_threads_alone=args.llm_threads_alone)
-    reply = replace(defaults.reply, history_tokens=args.history_tokens)
+    reply = replace(defaults.reply, history_tokens=args.history_tokens, local_tools=not args.no_local_tools)
     return replace(defaults, endpoint=endpoint, reply=reply, host=args.host, port=args.port, log_level=args.log_level,
                    timezone=timezone,
                    log_format=args.log_format, models=models,

@@ -146,6 +146,10 @@ class ReplySettings:
 
     Small models parrot meta-instructions ("My answer is in one short sentence."), so the prompt
     states a persona and a style, not rules about the answer."""
+    local_tools: bool = True
+    """The node's own tools (clock, calendar, timers, arithmetic, units, memory, live-data and device
+    honesty) answer what they recognise; False: the model answers everything (an app that brings
+    its own functions over the Realtime protocol). A Realtime client's functions are offered either way."""
     max_reply_tokens: int = 60
     """Generated tokens after which a reply stops at its next sentence end."""
     sentence_overrun_tokens: int = 40

@@ -281,7 +281,8 @@ class Connection:
 
     def _start_turn(self, start: StartTurn) -> None:
         # The engine is read per turn: after a rollout new turns use the new models, these the old.
-        tools = None if start.say is not None else self.session.tool_context(time.time())
+        local = start.say is None and self._settings.reply.local_tools
+        tools = self.session.tool_context(time.time()) if local else None
         turn = run_turn(start, self._node.engine, self._settings.reply, self, affinity=self.session.id, tools=tools)
         task = asyncio.create_task(turn, name=f"turn-{self.session.id[:8]}-{start.turn_id}")
         self._turns[start.turn_id] = task

@@ -74,6 +74,7 @@ def test_the_edges_of_each_range_are_accepted() -> None:
     assert (settings.drain_timeout_s, settings.idle_timeout_s, settings.reply.history_tokens) == (0.0, 0.5, 0)
     assert settings.endpoint.words_threshold == 0 and settings.endpoint.vad_aggressiveness == 3
     assert parse_settings(["--port", "0"]).port == 0
+    assert parse_settings([]).reply.local_tools and not parse_settings(["--no-local-tools"]).reply.local_tools
 
 
 def test_a_port_in_use_is_found_by_binding_it() -> None:

@@ -612,3 +612,20 @@ def test_a_timer_rings_in_its_session_and_survives_a_reconnect(make_node: Callab
         assert node.store.load(ready.session_id).timers == ()
 
     run(test)
+
+
+def test_without_local_tools_the_model_answers_what_a_tool_would(make_node: Callable[..., Node]) -> None:
+    from app.config import ReplySettings
+
+    node = make_node({"reply": ReplySettings(local_tools=False)}, stt=lambda audio, window_s: "What time is it?")
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        await served.utterance()
+        (timing,) = await served.ws.wait_for_message(p.TurnTiming)
+        assert timing.tool in ("", None) and len(node.engine.llm.calls) == 1  # the model, not the clock
+        assert served.ws.of(p.Timers) == []
+        await served.end()
+
+    run(test)

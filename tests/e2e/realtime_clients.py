@@ -16,7 +16,7 @@ import pytest
 from client.benchmark.make_example import write_example
 from client.benchmark.prompts import PromptSynth
 from tests.conftest import ServerProcess, start_server
-from tests.e2e.test_realtime import JFK_PHRASE, RATE, TOKEN, heard, intelligible, normalize, recording, stored_history
+from tests.e2e.realtime_audio import JFK_PHRASE, RATE, TOKEN, heard, intelligible, normalize, recording, stored_history
 
 __all__ = [
     "JFK_PHRASE",

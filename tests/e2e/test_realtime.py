@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,29 +13,25 @@ from typing import Any
 
 import numpy as np
 import pytest
-import soundfile
-import soxr
 from openai import AsyncOpenAI
-from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from app.models import DEFAULT_MODELS_DIR
 from app.realtime import codecs
-from app.stages.stt import WhisperStt
 from client.benchmark.make_example import write_example
 from client.benchmark.prompts import PromptSynth
 from tests.conftest import ServerProcess, start_server
+from tests.e2e.realtime_audio import (
+    JFK_PHRASE,
+    RATE,
+    TOKEN,
+    heard,
+    intelligible,
+    normalize,
+    recording,
+    stored_history,
+)
 
 pytestmark = pytest.mark.e2e
-TOKEN = "realtime-test-token-0123456789"
-JFK_PHRASE = "ask not what your country can do for you"
-RATE = 24_000
-
-
-def normalize(text: str) -> str:
-    return " ".join(re.findall(r"[a-z']+", text.lower()))
-
-
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     directory = tmp_path_factory.mktemp("realtime")
@@ -51,23 +46,6 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 def sdk(node: ServerProcess, key: str = TOKEN) -> AsyncOpenAI:
     return AsyncOpenAI(api_key=key, base_url=f"{node.http}/v1", websocket_base_url=f"{node.url}/v1")
-
-
-def recording(path: Path) -> np.ndarray:
-    """A recording as 24 kHz PCM16, what a Realtime client sends."""
-    audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
-    return (np.clip(soxr.resample(audio.mean(axis=1), rate, RATE), -1, 1) * 32767).astype(np.int16)
-
-
-def heard(pcm: np.ndarray, rate: int) -> str:
-    """What the node's own Whisper hears in reply audio (int16 at ``rate``)."""
-    audio16 = soxr.resample(pcm.astype(np.float32), rate, 16_000).astype(np.int16)
-    return WhisperStt(DEFAULT_MODELS_DIR / "stt" / "tiny.en").transcribe(audio16, window_s=None).text
-
-
-def intelligible(transcript: str, audio_text: str) -> float:
-    expected = set(normalize(transcript).split())
-    return len(expected & set(normalize(audio_text).split())) / max(1, len(expected))
 
 
 async def until(conn: Any, kind: str, seen: list[Any], timeout_s: float = 90.0) -> Any:
@@ -201,19 +179,6 @@ def test_manual_commit_then_truncate_keeps_what_was_heard(node: ServerProcess, q
     assert history[0]["role"] == "user" and "tokyo" in normalize(history[0]["content"]), history
     kept = history[-1]["content"].split() if history[-1]["role"] == "assistant" else []
     assert kept == generated.split()[: len(kept)] and len(kept) < len(generated.split()), (kept, generated)
-
-
-async def stored_history(node: ServerProcess, session_id: str) -> list[dict[str, str]]:
-    """The conversation the node keeps for ``session_id``, read over the native protocol."""
-    async with connect(node.url, additional_headers={"Authorization": f"Bearer {TOKEN}"}) as ws:
-        await ws.send(json.dumps({"type": "hello", "protocol": 1, "sample_rate": 16000, "session_id": session_id}))
-        while json.loads(await ws.recv())["type"] != "ready":
-            pass
-        await ws.send(json.dumps({"type": "get_history"}))
-        while True:
-            message = json.loads(await ws.recv())
-            if message["type"] == "history":
-                return message["messages"]
 
 
 def test_typed_question_answered_in_mulaw(node: ServerProcess) -> None:

@@ -75,10 +75,23 @@ def test_an_ai_disclaimer_adds_nothing(reply: str) -> None:
         "I'm a voice assistant running right here on this device; I don't have a name of my own.",
         "AI stands for artificial intelligence; it cannot think like people do.",
         "An AI model is a program that learns from data.",
-        "I can't check the weather from here; I don't have live data on this device.",
+        "I can't say for sure, but an AI model needs data to learn from.",
     ],
 )
 def test_answers_that_mention_ai_are_kept(reply: str) -> None:
     from app.turn_policy import adds_nothing
 
     assert not adds_nothing(reply, "What is an AI?")
+
+
+def test_the_tools_cannot_here_sentences_add_nothing_but_their_other_answers_do() -> None:
+    from app.tools import ToolContext, answer
+    from app.turn_policy import adds_nothing
+
+    context = ToolContext(now_s=1_796_126_400.0, timezone="UTC")
+    for question in ("Will it rain tomorrow?", "Open the garage door.", "Play some music.", "Call mom."):
+        found = answer(question, context)
+        assert found is not None and adds_nothing(found.text, question), question
+    for question in ("What time is it?", "What is 7 times 8?", "My name is Alice.", "What can you do?"):
+        found = answer(question, context)
+        assert found is not None and not adds_nothing(found.text, question), question

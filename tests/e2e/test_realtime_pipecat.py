@@ -72,6 +72,22 @@ def test_pipecat_starts_from_its_context_then_answers_a_spoken_question(node: Se
     assert "tokyo" in normalize(str(messages[2]["content"])), messages
 
 
+def test_pipecat_greets_from_an_empty_context(node: ServerProcess) -> None:
+    """Pipecat's usual start: the system instruction on the service, an empty context and an
+    ``LLMRunFrame``. The adapter sends the instruction as the session's and a bare
+    ``response.create``, which the node answers from the (empty) history, spoken."""
+    context = LLMContext([])
+    speaker = Speaker()
+    talk = asyncio.run(converse(node, Microphone(np.zeros(0, dtype=np.int16)), speaker, context=context,
+                                instructions="Greet the user warmly in one short sentence."))
+    assert not talk.errors, talk.errors
+    greeting = talk.replies[-1]
+    assert greeting.text.strip() and len(greeting.audio) > REPLY_RATE // 2, greeting.text
+    spoken = heard(np.frombuffer(bytes(greeting.audio), dtype="<i2"), REPLY_RATE)
+    assert intelligible(greeting.text, spoken) >= 0.5, f"reply {greeting.text!r} but the audio says {spoken!r}"
+    assert [m["role"] for m in context.get_messages()] == ["assistant"], context.get_messages()
+
+
 def test_pipecat_barge_in_truncates_the_reply_to_what_was_heard(
     node: ServerProcess, question: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

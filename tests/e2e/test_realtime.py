@@ -19,7 +19,7 @@ from websockets.exceptions import InvalidStatus
 from app.realtime import codecs
 from client.benchmark.make_example import write_example
 from client.benchmark.prompts import PromptSynth
-from tests.conftest import ServerProcess, start_server
+from tests.conftest import ServerProcess
 from tests.e2e.realtime_audio import (
     JFK_PHRASE,
     RATE,
@@ -30,18 +30,12 @@ from tests.e2e.realtime_audio import (
     recording,
     stored_history,
 )
+from tests.e2e.realtime_clients import realtime_node
 
 pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    directory = tmp_path_factory.mktemp("realtime")
-    tokens = directory / "tokens.txt"
-    tokens.write_text(f"{TOKEN}\n")
-    srv = start_server(
-        directory / "node.log", "--api-token-file", str(tokens), "--store", f"sqlite:///{directory / 'sessions.db'}"
-    )
-    yield srv
-    srv.stop()
+    yield from realtime_node(tmp_path_factory, "realtime")
 
 
 def sdk(node: ServerProcess, key: str = TOKEN) -> AsyncOpenAI:

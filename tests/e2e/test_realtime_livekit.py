@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,6 +140,19 @@ def model(node: ServerProcess) -> RealtimeModel:
     return RealtimeModel(base_url=f"{node.http}/v1", api_key=TOKEN)
 
 
+@asynccontextmanager
+async def livekit_session(node: ServerProcess, **options: Any) -> AsyncIterator[tuple[Any, Listener]]:
+    """A LiveKit ``RealtimeSession`` on ``node`` (``options`` for ``RealtimeModel.session``) and its
+    listener; both the session and the model are closed after."""
+    realtime = model(node)
+    session = realtime.session(**options)
+    try:
+        yield session, Listener(session)
+    finally:
+        await session.aclose()
+        await realtime.aclose()
+
+
 def completed(listener: Listener) -> bool:
     """The node completed a response (a pause may cut a turn first: its merge follows)."""
     done = listener.event("response.done")
@@ -146,15 +161,9 @@ def completed(listener: Listener) -> bool:
 
 def test_livekit_streams_a_recording_and_hears_a_spoken_reply(node: ServerProcess, jfk: Path) -> None:
     async def talk() -> Listener:
-        realtime = model(node)
-        session = realtime.session()
-        listener = Listener(session)
-        try:
+        async with livekit_session(node) as (session, listener):
             await speak(session, with_silence(recording(jfk), 2.0))
             await listener.until(lambda: completed(listener))
-        finally:
-            await session.aclose()
-            await realtime.aclose()
         return listener
 
     listener = asyncio.run(talk())
@@ -167,15 +176,9 @@ def test_livekit_streams_a_recording_and_hears_a_spoken_reply(node: ServerProces
 
 def test_livekit_answers_a_spoken_question(node: ServerProcess, question: Path) -> None:
     async def talk() -> Listener:
-        realtime = model(node)
-        session = realtime.session()
-        listener = Listener(session)
-        try:
+        async with livekit_session(node) as (session, listener):
             await speak(session, with_silence(recording(question), 1.5))
             await listener.until(lambda: completed(listener))
-        finally:
-            await session.aclose()
-            await realtime.aclose()
         return listener
 
     listener = asyncio.run(talk())
@@ -191,10 +194,7 @@ def test_livekit_truncate_keeps_what_was_heard(node: ServerProcess, question: Pa
     ``interrupt`` sends none once the response is done); ``truncate`` at the playout position."""
 
     async def talk() -> tuple[str, Message, int, Listener]:
-        realtime = model(node)
-        session = realtime.session()
-        listener = Listener(session)
-        try:
+        async with livekit_session(node) as (session, listener):
             await speak(session, with_silence(recording(question), 1.0))
             await listener.until(lambda: completed(listener))
             reply = listener.messages[-1]
@@ -204,9 +204,6 @@ def test_livekit_truncate_keeps_what_was_heard(node: ServerProcess, question: Pa
             await listener.until(lambda: listener.event("conversation.item.truncated") is not None)
             created = listener.event("session.created")
             assert created is not None
-        finally:
-            await session.aclose()
-            await realtime.aclose()
         return created["session"]["id"], reply, end_ms, listener
 
     session_id, reply, end_ms, listener = asyncio.run(talk())
@@ -227,10 +224,7 @@ def test_livekit_truncate_at_zero_deletes_the_unheard_reply(node: ServerProcess,
     item (``conversation.item.delete``), from its chat context and from the node's history."""
 
     async def talk() -> tuple[str, Message, Listener, list[str]]:
-        realtime = model(node)
-        session = realtime.session()
-        listener = Listener(session)
-        try:
+        async with livekit_session(node) as (session, listener):
             await speak(session, with_silence(recording(question), 1.0))
             await listener.until(lambda: completed(listener))
             reply = listener.messages[-1]
@@ -239,9 +233,6 @@ def test_livekit_truncate_at_zero_deletes_the_unheard_reply(node: ServerProcess,
             roles = [item.role for item in session.chat_ctx.items if item.type == "message"]
             created = listener.event("session.created")
             assert created is not None
-        finally:
-            await session.aclose()
-            await realtime.aclose()
         return created["session"]["id"], reply, listener, roles
 
     session_id, reply, listener, roles = asyncio.run(talk())
@@ -263,17 +254,11 @@ def test_livekit_client_turns_commit_and_generate_reply(node: ServerProcess, que
     whose future is the response (LiveKit finds it by the ``response.metadata`` it sent)."""
 
     async def talk() -> tuple[llm.GenerationCreatedEvent, Listener]:
-        realtime = model(node)
-        session = realtime.session(turn_detection_disabled=True)
-        listener = Listener(session)
-        try:
+        async with livekit_session(node, turn_detection_disabled=True) as (session, listener):
             await speak(session, with_silence(recording(question), 0.3))
             session.commit_audio()
             generation = await asyncio.wait_for(session.generate_reply(), 15)
             await listener.until(lambda: completed(listener))
-        finally:
-            await session.aclose()
-            await realtime.aclose()
         return generation, listener
 
     generation, listener = asyncio.run(talk())
@@ -291,10 +276,7 @@ def test_livekit_interrupt_then_truncate_keep_what_was_heard(node: ServerProcess
     then ``truncate`` at the playout position."""
 
     async def talk() -> tuple[str, Message, int, Listener]:
-        realtime = model(node)
-        session = realtime.session()
-        listener = Listener(session)
-        try:
+        async with livekit_session(node) as (session, listener):
             await speak(session, with_silence(recording(history_request), 1.0))
             await listener.until(lambda: listener.messages and len(listener.messages[-1].audio) >= 2 * RATE)
             reply = listener.messages[-1]  # 1 s of it came: the user heard 800 ms, then spoke over it
@@ -305,9 +287,6 @@ def test_livekit_interrupt_then_truncate_keep_what_was_heard(node: ServerProcess
             await listener.until(lambda: listener.event("conversation.item.truncated") is not None and reply.done)
             created = listener.event("session.created")
             assert created is not None
-        finally:
-            await session.aclose()
-            await realtime.aclose()
         return created["session"]["id"], reply, end_ms, listener
 
     session_id, reply, end_ms, listener = asyncio.run(talk())
@@ -329,15 +308,9 @@ def test_livekit_generate_reply_with_instructions_greets_the_user(node: ServerPr
     session, nothing said yet (a ``response.create`` with nothing new to answer)."""
 
     async def talk() -> tuple[llm.GenerationCreatedEvent, Listener]:
-        realtime = model(node)
-        session = realtime.session()
-        listener = Listener(session)
-        try:
+        async with livekit_session(node) as (session, listener):
             generation = await asyncio.wait_for(session.generate_reply(instructions="Greet the user."), 15)
             await listener.until(lambda: completed(listener))
-        finally:
-            await session.aclose()
-            await realtime.aclose()
         return generation, listener
 
     generation, listener = asyncio.run(talk())

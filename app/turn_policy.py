@@ -169,10 +169,14 @@ def end_silence_ms(endpoint: EndpointSettings, transcript: str | None, p_complet
     return endpoint.words_open_ms if voice_done is not False else endpoint.incomplete_ms
 
 
+def words_beyond(before: str | None, after: str) -> str:
+    """The words of transcript ``after`` beyond as many as ``before`` had, lower case. A
+    continuation transcribed together with the turn it continues repeats that turn's words."""
+    return " ".join(_WORD.findall(after.lower())[len(_WORD.findall((before or "").lower())):])
+
+
 def adds_words(before: str | None, after: str) -> bool:
-    """Whether transcript ``after`` says more than ``before`` did: words beyond as many as
-    ``before`` had, that are not Whisper's noise words ("you"). A continuation transcribed
-    together with the turn it continues repeats that turn's words; only new ones make it speech."""
-    said = _WORD.findall(after.lower())
-    known = len(_WORD.findall((before or "").lower()))
-    return len(said) > known and not is_noise_transcript(" ".join(said[known:]))
+    """Whether transcript ``after`` says more than ``before`` did: new words (``words_beyond``)
+    that are not Whisper's noise words ("you"); only those make a continuation speech."""
+    added = words_beyond(before, after)
+    return bool(added) and not is_noise_transcript(added)

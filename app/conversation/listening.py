@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.audio import INPUT_FORMAT
 from app.config import EndpointSettings
 from app.conversation.turn import Turn
-from app.turn_policy import echo_overlap, is_backchannel, is_noise_transcript
+from app.turn_policy import echo_overlap, is_backchannel, is_noise_transcript, words_beyond
 
 
 def ignore_reason(turn: Turn, text: str, last_reply: Turn | None, endpoint: EndpointSettings) -> str | None:
@@ -31,7 +31,13 @@ def ignore_reason(turn: Turn, text: str, last_reply: Turn | None, endpoint: Endp
     # Room echo and the client's jitter buffer trail the reply by a little.
     if turn.speech_start > playing_until + INPUT_FORMAT.ms_to_samples(endpoint.echo_tail_ms):
         return None
-    if echo_overlap(text, last_reply.reply_text) >= endpoint.echo_overlap and len(text.split()) >= 2:
+    # An echo can only hold words played before the utterance ended (the tail: the client's
+    # buffer and the room), and, in a continuation, only its own words: the part it continues
+    # was said before this reply began, and a small model often starts by repeating it.
+    played_ms = INPUT_FORMAT.samples_to_ms(turn.voiced_end - last_reply.audio_start_pos) + endpoint.echo_tail_ms
+    said = words_beyond(turn.continues.transcript, text) if turn.continues is not None else text
+    heard = last_reply.reply.heard_text(played_ms)
+    if echo_overlap(said, heard) >= endpoint.echo_overlap and len(said.split()) >= 2:
         return "echo of the assistant's own words"
     if is_backchannel(text) and last_reply.live:
         return "backchannel while the assistant talks"

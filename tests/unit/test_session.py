@@ -458,6 +458,29 @@ def test_speech_right_after_a_turn_continues_it_as_one_utterance() -> None:
     assert session.history == [ChatMessage("user", "Remind me to call my sister after work.")]
 
 
+def test_a_continuation_is_merged_though_the_reply_repeated_the_words_it_adds() -> None:
+    # A small model often answers a quote with the quote: its reply, already playing, holds the
+    # words the user goes on to say. Only words played before the user stopped can be an echo,
+    # and the part the continuation repeats was said before the reply began.
+    session = new_session(complete_ms=240, continuation_ms=1000)
+    hello(session)
+    start = speculate(session)
+    session.turn_event(Transcribed(start.turn_id, "Ask not what your country can do for you."), 0.0)
+    session.turn_event(TurnPredicted(start.turn_id, 0.9), 0.0)
+    speak(session, "....")
+    quote = "Ask not what your country can do for you, ask what you can do for your country."
+    session.turn_event(ReplyText(start.turn_id, quote), 0.0)
+    session.turn_event(ReplySpeech(start.turn_id, quote, np.ones(5 * 22_050, dtype=np.int16)), 0.0)
+    effects = speak(session, "." * 10 + "x" * 20 + "." * 8)  # the rest of the sentence, as it plays
+    rest = of(effects, StartTurn)[0]
+    said = "Ask not what your country can do for you, ask what you can do for your country."
+    effects = session.turn_event(Transcribed(rest.turn_id, said), 0.0)
+    effects += session.turn_event(TurnPredicted(rest.turn_id, 0.9), 0.0) + speak(session, "....")
+    transcript = next(m for m in messages(effects) if isinstance(m, p.Transcript))
+    assert (transcript.text, transcript.replaces_turn) == (said, start.turn_id)
+    assert session.history == [ChatMessage("user", said)]
+
+
 def test_speech_long_after_a_turn_is_a_new_turn() -> None:
     session = new_session(complete_ms=240, continuation_ms=1000)
     hello(session)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.turn_policy import is_noise_transcript, looks_complete
+from app.turn_policy import is_noise_transcript, looks_complete, words_beyond
 
 
 @pytest.mark.parametrize("text", ["What is the capital of France?", "Turn on the lights.", "Thanks!"])
@@ -95,3 +95,9 @@ def test_the_tools_cannot_here_sentences_add_nothing_but_their_other_answers_do(
     for question in ("What time is it?", "What is 7 times 8?", "My name is Alice.", "What can you do?"):
         found = answer(question, context)
         assert found is not None and not adds_nothing(found.text, question), question
+
+
+def test_words_beyond_are_the_continuations_own_words() -> None:
+    assert words_beyond("Ask not.", "Ask not what your country can do") == "what your country can do"
+    assert words_beyond(None, "Hello there") == "hello there"
+    assert words_beyond("Remind me to call my sister.", "Remind me to call my sister") == ""

@@ -238,8 +238,9 @@ class Connection:
 
     @property
     def busy(self) -> bool:
-        """True while a turn of this session is still being produced."""
-        return any(not task.done() for task in self._turns.values())
+        """True while a turn is being produced or the user is mid-utterance (which may continue a
+        turn whose reply it suspended): what a draining node waits for, up to its deadline."""
+        return self.session.mid_utterance or any(not task.done() for task in self._turns.values())
 
     # -------------------------------------------------------------- sending
 

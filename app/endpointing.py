@@ -105,6 +105,17 @@ class Segmenter:
         keeps its first syllable (the newest frames, as many as this pre-roll holds)."""
         self.position = old.position
         self._preroll.extend(old._preroll)
+
+    @property
+    def idle(self) -> bool:
+        """Between utterances: no speech, and no pause that speech may still resume."""
+        return self.phase is Phase.IDLE
+
+    def skip(self, samples: int) -> None:
+        """Move the stream clock on by ``samples`` the client dropped unsent; only between utterances."""
+        if self.idle:
+            self.position += samples
+
     def set_end_silence(self, ms: int) -> list[SegmentEvent]:
         """Set how much silence ends the current utterance; may end it at once."""
         self._end_frames = _frames(ms)

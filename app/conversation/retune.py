@@ -29,3 +29,10 @@ def retune(endpoint: EndpointSettings, turns: Turns, gate: SpeechGate) -> Speech
     if any(getattr(endpoint, name) != getattr(previous, name) for name in _GATE_FIELDS):
         return SpeechGate(endpoint)
     return gate
+
+
+def use_naive(turns: Turns, endpoint: EndpointSettings) -> None:
+    """Put ``turns`` on the naive cascade (a client's ``hello`` chose it): no speculation, a fixed
+    silence (``naive_silence_ms``) ends every turn."""
+    turns.segmenter = Segmenter(endpoint, fixed_silence_ms=endpoint.naive_silence_ms)
+    turns.naive = True

@@ -41,11 +41,10 @@ from app.conversation.handshake import Handshake, Phase
 from app.conversation.history import History
 from app.conversation.intake import AudioIntake
 from app.conversation.rate_limit import TokenBucket
-from app.conversation.retune import retune
+from app.conversation.retune import retune, use_naive
 from app.conversation.timers import SessionTimers
 from app.conversation.turn import TurnState
 from app.conversation.turns import Turns
-from app.endpointing import Phase as SpeechPhase
 from app.endpointing import Segmenter
 from app.speech_gate import SpeechGate
 from app.stages.base import VoiceActivityDetector
@@ -73,9 +72,8 @@ class Session:
         self._endpoint = self.node_endpoint = endpoint
         self._next_endpoint: EndpointSettings | None = None
         self._timers = SessionTimers(self._out)
-        self._segmenter = Segmenter(endpoint)
-        self._turns = Turns(self._out, self._history, self._segmenter, self._timers, endpoint=endpoint, reply=reply,
-                            output=output_format)
+        self._turns = Turns(self._out, self._history, Segmenter(endpoint), self._timers, endpoint=endpoint,
+                            reply=reply, output=output_format)
         self._alerts = Alerts(self._turns, self._timers, self._out)
         self._timezone = ""
         """The user's IANA time zone from ``hello`` ("" = the node's)."""
@@ -100,6 +98,11 @@ class Session:
     def tool_context(self, now_s: float) -> ToolContext:
         """What the local tools of a turn may read, at Unix time ``now_s``."""
         return self._timers.context(now_s, self._timezone, self._node_timezone)
+
+    @property
+    def mid_utterance(self) -> bool:
+        """The user is speaking or pausing inside an utterance (which may continue the last turn)."""
+        return not self._turns.segmenter.idle
 
     @property
     def timers(self) -> tuple[Timer, ...]:
@@ -135,8 +138,7 @@ class Session:
 
     def skip_audio(self, samples: int) -> None:
         """Move the stream clock on by ``samples`` (16 kHz) the client dropped unsent (Realtime's clear, no VAD)."""
-        if self._segmenter.phase is SpeechPhase.IDLE:
-            self._segmenter.position += samples
+        self._turns.segmenter.skip(samples)
 
     def resumed(self, history: Sequence[ChatMessage] | None, timers: Sequence[Mapping[str, object]] = (), *,
                 unreadable: bool = False, foreign: bool = False) -> list[Effect]:
@@ -202,10 +204,10 @@ class Session:
             return
         for frame in self._intake.frames(data, now):
             if self._next_endpoint is not None and (gate := retune(self._next_endpoint, self._turns, self._gate)):
-                self._segmenter, self._gate, self._endpoint = self._turns.segmenter, gate, self._next_endpoint
+                self._gate, self._endpoint = gate, self._next_endpoint
                 self._next_endpoint = None
             voiced = self._gate.passes(frame, self._vad.is_speech(frame))
-            for event in self._segmenter.push(frame, voiced):
+            for event in self._turns.segmenter.push(frame, voiced):
                 self._turns.on_segment(event, now)
         self._alerts.speak_when_quiet(now)
 
@@ -226,7 +228,7 @@ class Session:
         """A committed turn with no audio: typed words, the functions' outputs, or the history alone."""
         if self.phase is not Phase.OPEN:
             raise p.ProtocolError(p.ErrorCode.HELLO_REQUIRED, "a typed turn needs an open session")
-        turn = self._turns.new(TurnState.COMMITTED, np.zeros(0, dtype=np.int16), self._segmenter.position)
+        turn = self._turns.new(TurnState.COMMITTED, np.zeros(0, dtype=np.int16), self._turns.segmenter.position)
         turn.committed_at, turn.endpoint_wait_ms = now, 0.0
         self._out.put(StartTurn(turn.id, turn.audio, self._history.snapshot(), naive=False, transcript=text,
                                 results=results, from_history=from_history))
@@ -236,7 +238,7 @@ class Session:
             raise p.ProtocolError(p.ErrorCode.HELLO_REQUIRED, f"send 'hello' before {message.type!r}",
                                   p.CloseCode.POLICY_VIOLATION)
         if isinstance(message, p.Commit):
-            for event in self._segmenter.force_end():
+            for event in self._turns.segmenter.force_end():
                 self._turns.on_segment(event, now)
         elif isinstance(message, p.Interrupt):
             self._turns.interrupt(message)
@@ -260,9 +262,7 @@ class Session:
         load = self._handshake.hello(hello)
         self._timezone = hello.timezone
         if hello.pipeline == "naive":
-            self._segmenter = Segmenter(self._endpoint, fixed_silence_ms=self._endpoint.naive_silence_ms)
-            self._turns.segmenter = self._segmenter
-            self._turns.naive = True
+            use_naive(self._turns, self._endpoint)
         if load:
             self._out.put(LoadSession(self.id))
         else:

@@ -227,7 +227,7 @@ def test_bug_in_the_audio_path_is_internal_and_not_fatal(make_node: Callable[...
     async def test() -> None:
         served = Served(node)
         await served.hello()
-        segmenter = served.conn.session._segmenter
+        segmenter = served.conn.session._turns.segmenter
         original = segmenter.push
         calls = 0
 
@@ -384,6 +384,26 @@ def test_interrupt_cancels_the_turn_and_keeps_the_heard_words(make_node: Callabl
         (history,) = await served.ws.wait_for_message(p.History)
         assert history.messages == [{"role": "user", "content": "Tell me about the sun."},
                                     {"role": "assistant", "content": "Sure,"}]
+        await served.end()
+
+    run(test)
+
+
+def test_a_user_mid_utterance_keeps_a_draining_node_waiting(make_node: Callable[..., Node]) -> None:
+    # Speech that continues a turn suspends that turn's reply: no task runs until it ends, yet
+    # closing then would lose both halves of the user's sentence.
+    node = make_node()
+
+    async def test() -> None:
+        served = Served(node)
+        await served.hello()
+        assert not served.conn.busy
+        served.ws.feed(*voiced_frames(20))
+        await served.ws.wait_for(lambda ws: served.conn.busy)
+        assert not served.conn._turns  # nothing is generating: the open utterance alone holds it
+        served.ws.feed(p.Commit())
+        await served.ws.wait_for_message(p.ReplyDone)
+        await served.ws.wait_for(lambda ws: not served.conn.busy)
         await served.end()
 
     run(test)

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 from app.audio import FRAME_SAMPLES
 from app.config import EndpointSettings, ServerSettings
-from client.benchmark.endpoint_fit import cut_pauses, evaluate, format_cut, format_result, grid
+from client.benchmark.endpoint_fit import cut_pauses, evaluate, evaluate_per_speaker, format_cut, format_result, grid
 from client.benchmark.main import session_noise
 from client.benchmark.noise import DEFAULT_DBFS, KINDS, NoiseStream
 from client.benchmark.pause_verdicts import PauseVerdicts, as_dicts, collect
@@ -81,6 +81,9 @@ def _fit(args: argparse.Namespace) -> int:
             print("  cut: " + format_cut(row, wait))
     for result in grid(rows, base, GRID)[: args.top]:
         print("  " + format_result(result))
+    print("adapted to each speaker's pauses after a merge (not the server's rule):")
+    for margin, cap in ((60, 600), (150, 800), (150, 1000)):
+        print("  " + format_result(evaluate_per_speaker(rows, base, margin_ms=margin, cap_ms=cap)))
     return 0
 
 

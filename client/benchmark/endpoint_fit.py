@@ -67,6 +67,39 @@ def evaluate(rows: Sequence[PauseVerdicts], endpoint: EndpointSettings, policy: 
                      float(np.percentile(wait, 50)), float(np.percentile(wait, 95)))
 
 
+def evaluate_per_speaker(rows: Sequence[PauseVerdicts], endpoint: EndpointSettings, *, margin_ms: int,
+                         cap_ms: int, memory: int = 5) -> FitResult:
+    """The server's rule adapted to each speaker (one voice of one file = one session, its clips in
+    order), as LiveKit's dynamic endpointing adapts to the pauses it sees: once this speaker went on
+    after a pause that ended a turn (a merge), a "finished" wait (``complete_ms``, ``words_done_ms``)
+    lasts at least the longest of its last ``memory`` such pauses plus ``margin_ms``, at most
+    ``cap_ms``. Measured to decide whether the server should (see the README)."""
+    sessions: dict[tuple[str, str], dict[str, list[PauseVerdicts]]] = {}
+    for row in rows:
+        sessions.setdefault((row.set_name, row.voice), {}).setdefault(row.clip, []).append(row)
+    waits: list[float] = []
+    cutoffs = pause_clips = clips = 0
+    for by_clip in sessions.values():
+        continued: list[int] = []
+        for clip_rows in by_clip.values():
+            clips += 1
+            pause_clips += any(not r.final for r in clip_rows)
+            cut = False
+            for row in sorted(clip_rows, key=lambda r: r.index):
+                wait = server_policy(endpoint, row)
+                if continued and wait in (endpoint.complete_ms, endpoint.words_done_ms):
+                    wait = max(wait, min(cap_ms, max(continued[-memory:]) + margin_ms))
+                if not row.final and not cut and wait <= row.pause_ms:
+                    cut = True
+                    continued.append(row.pause_ms)
+                elif row.final and not cut:
+                    waits.append(max(wait, row.ready_ms(endpoint.speculate_ms)))
+            cutoffs += cut
+    wait_ms = np.asarray(waits) if waits else np.asarray([np.nan])
+    return FitResult({"per_speaker_margin_ms": margin_ms, "cap_ms": cap_ms}, clips, pause_clips, cutoffs,
+                     float(np.percentile(wait_ms, 50)), float(np.percentile(wait_ms, 95)))
+
+
 def cut_pauses(rows: Sequence[PauseVerdicts], endpoint: EndpointSettings,
                policy: Policy = server_policy) -> list[tuple[PauseVerdicts, int]]:
     """The inner pauses ``policy`` would end the turn in, each with the wait it set (ms)."""

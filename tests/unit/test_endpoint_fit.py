@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.config import EndpointSettings
-from client.benchmark.endpoint_fit import cut_pauses, evaluate, format_cut, grid
+from client.benchmark.endpoint_fit import cut_pauses, evaluate, evaluate_per_speaker, format_cut, grid
 from client.benchmark.pause_verdicts import NEVER_MS, PauseVerdicts
 
 
@@ -43,3 +43,17 @@ def test_grid_puts_fewest_cutoffs_first() -> None:
     results = grid(ROWS, base, {"complete_ms": (240, 500)})
     assert [r.settings for r in results] == [{"complete_ms": 500}, {"complete_ms": 240}]
     assert results[0].cutoffs == 0 and results[0].wait_p50_ms > results[1].wait_p50_ms
+
+
+def test_per_speaker_adaptation_waits_out_the_pause_this_speaker_went_on_after() -> None:
+    # The same speaker pauses after a finished-sounding sentence twice: the first is cut (and
+    # merged), so the second "finished" wait lasts that pause plus the margin; so does the koala's.
+    rows = [*ROWS[:2], pause("dinner2", 0, 480, "I need a recipe for dinner.", 0.98, 0.12),
+            pause("dinner2", 1, 0, "I need a recipe for dinner that uses rice.", 0.98, 0.47, final=True), ROWS[4]]
+    endpoint = EndpointSettings()
+    fixed = evaluate(rows, endpoint)
+    adapted = evaluate_per_speaker(rows, endpoint, margin_ms=100, cap_ms=800)
+    assert (fixed.cutoffs, adapted.cutoffs) == (2, 1)
+    assert adapted.wait_p50_ms == 580 and adapted.settings == {"per_speaker_margin_ms": 100, "cap_ms": 800}
+    capped = evaluate_per_speaker(rows, endpoint, margin_ms=100, cap_ms=400)
+    assert capped.cutoffs == 2  # the wait may not grow past the cap, shorter than the pause

@@ -66,6 +66,15 @@ _DISCLAIMER = re.compile(
 so I don't have a next declaration."): the 0.5B model's non-answer, copied into later replies
 once it is in the context (three times in one 54-exchange answer-quality session)."""
 
+_CANNOT_HERE = re.compile(
+    r"i can't [^.;]{1,120} from here; (?:i don't have live data|i'm not connected to|i'm only a voice)"
+)
+"""The local tools' "I can't check the weather from here; I don't have live data on this
+device." and "I can't open the garage door from here; I'm not connected to any devices.": true,
+and nothing for later turns. In the context the 0.5B model copied them as the answer to
+unrelated questions ("Have you volcano spawn?" -> "I can't check the weather from here ...",
+three times in one 48-exchange benchmark session once the device tool added two a pass)."""
+
 _TOKEN = re.compile(r"[a-z0-9']+")
 ECHO_MAX_WORDS = 8
 """Longest reply (words) that counts as the question's words said again."""
@@ -77,7 +86,8 @@ _FUNCTION_WORDS = frozenset(
 
 def adds_nothing(reply: str, question: str) -> bool:
     """A reply with nothing in it for the conversation: a canned refusal ("I'm sorry, but I can't
-    assist with that."), an "I'm an AI language model, so I don't have ..." disclaimer, or, in a
+    assist with that."), an "I'm an AI language model, so I don't have ..." disclaimer, a tool's
+    "I can't ... from here; I don't have live data", or, in a
     few words, only the question's own words again ("I am Pride in prejudice." to "Who wrote
     Pride and Prejudice?"). Once in its context a small model copies
     such a reply into every later answer, so it is kept out of the history (the user still hears
@@ -85,7 +95,7 @@ def adds_nothing(reply: str, question: str) -> bool:
     words = _TOKEN.findall(reply.lower())
     said = " ".join(words)
     lowered = reply.strip().lower().replace("\u2019", "'")
-    if not said or _REFUSAL.fullmatch(lowered) or _DISCLAIMER.match(lowered):
+    if not said or _REFUSAL.fullmatch(lowered) or _DISCLAIMER.match(lowered) or _CANNOT_HERE.match(lowered):
         return True
     asked = set(_TOKEN.findall(question.lower()))
     # Short: the copied pattern is a short echo; a long one is a quote said back ("Ask not

@@ -127,7 +127,7 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
         if isinstance(tool, Function):
             await _call_function(start.turn_id, tool, messages, engine, sink, stages, affinity)
         elif tool is not None:
-            sink.deliver(ToolUsed(start.turn_id, tool.tool, tool.action, tool.remember))
+            sink.deliver(ToolUsed(start.turn_id, tool.tool, tool.action))
             await _speak(start, _once(tool.text), engine, reply, sink, stages, TurnGate())
         elif start.naive:
             await _naive_reply(start.turn_id, messages, engine, sink, stages, affinity)

@@ -148,8 +148,6 @@ class ToolUsed:
     turn_id: int
     tool: str
     action: TimerAction | None = None
-    remember: bool = True
-    """False: the answer stays out of the model's context (``ToolAnswer.remember``)."""
 
 
 @dataclass(frozen=True, slots=True)

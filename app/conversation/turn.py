@@ -95,11 +95,6 @@ class Turn:
             self.continues.transcript, self.transcript)
 
     @property
-    def remembered(self) -> bool:
-        """Its reply may enter the model's context: not a tool's "I can't ... from here" (``ToolAnswer.remember``)."""
-        return self.tool is None or self.tool.remember
-
-    @property
     def live(self) -> bool:
         """Committed or answered: its reply is, or was, the one the client plays."""
         return self.state in (TurnState.COMMITTED, TurnState.ANSWERED)

@@ -165,7 +165,7 @@ class Turns:
         talks over the confirmation, as it would with a person who heard the request."""
         tool = turn.tool
         if turn.state is TurnState.COMMITTED and tool is not None and tool.action is not None:
-            turn.tool = fx.ToolUsed(tool.turn_id, tool.tool, remember=tool.remember)
+            turn.tool = fx.ToolUsed(tool.turn_id, tool.tool)
             self._timers.apply(tool.action)
 
     def _accept_transcript(self, turn: Turn) -> None:
@@ -205,8 +205,7 @@ class Turns:
         reply_text = turn.reply_text.strip()
         if turn.generation is not Generation.FAILED and reply_text and not turn.alert:
             asked = turn.user_message if turn.tool is None else None  # a tool's answer is exact
-            reply = ChatMessage("assistant", reply_text)
-            turn.assistant_message = self._history.add_reply(reply, asked) if turn.remembered else None
+            turn.assistant_message = self._history.add_reply(ChatMessage("assistant", reply_text), asked)
             turn.kept_out = turn.assistant_message is None
         finished = turn.finished
         stages = dict(finished.stages) if finished is not None else {}
@@ -241,7 +240,7 @@ class Turns:
         text = (heard if heard is not None else turn.reply_text).strip()
         if self._history.contains(turn.assistant_message):
             turn.assistant_message = self._history.replace(turn.assistant_message, text)
-        elif text and not silent and turn.assistant_message is None and not turn.kept_out and turn.remembered:
+        elif text and not silent and turn.assistant_message is None and not turn.kept_out:
             turn.assistant_message = self._history.append(ChatMessage("assistant", text))
         if turn.state is not TurnState.ANSWERED and not silent:
             self._out.send(p.ReplyDone(turn_id=turn.id, text=text, interrupted=interrupted,

@@ -85,5 +85,5 @@ def answer_devices(utterance: Utterance, context: ToolContext) -> ToolAnswer | N
             if reply is None:
                 request = " ".join(_YOURS.get(w, w) for w in text.split())
                 reply = f"I can't {request} from here; {_NOT_CONNECTED}"
-            return ToolAnswer("devices", reply, remember=False)
+            return ToolAnswer("devices", reply)
     return None

@@ -145,5 +145,5 @@ def answer_live_facts(utterance: Utterance, context: ToolContext) -> ToolAnswer 
     del context  # nothing here depends on time: there is no data to look up
     for what, patterns in _COMPILED:
         if any(p.fullmatch(utterance.text) for p in patterns):
-            return ToolAnswer("live_facts", f"I can't check {what} from here; {_NO_DATA}", remember=False)
+            return ToolAnswer("live_facts", f"I can't check {what} from here; {_NO_DATA}")
     return None

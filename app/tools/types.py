@@ -120,7 +120,3 @@ class ToolAnswer:
     text: str
     """Written English, complete sentences, digits allowed; no markdown."""
     action: TimerAction | None = None
-    remember: bool = True
-    """False: true, but nothing for later turns ("I can't check the weather from here; ..."). It
-    stays out of the model's context, where the 0.5B model copied such a sentence as the answer to
-    unrelated questions (three times in one 48-exchange session)."""

@@ -84,16 +84,17 @@ def test_answers_that_mention_ai_are_kept(reply: str) -> None:
     assert not adds_nothing(reply, "What is an AI?")
 
 
-def test_the_tools_cannot_here_sentences_are_not_remembered_but_their_other_answers_are() -> None:
+def test_the_tools_cannot_here_sentences_add_nothing_but_their_other_answers_do() -> None:
     from app.tools import ToolContext, answer
+    from app.turn_policy import adds_nothing
 
     context = ToolContext(now_s=1_796_126_400.0, timezone="UTC")
     for question in ("Will it rain tomorrow?", "Open the garage door.", "Play some music.", "Call mom."):
         found = answer(question, context)
-        assert found is not None and not found.remember and "from here" in found.text, question
+        assert found is not None and adds_nothing(found.text, question), question
     for question in ("What time is it?", "What is 7 times 8?", "My name is Alice.", "What can you do?"):
         found = answer(question, context)
-        assert found is not None and found.remember, question
+        assert found is not None and not adds_nothing(found.text, question), question
 
 
 def test_words_beyond_are_the_continuations_own_words() -> None:

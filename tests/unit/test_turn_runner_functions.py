@@ -95,7 +95,7 @@ def test_client_functions_come_before_the_local_tools_and_none_leaves_them(make_
     assert [e for e in called if isinstance(e, FunctionCalled)] and not [e for e in called if isinstance(e, ToolUsed)]
     local = run(engine, StartTurn(2, AUDIO, (), naive=False, functions=ClientFunctions(WEATHER.functions, "none")))
     assert not [e for e in local if isinstance(e, FunctionCalled)]
-    assert [(e.tool, e.remember) for e in local if isinstance(e, ToolUsed)] == [("live_facts", False)]
+    assert [e.tool for e in local if isinstance(e, ToolUsed)] == ["live_facts"]
 
 
 def test_a_typed_turn_is_routed_too_and_no_match_is_the_models(make_engine: Callable[..., Engine]) -> None:

@@ -73,7 +73,9 @@ _CANNOT_HERE = re.compile(
 device." and "I can't open the garage door from here; I'm not connected to any devices.": true,
 and nothing for later turns. In the context the 0.5B model copied them as the answer to
 unrelated questions ("Have you volcano spawn?" -> "I can't check the weather from here ...",
-three times in one 48-exchange benchmark session once the device tool added two a pass)."""
+three times in one 48-exchange benchmark session once the device tool added two a pass). Such a
+copy is kept out; the tool's own sentence, which answered the question, stays (a tool's answer is
+never checked: keeping those out too measured worse, README "Answers")."""
 
 _TOKEN = re.compile(r"[a-z0-9']+")
 ECHO_MAX_WORDS = 8
@@ -86,8 +88,8 @@ _FUNCTION_WORDS = frozenset(
 
 def adds_nothing(reply: str, question: str) -> bool:
     """A reply with nothing in it for the conversation: a canned refusal ("I'm sorry, but I can't
-    assist with that."), an "I'm an AI language model, so I don't have ..." disclaimer, a tool's
-    "I can't ... from here; I don't have live data", or, in a
+    assist with that."), an "I'm an AI language model, so I don't have ..." disclaimer, the
+    model's copy of a tool's "I can't ... from here; I don't have live data", or, in a
     few words, only the question's own words again ("I am Pride in prejudice." to "Who wrote
     Pride and Prejudice?"). Once in its context a small model copies
     such a reply into every later answer, so it is kept out of the history (the user still hears

@@ -1,4 +1,5 @@
-"""What the assistant is and can do, said the same way every time: "What can you do?", "Who are you?".
+"""What the assistant is and can do, said the same way every time: "What can you do?", "Who are you?",
+"How are you?".
 
 The model answers from its own idea of itself ("I can do anything.", "I'm an AI language model
 created by OpenAI"), which neither tells a new user what to ask nor is true. The list follows the
@@ -34,10 +35,21 @@ _WHO = re.compile(
     r"|are you (?:a robot|a person|human|a human|real|an ai|chat ?gpt|siri|alexa)|introduce yourself"
 )
 
+WELL = "I'm doing well, thanks for asking. What can I do for you?"
+_HOW_ARE_YOU = re.compile(
+    r"(?:(?:there|good (?:morning|afternoon|evening)|morning) )?"
+    r"(?:how are you|how have you been|how is it going|how are things|how is your day)(?: going)?(?: doing)?"
+    r"(?: today| this (?:morning|afternoon|evening)| tonight)?(?: then)?|how do you do|are you (?:ok|okay|well|good)"
+)
+"""After a greeting (``normalize`` drops "hello", "hi"; "there", "good morning" stay): the 0.5B
+model said "Hello! How are you?" back, the question's own words."""
+
 
 def answer_about(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
-    """The assistant's abilities or identity when asked for them, else None."""
+    """The assistant's abilities, identity or how it is, when asked for them, else None."""
     del context  # the same for everyone
     if _ASK.fullmatch(utterance.text):
         return ToolAnswer("about", CAPABILITIES)
+    if _HOW_ARE_YOU.fullmatch(utterance.text):
+        return ToolAnswer("about", WELL)
     return ToolAnswer("about", IDENTITY) if _WHO.fullmatch(utterance.text) else None

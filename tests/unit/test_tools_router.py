@@ -37,7 +37,6 @@ def test_the_public_api() -> None:
 # The brief's false positives, and more of what users say to an assistant.
 LEFT_TO_THE_MODEL = [
     "What's the capital of France?", "Tell me a joke.", "My name is a secret.", "What is my IP address?",
-    "How are you?",
     "What's a good name for a timer app?", "What time does the sun set?", "Thank you.", "Stop.", "Hi.", "",
     "   ", "Who is the president?", "What is the meaning of life?", "How old is the universe?", "I'm cold.",
     "It is raining.", "Can you set the table?", "What's the time complexity of quicksort?", "Time flies.",

@@ -17,26 +17,22 @@ from websockets.asyncio.server import ServerConnection
 from app import protocol as p
 from tests.desktop_rig import Rig, assert_quiet_stderr
 from tests.services import free_port
-from tests.unit.test_client_file_mode import StubNode
+from tests.stub_node import StubNode, swallow
 
 
-class FlakyServer(StubNode):
-    """A scripted edge server on a thread (the unit tier's StubNode with a handler of its own):
-    the first session drops after a moment, the next ``refuse`` connections are refused (1013),
-    then it accepts again. It records when each connection came (monotonic seconds) and the hello
-    it sent."""
+class FlakyServer:
+    """A scripted edge server on a thread (a StubNode with a connection handler of its own): the
+    first session drops after a moment, the next ``refuse`` connections are refused (1013), then it
+    accepts again. It records when each connection came (monotonic seconds) and the hello it sent."""
 
     def __init__(self, refuse: int = 3) -> None:
         self.attempts: list[float] = []
         self.hellos: list[p.Hello] = []
         self._refuse = refuse
-        super().__init__(self._no_script)
+        self._node = StubNode(handler=self._connection)
+        self.url = self._node.url
 
-    @staticmethod
-    async def _no_script(ws: ServerConnection) -> None:
-        """Unused: this server answers each connection in ``_handler`` itself."""
-
-    async def _handler(self, ws: ServerConnection) -> None:
+    async def _connection(self, ws: ServerConnection) -> None:
         n = len(self.attempts)
         self.attempts.append(time.monotonic())
         hello = p.decode_client_message(await ws.recv())
@@ -49,16 +45,14 @@ class FlakyServer(StubNode):
                         output={"sample_rate": 22050, "channels": 1, "encoding": "pcm_s16le"}, pipeline="fast",
                         resumed=hello.session_id is not None)
         await ws.send(ready.encode())
-
-        async def swallow() -> None:  # read the audio, or the close handshake stalls
-            async for _ in ws:
-                pass
-
-        reader = asyncio.create_task(swallow())
+        reader = asyncio.create_task(swallow(ws))
         if n == 0:
             await asyncio.sleep(1.0)
             await ws.close(1011, "going down")
         await asyncio.gather(reader, return_exceptions=True)
+
+    def close(self) -> None:
+        self._node.close()
 
 
 def test_dropped_connection_reconnects_with_exponential_backoff(rig: Rig) -> None:

@@ -5,67 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 
 from app import protocol as p
 from client.__main__ import main
 from client.audio_files import write_wav
 from client.connection import NoNode
 from client.file_mode import FileRunResult, format_timing, run_file
-
-Script = Callable[[ServerConnection], Awaitable[None]]
-READY = p.Ready(
-    session_id="stub-session",
-    input={"sample_rate": 16000, "frame_ms": 20},
-    output={"sample_rate": 16000, "channels": 1, "encoding": "pcm_s16le"},
-    pipeline="fast",
-)
-
-
-class StubNode:
-    """A websocket node on its own thread and loop: answers hello with ready, then runs ``script``
-    while it reads (and drops) the client's audio."""
-
-    def __init__(self, script: Script) -> None:
-        self._script = script
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self.url = ""
-        self._thread = threading.Thread(target=self._loop.run_until_complete, args=(self._main(),), daemon=True)
-        self._thread.start()
-        assert self._ready.wait(10)
-
-    async def _handler(self, ws: ServerConnection) -> None:
-        assert isinstance(p.decode_client_message(await ws.recv()), p.Hello)
-        await ws.send(READY.encode())
-
-        async def swallow() -> None:
-            async for _ in ws:
-                pass
-
-        reader = asyncio.create_task(swallow())
-        await self._script(ws)
-        await asyncio.gather(reader, return_exceptions=True)
-
-    async def _main(self) -> None:
-        self._stop = asyncio.Event()
-        async with serve(self._handler, "127.0.0.1", 0) as server:
-            self.url = f"ws://127.0.0.1:{next(iter(server.sockets)).getsockname()[1]}"
-            self._ready.set()
-            await self._stop.wait()
-
-    def close(self) -> None:
-        assert self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-        self._loop.close()
+from tests.stub_node import Script, StubNode
 
 
 @pytest.fixture

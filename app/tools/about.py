@@ -38,7 +38,7 @@ _WHO = re.compile(
 WELL = "I'm doing well, thanks for asking. What can I do for you?"
 _HOW_ARE_YOU = re.compile(
     r"(?:(?:there|good (?:morning|afternoon|evening)|morning) )?"
-    r"(?:how are you|how have you been|how is it going|how are things|how is your day)(?: going)?(?: doing)?"
+    r"(?:how are you|how have you been|how is it going|how are things|how is your day)(?: going| doing)?"
     r"(?: today| this (?:morning|afternoon|evening)| tonight)?(?: then)?|how do you do|are you (?:ok|okay|well|good)"
 )
 """After a greeting (``normalize`` drops "hello", "hi"; "there", "good morning" stay): the 0.5B

@@ -1,7 +1,6 @@
-"""Shared parts of the end-to-end tests that drive third-party Realtime clients (Pipecat,
-LiveKit) against a real node: the node itself (real models, a static token), the recordings and
-how a reply's audio is heard back. The SDK's own test (``test_realtime.py``) owns the helpers
-reused here."""
+"""Shared parts of the end-to-end tests that drive Realtime clients (the openai SDK, Pipecat,
+LiveKit) against a real node: the node itself (real models, a static token), spoken questions,
+the stored history once it is saved, and (from ``realtime_audio``) how a reply's audio is heard back."""
 
 from __future__ import annotations
 

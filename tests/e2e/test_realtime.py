@@ -17,8 +17,6 @@ from openai import AsyncOpenAI
 from websockets.exceptions import InvalidStatus
 
 from app.realtime import codecs
-from client.benchmark.make_example import write_example
-from client.benchmark.prompts import PromptSynth
 from tests.conftest import ServerProcess
 from tests.e2e.realtime_audio import (
     JFK_PHRASE,
@@ -30,7 +28,7 @@ from tests.e2e.realtime_audio import (
     recording,
     stored_history,
 )
-from tests.e2e.realtime_clients import realtime_node
+from tests.e2e.realtime_clients import realtime_node, saved_history, spoken_question
 
 pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
@@ -124,9 +122,7 @@ def test_sdk_streams_a_recording_and_hears_a_spoken_reply(node: ServerProcess, j
 @pytest.fixture(scope="module")
 def question(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A synthesized spoken question ("What time is it in Tokyo right now?"), 16 kHz WAV."""
-    directory = tmp_path_factory.mktemp("question")
-    path, _ = write_example(directory / "question.wav", PromptSynth(directory / "cache"))
-    return path
+    return spoken_question(tmp_path_factory)
 
 
 async def reply_audio(conn: Any, seen: list[Any], at_least_bytes: int) -> int:
@@ -223,10 +219,7 @@ WEATHER_TOOL = {
 @pytest.fixture(scope="module")
 def weather_question(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A synthesized spoken question for a client's get_weather function, 16 kHz WAV."""
-    directory = tmp_path_factory.mktemp("weather")
-    path, _ = write_example(directory / "weather.wav", PromptSynth(directory / "cache"),
-                            "What's the weather like in London today?")
-    return path
+    return spoken_question(tmp_path_factory, "What's the weather like in London today?")
 
 
 def test_a_spoken_question_calls_the_clients_function_and_its_output_is_spoken(
@@ -297,20 +290,14 @@ def test_a_fresh_session_greets_the_user_when_asked(node: ServerProcess) -> None
     audio = b"".join(base64.b64decode(e.delta) for e in seen if e.type == "response.output_audio.delta")
     spoken = heard(np.frombuffer(audio, dtype="<i2"), RATE)
     assert reply.strip() and intelligible(reply, spoken) >= 0.5, f"reply {reply!r} but the audio says {spoken!r}"
-    deadline = time.monotonic() + 5  # the node saves off its event loop: the write may land just after
-    while (history := asyncio.run(stored_history(node, session_id.removeprefix("sess_")))) == [] and (
-            time.monotonic() < deadline):
-        time.sleep(0.2)
+    history = asyncio.run(saved_history(node, session_id, lambda h: h != []))
     assert history == [{"role": "assistant", "content": reply.strip()}], history
 
 
 @pytest.fixture(scope="module")
 def rome_question(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A request with a long answer, still being made when the next question comes."""
-    directory = tmp_path_factory.mktemp("rome")
-    path, _ = write_example(directory / "rome.wav", PromptSynth(directory / "cache"),
-                            "Tell me about the history of Rome.")
-    return path
+    return spoken_question(tmp_path_factory, "Tell me about the history of Rome.")
 
 
 def test_without_interrupt_response_the_next_question_is_answered_after_the_reply(
@@ -357,9 +344,6 @@ def test_without_interrupt_response_the_next_question_is_answered_after_the_repl
     answer = next(e.transcript for e in seen
                   if e.type == "response.output_audio_transcript.done" and e.response_id == second.id)
     assert "tokyo" in normalize(answer), answer  # the clock tool's answer
-    deadline = time.monotonic() + 5
-    while len(history := asyncio.run(stored_history(node, session_id.removeprefix("sess_")))) < 4 and (
-            time.monotonic() < deadline):
-        time.sleep(0.2)
+    history = asyncio.run(saved_history(node, session_id, lambda h: len(h) >= 4))
     assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"], history
     assert "rome" in normalize(history[0]["content"]) and "tokyo" in normalize(history[2]["content"]), history

@@ -50,13 +50,14 @@ class EndOfTurnEstimate:
 
 
 async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: str,
-                     gate: TurnGate | None = None, *,
-                     estimate: bool = False) -> AsyncIterator[str | EndOfTurnEstimate]:
+                     gate: TurnGate | None = None, *, estimate: bool = False,
+                     avoid: Sequence[str] = ()) -> AsyncIterator[str | EndOfTurnEstimate]:
     """Bridge the LLM's blocking token iterator (run in its own thread) to async deltas.
 
     Leaving the loop early (cancellation, an error downstream) sets the cancel flag, and the
     generation thread stops at its next token, so no thread outlives its turn by more than one
     token's worth of compute. While ``gate`` is held the thread waits between tokens.
+    ``avoid``: openings the reply must not copy (``ChatModel.stream_reply``).
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[object] = asyncio.Queue()
@@ -72,7 +73,8 @@ async def stream_llm(engine: Engine, messages: Sequence[ChatMessage], affinity: 
         demoted = False
         try:
             on_estimate = (lambda p: put(EndOfTurnEstimate(p))) if estimate else None
-            for delta in engine.llm.stream_reply(messages, cancel=cancel, affinity=affinity, end_of_turn=on_estimate):
+            for delta in engine.llm.stream_reply(messages, cancel=cancel, affinity=affinity,
+                                                    end_of_turn=on_estimate, avoid=avoid):
                 put(delta)
                 if gate is not None:
                     gate.wait(cancel)

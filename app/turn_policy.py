@@ -9,8 +9,11 @@ probably still thinking, so we wait much longer.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from app.chat import ChatMessage
 from app.config import EndpointSettings
+from app.tools.scripted import SCRIPTED_OPENINGS
 
 _TRAILING_OPEN_WORDS = frozenset(
     """
@@ -103,6 +106,14 @@ def adds_nothing(reply: str, question: str) -> bool:
     # Short: the copied pattern is a short echo; a long one is a quote said back ("Ask not
     # what your country can do for you..."), which does not take over later replies.
     return len(words) <= ECHO_MAX_WORDS and all(w in asked or w in _FUNCTION_WORDS for w in words)
+
+
+def openings_to_avoid(messages: Sequence[ChatMessage]) -> tuple[str, ...]:
+    """What the model's reply to ``messages`` must not open with: the first words of any user turn
+    of three words or more (the current one too: a reply that says the user's words back), and
+    the tools' scripted openings. See app/stages/openings.py for how a copy is caught."""
+    said = tuple(m.content for m in messages if m.role == "user" and len(_TOKEN.findall(m.content.lower())) >= 3)
+    return (*SCRIPTED_OPENINGS, *said)
 
 
 _BACKCHANNELS = frozenset(

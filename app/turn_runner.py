@@ -42,7 +42,7 @@ from app.stages.base import StageError
 from app.token_stream import EndOfTurnEstimate, TurnGate, stream_llm
 from app.tools import ToolAnswer, ToolContext, answer
 from app.tools.functions import ClientFunctions, Function, arguments_prompt, results_prompt, route
-from app.turn_policy import is_noise_transcript
+from app.turn_policy import is_noise_transcript, openings_to_avoid
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
             await _naive_reply(start.turn_id, messages, engine, sink, stages, affinity)
         else:
             gate = TurnGate()
-            deltas = stream_llm(engine, messages, affinity, gate, estimate=True)
+            deltas = stream_llm(engine, messages, affinity, gate, estimate=True, avoid=openings_to_avoid(messages))
             await _speak(start, deltas, engine, reply, sink, stages, gate, llm=True)
         if predictor is not None:
             await predictor

@@ -92,6 +92,8 @@ class LlmCall:
     messages: tuple[ChatMessage, ...]
     affinity: str
     cancel: threading.Event
+    avoid: tuple[str, ...] = ()
+    """The openings the reply was asked not to start with."""
     deltas: list[str] = field(default_factory=list)
     """What the adapter yielded so far."""
     finished: threading.Event = field(default_factory=threading.Event)
@@ -129,8 +131,9 @@ class FakeLlm:
         return self._arguments(messages, schema)
 
     def stream_reply(self, messages: Sequence[ChatMessage], *, cancel: threading.Event,
-                     affinity: str, end_of_turn: Callable[[float], None] | None = None) -> Iterator[str]:
-        call = LlmCall(tuple(messages), affinity, cancel)
+                     affinity: str, end_of_turn: Callable[[float], None] | None = None,
+                     avoid: Sequence[str] = ()) -> Iterator[str]:
+        call = LlmCall(tuple(messages), affinity, cancel, tuple(avoid))
         self.calls.append(call)
         if end_of_turn is not None and self.p_end is not None:
             end_of_turn(self.p_end)

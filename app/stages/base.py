@@ -60,7 +60,7 @@ class ChatModel(Protocol):
 
     def stream_reply(
         self, messages: Sequence[ChatMessage], *, cancel: threading.Event, affinity: str,
-        end_of_turn: Callable[[float], None] | None = None,
+        end_of_turn: Callable[[float], None] | None = None, avoid: Sequence[str] = (),
     ) -> Iterator[str]:
         """Yield reply text deltas; stop early once ``cancel`` is set.
 
@@ -69,6 +69,8 @@ class ChatModel(Protocol):
         once before the first delta with P(the user's last message is complete) as the model reads
         it: its probability of ending the message right after the words (final punctuation, which
         the transcriber only guesses, removed). An implementation that cannot tell never calls it.
+        ``avoid``: texts whose first words the reply must not open with (a copy, generated again
+        differently where the implementation can; see app/stages/openings.py).
         """
         ...
 

@@ -23,6 +23,7 @@ from app.stages.base import ChatMessage
 from app.stages.errors import stage_errors
 from app.stages.grammars import Grammars, json_object
 from app.stages.kv_shift import common_prefix, plan_shift
+from app.stages.openings import ban_first_token, guarded
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +175,11 @@ class LlamaChat:
 
     def stream_reply(
         self, messages: Sequence[ChatMessage], *, cancel: threading.Event, affinity: str,
-        end_of_turn: Callable[[float], None] | None = None,
+        end_of_turn: Callable[[float], None] | None = None, avoid: Sequence[str] = (),
     ) -> Iterator[str]:
         with self._context(affinity) as ctx:
-            yield from self._generate(ctx, messages, cancel, max_tokens=self._max_tokens, end_of_turn=end_of_turn)
+            yield from self._generate(ctx, messages, cancel, max_tokens=self._max_tokens, end_of_turn=end_of_turn,
+                                      avoid=avoid)
 
     def function_arguments(
         self, messages: Sequence[ChatMessage], schema: Mapping[str, Any], *, cancel: threading.Event,
@@ -248,46 +250,48 @@ class LlamaChat:
             return self._threads_alone if self._active <= 1 else self._threads
 
     def _generate(self, ctx: _Context, messages: Sequence[ChatMessage], cancel: threading.Event, *, max_tokens: int,
-                  end_of_turn: Callable[[float], None] | None = None, grammar: Any = None) -> Iterator[str]:
-        """Reply deltas; with a ``grammar``, greedy (temperature 0) and without the repeat penalty."""
+                  end_of_turn: Callable[[float], None] | None = None, grammar: Any = None,
+                  avoid: Sequence[str] = ()) -> Iterator[str]:
+        """Reply deltas; with a ``grammar``, greedy (temperature 0) and without the repeat penalty;
+        ``avoid``: openings the reply must not start with (see openings.py)."""
         sampling = {"temperature": 0.0, "repeat_penalty": 1.0, "grammar": grammar} if grammar is not None else {
             "temperature": self._temperature, "repeat_penalty": 1.1}  # SmolLM-class models loop otherwise
         with stage_errors("llm", f"generation failed in context {ctx.index}"):
             ctx.use_threads(self._threads_now())
             if ctx.formatter is None:
-                stream = self._chat_stream(ctx, messages, max_tokens, sampling)
+                # No chat template in the model file: llama-cpp-python's own chat formats.
+                stream = ctx.llama.create_chat_completion(messages=[{"role": m.role, "content": m.content} for m in
+                                                                    messages], max_tokens=max_tokens, stream=True,
+                                                          **sampling)
             else:
                 tokens, stop = ctx.prompt(messages)
                 started = time.monotonic()
                 saved = ctx.shift_for(tokens)
-                if saved:
-                    log.debug("context %d: KV cache shifted, %d tokens kept (%.1f ms)", ctx.index, saved,
-                              1000 * (time.monotonic() - started))
                 # The cache comparison is for the log only: not paid on a user's turn unless asked for.
                 debug = log.isEnabledFor(logging.DEBUG)
                 cached = common_prefix(ctx.llama._input_ids[: ctx.llama.n_tokens].tolist(), tokens) if debug else 0
                 if end_of_turn is not None and (p_end := ctx.end_of_turn(tokens)) is not None:
                     end_of_turn(p_end)
                 if debug:
-                    log.debug("context %d: prompt of %d tokens, %d cached, %d threads; words read in %.0f ms",
-                              ctx.index, len(tokens), cached, ctx.threads, 1000 * (time.monotonic() - started))
-                stream = ctx.llama.create_completion(prompt=tokens, max_tokens=max_tokens, stop=stop, stream=True,
-                                                     **sampling)
-            try:
-                for chunk in stream:
-                    if cancel.is_set():
-                        break
-                    choice = chunk["choices"][0]
-                    delta = choice["text"] if "text" in choice else choice["delta"].get("content")
-                    if delta:
-                        yield delta
-                    ctx.use_threads(self._threads_now())  # another generation may have started or ended
-            finally:
-                stream.close()
+                    log.debug("context %d: prompt of %d tokens, %d cached (%d kept by a KV shift), %d threads;"
+                              " words read in %.0f ms", ctx.index, len(tokens), cached, saved, ctx.threads,
+                              1000 * (time.monotonic() - started))
+                yield from guarded(lambda ban: self._deltas(ctx, cancel, ctx.llama.create_completion(
+                    prompt=tokens, max_tokens=max_tokens, stop=stop, stream=True, **sampling,
+                    logits_processor=ban_first_token(ctx.llama, len(tokens), ban))), avoid)
+                return
+            yield from self._deltas(ctx, cancel, stream)
 
-    def _chat_stream(self, ctx: _Context, messages: Sequence[ChatMessage], max_tokens: int,
-                     sampling: dict[str, Any]) -> Iterator[Any]:
-        """A model without a chat template in its file: llama-cpp-python's own chat formats."""
-        return ctx.llama.create_chat_completion(
-            messages=[{"role": m.role, "content": m.content} for m in messages], max_tokens=max_tokens, stream=True,
-            **sampling)
+    def _deltas(self, ctx: _Context, cancel: threading.Event, stream: Iterator[Any]) -> Iterator[str]:
+        """The text deltas of a completion's chunks, until ``cancel``; the stream is closed after."""
+        try:
+            for chunk in stream:
+                if cancel.is_set():
+                    break
+                choice = chunk["choices"][0]
+                delta = choice["text"] if "text" in choice else choice["delta"].get("content")
+                if delta:
+                    yield delta
+                ctx.use_threads(self._threads_now())  # another generation may have started or ended
+        finally:
+            stream.close()  # type: ignore[attr-defined]

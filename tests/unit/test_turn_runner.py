@@ -184,6 +184,13 @@ def test_known_transcript_skips_stt(make_engine: Callable[..., Engine]) -> None:
     assert isinstance(finished, TurnFinished) and "stt_ms" not in finished.stages
 
 
+def test_the_model_is_asked_not_to_copy_the_users_words_or_the_tools(make_engine: Callable[..., Engine]) -> None:
+    engine = make_engine(turn=lambda audio: 0.9)
+    run(engine, start(transcript="Tell me a joke."))
+    avoid = engine.llm.calls[0].avoid
+    assert "Tell me a joke." in avoid and "I can't check" in avoid
+
+
 def test_naive_pipeline_speaks_the_whole_reply_once(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine(llm=lambda messages: DELTAS, turn=lambda audio: 0.9)
     events = run(engine, start(naive=True))

@@ -1,0 +1,122 @@
+"""Openings a model's reply must not copy, caught in its first words and generated again.
+
+Deep in a long conversation a 0.5B model copies instead of answering: an earlier line of the
+user's ("Who wrote Romeo and Juliet?" answered "I have an uncalled max."), or a local tool's
+scripted sentence ("I can't check the moon landing year from here; I don't have live data on
+this device."), which in the model's mouth is untrue. The copy shows in the first words, before
+the first clause is cut (the splitter cuts it at three words), so the reply can still be
+generated again, unheard, with the copy's first token banned at the first position; the prompt
+is cached, so the retry costs one token's evaluation and the few tokens generated so far.
+
+The guard holds deltas only while the text so far is still the start of an opening to avoid;
+as soon as it is not, everything held goes out, so a reply that copies nothing loses no time.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+OPENING_WORDS = 3
+"""Words compared: enough to tell a copy, no later than the splitter's first clause."""
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def opening_words(text: str, n: int = OPENING_WORDS) -> tuple[str, ...]:
+    """The first ``n`` words of ``text``, lowercased, punctuation dropped, apostrophes kept."""
+    return tuple(_WORD.findall(text.lower().replace("\u2019", "'"))[:n])
+
+
+class Verdict(enum.Enum):
+    HOLD = "hold"
+    """Still the start of an opening to avoid: keep the deltas back."""
+    CLEAR = "clear"
+    """Not a copy: pass everything on."""
+    COPY = "copy"
+    """The reply opens with an opening to avoid."""
+
+
+class OpeningGuard:
+    """Reads a reply's first deltas and says whether they open with one of ``openings``."""
+
+    def __init__(self, openings: Iterable[str]) -> None:
+        """``openings``: texts whose first words (up to :data:`OPENING_WORDS`) a reply must not
+        start with; texts of no words are ignored."""
+        self._openings = {words for text in openings if (words := opening_words(text))}
+        self._text = ""
+        self._verdict = Verdict.HOLD if self._openings else Verdict.CLEAR
+
+    def push(self, delta: str) -> Verdict:
+        """Add a delta of the reply; the verdict so far (CLEAR and COPY are final)."""
+        if self._verdict is not Verdict.HOLD:
+            return self._verdict
+        self._text += delta
+        lowered = self._text.lower().replace("\u2019", "'")
+        words = _WORD.findall(lowered)
+        # The last word may go on in the next delta ("an" -> "another") unless something follows it.
+        complete = words if lowered and not (lowered[-1].isalnum() or lowered[-1] == "'") else words[:-1]
+        partial = "" if len(complete) == len(words) else words[-1]
+        if any(len(complete) >= len(o) and tuple(complete[: len(o)]) == o for o in self._openings):
+            self._verdict = Verdict.COPY
+        elif not any(_could_become(o, complete, partial) for o in self._openings):
+            self._verdict = Verdict.CLEAR
+        return self._verdict
+
+
+def _could_become(opening: tuple[str, ...], complete: list[str], partial: str) -> bool:
+    n = len(complete)
+    return (n < len(opening) and tuple(complete) == opening[:n]
+            and (not partial or opening[n].startswith(partial)))
+
+
+def guarded(generate: Callable[[str | None], Iterator[str]], openings: Iterable[str]) -> Iterator[str]:
+    """The deltas of ``generate(None)``, unless they open with one of ``openings``: then those of
+    ``generate(first)`` instead, where ``first`` is the copy's first delta, for the generator to
+    ban at the reply's first position. One retry: what it says is kept, copy or not."""
+    guard = OpeningGuard(openings)
+    held: list[str] = []
+    stream = generate(None)
+    try:
+        for delta in stream:
+            verdict = guard.push(delta)
+            if verdict is Verdict.HOLD:
+                held.append(delta)
+                continue
+            if verdict is Verdict.COPY:
+                first = (held or [delta])[0]
+                break
+            yield from held
+            held.clear()
+            yield delta
+        else:
+            yield from held  # the whole reply was shorter than an opening
+            return
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+    yield from generate(first)
+
+
+def ban_first_token(llama: Any, prompt_tokens: int, first: str | None) -> Any:
+    """A llama-cpp-python logits processor list that forbids, at the reply's first position only
+    (``prompt_tokens`` in), the token that spells ``first``; None when ``first`` is None."""
+    if first is None:
+        return None
+    from llama_cpp import LogitsProcessorList
+
+    ids = llama.tokenize(first.encode("utf-8"), add_bos=False, special=False)
+    if not ids:
+        return None
+    banned = ids[0]
+
+    def ban(input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        if len(input_ids) == prompt_tokens:
+            scores[banned] = -np.inf
+        return scores
+
+    return LogitsProcessorList([ban])

@@ -24,8 +24,13 @@ MAX_PENDING = 20
 
 _VERB = (
     r"(?:(?P<verb>set|start|make|create|put on|put|add|run|begin|give me|get me|i need|i want|i would like"
-    r"|can i have|can i get|we need)(?: up| me| us| on| of| at)? )?"  # "set of timer": Whisper's "set a timer"
+    r"|can i have|can i get|we need"
+    # Whisper's "set a timer" in unfamiliar voices: "it's a timer", "said a timer" (the rest must still be a
+    # whole timer request: "<a> timer for <duration>")
+    r"|it is|its|said|sets)(?: up| me| us| on| of| at)? )?"  # "set of timer", "set at timer": the same
 )
+_MISHEARD_VERBS = frozenset({"it is", "its", "said", "sets"})
+"""Verbs that are "set" only as Whisper mishears it: they set a timer only with a duration said."""
 _ART = r"(?:(?:a|an|the|one|my|another|a new|new) )?"
 _NOUN = r"(?:timer|countdown|alarm)(?: on)?"
 _GO_OFF = r"(?:(?:for|of|at|in|lasting|to go off in|that goes off in|to ring in|going off in) )?"
@@ -128,8 +133,8 @@ def _set_timer(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
     if label is None:
         return None
     if not said:
-        if not match["verb"]:
-            return None
+        if not match["verb"] or match["verb"] in _MISHEARD_VERBS:
+            return None  # "It's a timer for the oven": said of a timer, not asked for one
         return ToolAnswer("timer", "How long should the timer be? For example, say: set a timer for 10 minutes.")
     seconds = parse_duration(said)
     if seconds is None:

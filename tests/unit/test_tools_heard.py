@@ -11,6 +11,8 @@ CONTEXT = ToolContext(now_s=1_800_000_000.0, timezone="America/New_York")
 
 @pytest.mark.parametrize(("heard", "seconds"), [
     ("set of timer for 10 seconds", 10), ("Start at 20 second timer.", 20), ("Set at timer for five minutes.", 300),
+    # tune set, espeak-ng voices: the model answered "OK, a 1 hour timer, starting now." and set none
+    ("It's a timer for one hour", 3600), ("Said a timer for two minutes.", 120),
 ])
 def test_misheard_timer_requests_still_set_a_timer(heard: str, seconds: float) -> None:
     found = answer(heard, CONTEXT)
@@ -29,6 +31,7 @@ def test_live_data_questions_get_the_honest_sentence(question: str) -> None:
 
 
 @pytest.mark.parametrize("question", ["What is gold?", "Set of rules for chess?", "Why is oil black?",
-                                      "Set at the table.", "Where does coffee come from?"])
+                                      "Set at the table.", "Where does coffee come from?", "It is a good timer.",
+                                      "It's a timer for the oven, isn't it?"])
 def test_general_knowledge_is_left_to_the_model(question: str) -> None:
     assert answer(question, CONTEXT) is None

@@ -109,6 +109,9 @@ def normalize(text: str) -> str:
     t = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", t)
     t = re.sub(r"\ba (hundred|thousand)\b", r"one \1", t)
     t = _NUMBER_COMMA.sub("", t)
+    # "1. 4 million": a decimal the model wrote with a space (heard as "one. four million"); read
+    # as 1.4 million, so "4 million" in it cannot pass for a right answer.
+    t = re.sub(r"(?<=\d)\. (?=\d)", ".", t)
     t = _RUN.sub(_run_to_digits, t)
     t = _DIGIT_SCALE.sub(lambda m: _fmt(float(m.group(1)) * SCALES[m.group(2)]), t)
     return " ".join(t.split())

@@ -39,6 +39,7 @@ def right(item_id: str, reply: str, now: datetime = NOW) -> bool:
     ("thousands of people", "thousands of people"),
     ("I can\u2019t say", "i cant say"),
     ("It is 15:05.", "it is 15:05."),
+    ("approximately 1. 4 million people", "approximately 1.4 million people"),
 ])
 def test_normalize(text: str, expected: str) -> None:
     assert normalize(text) == expected

@@ -13,14 +13,14 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 
 import numpy as np
 
 from app.audio import INPUT_FORMAT
 from app.chat import ChatMessage
-from app.clauses import ClauseSplitter, speakable
+from app.clauses import ClauseSplitter
 from app.config import ReplySettings
 from app.conversation.effects import (
     FunctionCalled,
@@ -37,6 +37,7 @@ from app.conversation.effects import (
 )
 from app.conversation.errors import describe
 from app.engine import Engine
+from app.naive_reply import naive_reply
 from app.spoken import for_speech
 from app.stages.base import StageError
 from app.token_stream import EndOfTurnEstimate, TurnGate, stream_llm
@@ -130,7 +131,7 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
             sink.deliver(ToolUsed(start.turn_id, tool.tool, tool.action))
             await _speak(start, _once(tool.text), engine, reply, sink, stages, TurnGate())
         elif start.naive:
-            await _naive_reply(start.turn_id, messages, engine, sink, stages, affinity)
+            await naive_reply(start.turn_id, messages, engine, sink, stages, affinity)
         else:
             gate = TurnGate()
             deltas = stream_llm(engine, messages, affinity, gate, estimate=True, avoid=openings_to_avoid(messages))
@@ -277,24 +278,3 @@ async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate
         if not speaker.done():
             speaker.cancel()
             await asyncio.gather(speaker, return_exceptions=True)
-
-
-async def _naive_reply(turn_id: int, messages: Sequence[ChatMessage], engine: Engine, sink: TurnEventSink,
-                       stages: dict[str, float], affinity: str) -> None:
-    """The baseline cascade: whole reply first, then TTS of the whole reply."""
-    t_llm = time.monotonic()
-    parts: list[str] = []
-    async with aclosing(stream_llm(engine, messages, affinity)) as deltas:
-        async for delta in deltas:
-            stages.setdefault("llm_first_token_ms", _ms(t_llm))
-            stages["reply_tokens"] = stages.get("reply_tokens", 0) + 1
-            assert isinstance(delta, str)  # no estimate asked for
-            parts.append(delta)
-    stages["llm_total_ms"] = stages["first_clause_ms"] = _ms(t_llm)
-    spoken = speakable("".join(parts))
-    sink.deliver(ReplyText(turn_id, spoken))
-    if spoken:
-        t = time.monotonic()
-        pcm = await engine.run(engine.tts.synthesize, for_speech(spoken))
-        stages["tts_first_audio_ms"] = _ms(t)
-        sink.deliver(ReplySpeech(turn_id, spoken, pcm))

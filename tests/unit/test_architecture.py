@@ -20,6 +20,7 @@ LAYERS = {
     "app.store": "store",
     "app.models": "models",
     "app.engine": "runtime", "app.faults": "runtime", "app.turn_runner": "runtime", "app.token_stream": "runtime",
+    "app.naive_reply": "runtime",
     "app": "io",
 }
 MAY_IMPORT = {

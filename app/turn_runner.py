@@ -20,6 +20,7 @@ import numpy as np
 
 from app.audio import INPUT_FORMAT
 from app.chat import ChatMessage
+from app.claims import NO_CLOCK, invents_clock
 from app.clauses import ClauseSplitter
 from app.config import ReplySettings
 from app.conversation.effects import (
@@ -135,7 +136,7 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
         else:
             gate = TurnGate()
             deltas = stream_llm(engine, messages, affinity, gate, estimate=True, avoid=openings_to_avoid(messages))
-            await _speak(start, deltas, engine, reply, sink, stages, gate, llm=True)
+            await _speak(start, deltas, engine, reply, sink, stages, gate, llm=True, claims=True)
         if predictor is not None:
             await predictor
     finally:
@@ -204,13 +205,14 @@ async def _predict_turn(start: StartTurn, engine: Engine, sink: TurnEventSink, s
 
 async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate], engine: Engine,
                  reply: ReplySettings, sink: TurnEventSink, stages: dict[str, float], gate: TurnGate, *,
-                 llm: bool = False) -> None:
+                 llm: bool = False, claims: bool = False) -> None:
     """Text deltas (the LLM's tokens, or a tool's answer) -> clause splitter -> TTS, with TTS of clause n overlapping
     generation of n+1. Each clause goes out as text when it is cut, so what the client reads and the history keeps
     is what is spoken; a turn not spoken (``start.speak`` False) skips TTS: an empty ``ReplySpeech`` per clause.
 
     Past ``max_reply_tokens`` the reply stops at its next sentence end (spoken replies never stop
-    mid-sentence), and past ``sentence_overrun_tokens`` more at the last one."""
+    mid-sentence), and past ``sentence_overrun_tokens`` more at the last one. ``claims``: a clause that
+    states the time or date (the model has no clock, app/claims.py) ends the reply with NO_CLOCK instead."""
     turn_id = start.turn_id
     splitter = ClauseSplitter(reply.first_clause_max_words, reply.clause_min_words)
     clauses: asyncio.Queue[object] = asyncio.Queue()
@@ -236,8 +238,15 @@ async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate
             # failure only at the next delta, which a held generation thread never produces.
             gate.release("first-clause")
 
+    invented = False
+
     def cut(clause: str) -> None:
-        nonlocal said
+        nonlocal said, invented
+        if invented:
+            return
+        if claims and invents_clock(clause):
+            clause, invented = NO_CLOCK, True
+            log.debug("turn %d: a made-up time or date replaced", turn_id)
         if "first_clause_ms" not in stages:
             stages["first_clause_ms"] = _ms(t_start)
             gate.hold("first-clause")
@@ -262,8 +271,8 @@ async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate
                 tokens += 1
                 for clause in splitter.push(delta):
                     cut(clause)
-                if speaker.done():
-                    break  # TTS failed: stop generating, the error surfaces below.
+                if speaker.done() or invented:
+                    break  # TTS failed (the error surfaces below), or the reply was ended
                 if tokens >= reply.max_reply_tokens and splitter.at_sentence_end:
                     break  # long enough, and a sentence has just ended
         if llm:

@@ -14,7 +14,7 @@ LAYERS = {
     "app.audio": "values", "app.chat": "values", "app.config": "values", "app.protocol": "values",
     "app.stages.base": "values", "app.stages.errors": "values", "app.store.base": "values",
     "app.clauses": "policy", "app.endpointing": "policy", "app.turn_policy": "policy", "app.speech_gate": "policy",
-    "app.tools": "policy", "app.spoken": "policy",
+    "app.tools": "policy", "app.spoken": "policy", "app.claims": "policy",
     "app.conversation": "conversation", "app.realtime": "conversation", "app.realtime.connection": "io",
     "app.stages": "stages",
     "app.store": "store",

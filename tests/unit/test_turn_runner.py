@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from app.chat import ChatMessage
+from app.claims import NO_CLOCK
 from app.config import ReplySettings
 from app.conversation import (
     ReplySpeech,
@@ -427,3 +428,14 @@ def test_an_alert_is_only_spoken(make_engine: Callable[..., Engine]) -> None:
     assert engine.stt.calls == [] and engine.llm.calls == []
     assert sorted(kinds(events)) == ["ReplySpeech", "ReplySpeech", "ReplyText", "ReplyText", "TurnFinished"]
     assert "".join(e.text for e in events if isinstance(e, ReplyText)) == "Your tea timer is done."
+
+
+def test_a_made_up_time_is_never_spoken(make_engine: Callable[..., Engine]) -> None:
+    invented = ["The ", "time ", "in ", "sending ", "it ", "is ", "2:00 ", "PM. ", "Enjoy ", "your ", "day."]
+    engine = make_engine(llm=lambda messages: invented, turn=lambda audio: 0.9)
+    events = run(engine, start(transcript="What's the time in sending it right out?"))
+    said = "".join(e.text for e in events if isinstance(e, ReplyText))
+    assert "2:00" not in said and said.endswith(NO_CLOCK)
+    spoken = [e.text for e in events if isinstance(e, ReplySpeech)]
+    assert spoken[-1] == NO_CLOCK and not any("2:00" in t or "Enjoy" in t for t in spoken)
+    assert isinstance(events[-1], TurnFinished)

@@ -30,7 +30,15 @@ _DAY_CLAIM = re.compile(
 )
 
 
-def invents_clock(clause: str) -> bool:
-    """Whether a clause of the model's states the time now, or what day or date it is."""
-    clause = clause.replace("\u2019", "'")
-    return bool(_TIME_OF_DAY.search(clause) and _NOW.search(clause)) or _DAY_CLAIM.search(clause) is not None
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def invents_clock(clause: str, before: str = "") -> bool:
+    """Whether a clause of the model's states the time now, or what day or date it is; ``before``:
+    the reply so far, whose unfinished sentence the clause goes on ("The time in" | "Bali is 10 AM.")."""
+    unfinished = _SENTENCE_END.split(before.strip())[-1] if before.strip() else ""
+    if unfinished.endswith((".", "!", "?")):
+        unfinished = ""
+    text = f"{unfinished} {clause}".replace("\u2019", "'")
+    return any(bool(_TIME_OF_DAY.search(s) and _NOW.search(s)) or _DAY_CLAIM.search(s) is not None
+               for s in _SENTENCE_END.split(text))

@@ -244,7 +244,7 @@ async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate
         nonlocal said, invented
         if invented:
             return
-        if claims and invents_clock(clause):
+        if claims and invents_clock(clause, said):
             clause, invented = NO_CLOCK, True
             log.debug("turn %d: a made-up time or date replaced", turn_id)
         if "first_clause_ms" not in stages:

@@ -282,7 +282,7 @@ class LlamaChat:
                 return
             yield from self._deltas(ctx, cancel, stream)
 
-    def _deltas(self, ctx: _Context, cancel: threading.Event, stream: Iterator[Any]) -> Iterator[str]:
+    def _deltas(self, ctx: _Context, cancel: threading.Event, stream: Any) -> Iterator[str]:
         """The text deltas of a completion's chunks, until ``cancel``; the stream is closed after."""
         try:
             for chunk in stream:
@@ -294,4 +294,4 @@ class LlamaChat:
                     yield delta
                 ctx.use_threads(self._threads_now())  # another generation may have started or ended
         finally:
-            stream.close()  # type: ignore[attr-defined]
+            stream.close()

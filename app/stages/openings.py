@@ -15,11 +15,14 @@ as soon as it is not, everything held goes out, so a reply that copies nothing l
 from __future__ import annotations
 
 import enum
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 OPENING_WORDS = 3
 """Words compared: enough to tell a copy, no later than the splitter's first clause."""
@@ -88,6 +91,7 @@ def guarded(generate: Callable[[str | None], Iterator[str]], openings: Iterable[
                 continue
             if verdict is Verdict.COPY:
                 first = (held or [delta])[0]
+                log.debug("the reply opened with a copy; generating it again without its first token")
                 break
             yield from held
             held.clear()

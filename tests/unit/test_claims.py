@@ -24,3 +24,10 @@ def test_times_and_days_it_cannot_know(clause: str) -> None:
 ])
 def test_facts_with_numbers_are_left_alone(clause: str) -> None:
     assert not invents_clock(clause)
+
+
+def test_a_claim_split_over_clauses_is_caught_in_its_sentence() -> None:
+    assert invents_clock("sending it right out is 10:30 AM.", " The time in")  # holdout, fresh session
+    assert invents_clock("a Monday.", " Today is")
+    assert not invents_clock("The store opens at 9 AM.", " The time has come. It is late.")
+    assert not invents_clock("opens at 9 AM.", " Sure, it is nice. The store")

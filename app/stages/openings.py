@@ -91,7 +91,8 @@ def guarded(generate: Callable[[str | None], Iterator[str]], openings: Iterable[
                 continue
             if verdict is Verdict.COPY:
                 first = (held or [delta])[0]
-                log.debug("the reply opened with a copy; generating it again without its first token")
+                # No words in the line: logs above DEBUG never carry what was said.
+                log.info("a reply opened with a copy; generating it again without its first token")
                 break
             yield from held
             held.clear()

@@ -109,10 +109,18 @@ def adds_nothing(reply: str, question: str) -> bool:
 
 
 def openings_to_avoid(messages: Sequence[ChatMessage]) -> tuple[str, ...]:
-    """What the model's reply to ``messages`` must not open with: the first words of any user turn
-    of three words or more (the current one too: a reply that says the user's words back), and
-    the tools' scripted openings. See app/stages/openings.py for how a copy is caught."""
-    said = tuple(m.content for m in messages if m.role == "user" and len(_TOKEN.findall(m.content.lower())) >= 3)
+    """What the model's reply to ``messages`` (ending with the question) must not open with: the
+    tools' scripted openings, and the first three words of any earlier user turn (a copied user
+    line: "I have an uncalled max." to "Who wrote Romeo and Juliet?") unless the question holds
+    those words too: answers restate the question ("the capital of Australia" -> "The capital of
+    Australia is Canberra."), also when it was asked before. See app/stages/openings.py."""
+    *earlier, question = [m.content for m in messages if m.role == "user"] or [""]
+    asked = " ".join(_TOKEN.findall(question.lower().replace("\u2019", "'")))
+    said: list[str] = []
+    for line in earlier:
+        words = _TOKEN.findall(line.lower().replace("\u2019", "'"))[:3]
+        if len(words) == 3 and f" {' '.join(words)} " not in f" {asked} " and line not in said:
+            said.append(line)
     return (*SCRIPTED_OPENINGS, *said)
 
 

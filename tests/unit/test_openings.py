@@ -102,14 +102,24 @@ def test_guarded_reply_shorter_than_an_opening_is_kept() -> None:
     assert list(guarded(model, ["I can't check"])) == ["I"]
 
 
-@pytest.mark.parametrize("text", ["Who wrote Romeo and Juliet?", "I have a dog called Max."])
-def test_openings_to_avoid_hold_the_users_lines_and_the_tools(text: str) -> None:
+def test_openings_to_avoid_hold_earlier_user_lines_and_the_tools() -> None:
     messages = (ChatMessage("system", "You are a voice assistant."), ChatMessage("user", "I have an uncalled max."),
                 ChatMessage("assistant", "I have an uncalled max."), ChatMessage("user", "Hi there"),
-                ChatMessage("user", text))
+                ChatMessage("user", "I have an uncalled max."), ChatMessage("user", "Who wrote Romeo and Juliet?"))
     avoid = openings_to_avoid(messages)
     assert avoid[: len(SCRIPTED_OPENINGS)] == SCRIPTED_OPENINGS
-    assert avoid[len(SCRIPTED_OPENINGS):] == ("I have an uncalled max.", text)  # "Hi there": too short to tell
+    # Once each; "Hi there" is too short to tell; the question itself is not a copy.
+    assert avoid[len(SCRIPTED_OPENINGS):] == ("I have an uncalled max.",)
+
+
+@pytest.mark.parametrize(("earlier", "question"), [
+    ("the capital of Australia.", "What's the capital of Australia?"),  # answered "The capital of Australia is"
+    ("What is the capital of Italy?", "What is the capital of France?"),
+    ("Tell me a joke about penguins.", "Tell me a joke about penguins."),  # asked again: answered again
+])
+def test_a_user_line_the_question_restates_is_no_copy(earlier: str, question: str) -> None:
+    messages = (ChatMessage("user", earlier), ChatMessage("assistant", "..."), ChatMessage("user", question))
+    assert openings_to_avoid(messages) == SCRIPTED_OPENINGS
 
 
 def test_scripted_openings_are_how_the_tools_answer() -> None:

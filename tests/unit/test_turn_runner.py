@@ -187,9 +187,10 @@ def test_known_transcript_skips_stt(make_engine: Callable[..., Engine]) -> None:
 
 def test_the_model_is_asked_not_to_copy_the_users_words_or_the_tools(make_engine: Callable[..., Engine]) -> None:
     engine = make_engine(turn=lambda audio: 0.9)
-    run(engine, start(transcript="Tell me a joke."))
+    earlier = (ChatMessage("user", "I have a dog called Max."), ChatMessage("assistant", "Nice!"))
+    run(engine, start(transcript="Tell me a joke.", history=earlier))
     avoid = engine.llm.calls[0].avoid
-    assert "Tell me a joke." in avoid and "I can't check" in avoid
+    assert "I have a dog called Max." in avoid and "I can't check" in avoid and "Tell me a joke." not in avoid
 
 
 def test_naive_pipeline_speaks_the_whole_reply_once(make_engine: Callable[..., Engine]) -> None:

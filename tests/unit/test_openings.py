@@ -130,7 +130,8 @@ def test_scripted_openings_are_how_the_tools_answer() -> None:
     context = ToolContext(now_s=1_790_000_000.0, timezone="UTC")
     said = [answer(q, context) for q in ("What's the weather like?", "Play some music.", "Call my mom.",
                                          "Set a timer for five minutes.", "Remind me in ten minutes to call mom.",
-                                         "My favorite color is green.", "What is my name?", "What's my time zone?")]
+                                         "My favorite color is green.", "What is my name?", "What's my time zone?",
+                                         "Remind me.", "Set a timer.")]
     texts = [a.text for a in said if a is not None] + [CAPABILITIES, "I'll remember your name."]
     for opening in SCRIPTED_OPENINGS:
         words = opening_words(opening)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,11 @@ from app.chat import ChatMessage
 from app.engine import Engine, lower_priority
 
 _END = object()
+
+
+def ms_since(started: float) -> float:
+    """Milliseconds since ``started``, a ``time.monotonic()`` reading (the turn's stage timings)."""
+    return 1000.0 * (time.monotonic() - started)
 
 
 class TurnGate:

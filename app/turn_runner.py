@@ -41,7 +41,7 @@ from app.engine import Engine
 from app.naive_reply import naive_reply
 from app.spoken import for_speech
 from app.stages.base import StageError
-from app.token_stream import EndOfTurnEstimate, TurnGate, stream_llm
+from app.token_stream import EndOfTurnEstimate, TurnGate, ms_since, stream_llm
 from app.tools import ToolAnswer, ToolContext, answer
 from app.tools.functions import ClientFunctions, Function, arguments_prompt, results_prompt, route
 from app.turn_policy import is_noise_transcript, openings_to_avoid
@@ -50,10 +50,6 @@ log = logging.getLogger(__name__)
 
 _END = object()
 _SILENT = np.zeros(0, dtype=np.int16)  # the audio of a clause not spoken (StartTurn.speak False)
-
-
-def _ms(since: float) -> float:
-    return 1000.0 * (time.monotonic() - since)
 
 
 async def run_turn(start: StartTurn, engine: Engine, reply: ReplySettings, sink: TurnEventSink, *,
@@ -113,7 +109,7 @@ async def _run(start: StartTurn, engine: Engine, reply: ReplySettings, sink: Tur
             t = time.monotonic()
             window = None if start.naive else audio_s
             result = await engine.run(engine.stt.transcribe, start.audio, window_s=window)
-            stages["stt_ms"] = _ms(t)
+            stages["stt_ms"] = ms_since(t)
             text = result.text
             noise = not text or is_noise_transcript(text)
             tool = None if noise else _use_tool(start.turn_id, text, tools, start, stages)
@@ -155,7 +151,7 @@ def _use_tool(turn_id: int, text: str, tools: ToolContext | None, start: StartTu
     found: Function | ToolAnswer | None = route(text, functions)
     if found is None and tools is not None:
         found = answer(text, dataclasses.replace(tools, now_s=time.time(), history=start.history))
-    stages["tool_ms"] = _ms(t)
+    stages["tool_ms"] = ms_since(t)
     if found is not None:
         log.debug("turn %d answered by %s", turn_id, found.tool if isinstance(found, ToolAnswer) else "a function")
     return found
@@ -179,7 +175,7 @@ async def _call_function(turn_id: int, function: Function, messages: tuple[ChatM
                                      affinity=affinity, end_of_turn=on_estimate)
     finally:
         cancel.set()  # a cancelled turn: the generation stops at its next token
-    stages["function_ms"] = _ms(t)
+    stages["function_ms"] = ms_since(t)
     sink.deliver(FunctionCalled(turn_id, function.name, arguments))
 
 
@@ -198,7 +194,7 @@ async def _predict_turn(start: StartTurn, engine: Engine, sink: TurnEventSink, s
     assert engine.turn is not None
     t = time.monotonic()
     p_complete = await engine.run(engine.turn.predict, start.audio)
-    stages["turn_model_ms"] = _ms(t)
+    stages["turn_model_ms"] = ms_since(t)
     stages["turn_p_complete"] = p_complete
     sink.deliver(TurnPredicted(start.turn_id, p_complete))
 
@@ -229,7 +225,7 @@ async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate
                        if start.speak else _SILENT)  # text only: the clause is said in no time
                 sink.deliver(ReplySpeech(turn_id, clause, pcm))
                 if first:
-                    stages["tts_first_audio_ms"] = _ms(t)
+                    stages["tts_first_audio_ms"] = ms_since(t)
                     first = False
                     gate.bulk = True
                     gate.release("first-clause")
@@ -248,7 +244,7 @@ async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate
             clause, invented = NO_CLOCK, True
             log.debug("turn %d: a made-up time or date replaced", turn_id)
         if "first_clause_ms" not in stages:
-            stages["first_clause_ms"] = _ms(t_start)
+            stages["first_clause_ms"] = ms_since(t_start)
             gate.hold("first-clause")
         sink.deliver(ReplyText(turn_id, clause if not said else " " + clause))
         said += " " + clause
@@ -267,7 +263,7 @@ async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate
                     sink.deliver(WordsPredicted(turn_id, delta.p_end))
                     continue
                 if llm:
-                    stages.setdefault("llm_first_token_ms", _ms(t_start))
+                    stages.setdefault("llm_first_token_ms", ms_since(t_start))
                 tokens += 1
                 for clause in splitter.push(delta):
                     cut(clause)
@@ -276,7 +272,7 @@ async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate
                 if tokens >= reply.max_reply_tokens and splitter.at_sentence_end:
                     break  # long enough, and a sentence has just ended
         if llm:
-            stages["llm_total_ms"] = _ms(t_start)
+            stages["llm_total_ms"] = ms_since(t_start)
             stages["reply_tokens"] = tokens
         hard_limit = tokens >= reply.max_reply_tokens + reply.sentence_overrun_tokens
         for clause in splitter.flush(drop_unfinished=hard_limit and splitter.said_a_sentence):

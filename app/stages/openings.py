@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -76,7 +76,7 @@ def _could_become(opening: tuple[str, ...], complete: list[str], partial: str) -
             and (not partial or opening[n].startswith(partial)))
 
 
-def guarded(generate: Callable[[str | None], Iterator[str]], openings: Iterable[str]) -> Iterator[str]:
+def guarded(generate: Callable[[str | None], Generator[str, None, None]], openings: Iterable[str]) -> Iterator[str]:
     """The deltas of ``generate(None)``, unless they open with one of ``openings``: then those of
     ``generate(first)`` instead, where ``first`` is the copy's first delta, for the generator to
     ban at the reply's first position. One retry: what it says is kept, copy or not."""
@@ -101,9 +101,7 @@ def guarded(generate: Callable[[str | None], Iterator[str]], openings: Iterable[
             yield from held  # the whole reply was shorter than an opening
             return
     finally:
-        close = getattr(stream, "close", None)
-        if close is not None:
-            close()
+        stream.close()  # the copy's generation stops here, not at its end
     yield from generate(first)
 
 

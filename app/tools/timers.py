@@ -22,15 +22,14 @@ MAX_AHEAD_S = 48 * 3600.0
 """A reminder at a clock time ("tomorrow at 9 PM") may lie further ahead than a timer may last."""
 MAX_PENDING = 20
 
+_MISHEARD_VERBS = ("it is", "its", "said", "sets")
+"""Whisper's "set" in unfamiliar voices ("It's a timer for one hour", "Said a timer for two
+minutes"): they set a timer only with a duration said."""
 _VERB = (
     r"(?:(?P<verb>set|start|make|create|put on|put|add|run|begin|give me|get me|i need|i want|i would like"
-    r"|can i have|can i get|we need"
-    # Whisper's "set a timer" in unfamiliar voices: "it's a timer", "said a timer" (the rest must still be a
-    # whole timer request: "<a> timer for <duration>")
-    r"|it is|its|said|sets)(?: up| me| us| on| of| at)? )?"  # "set of timer", "set at timer": the same
+    rf"|can i have|can i get|we need|{'|'.join(_MISHEARD_VERBS)})"
+    r"(?: up| me| us| on| of| at)? )?"  # "set of timer", "set at timer": Whisper's "set a timer"
 )
-_MISHEARD_VERBS = frozenset({"it is", "its", "said", "sets"})
-"""Verbs that are "set" only as Whisper mishears it: they set a timer only with a duration said."""
 _ART = r"(?:(?:a|an|the|one|my|another|a new|new) )?"
 _NOUN = r"(?:timer|countdown|alarm)(?: on)?"
 _GO_OFF = r"(?:(?:for|of|at|in|lasting|to go off in|that goes off in|to ring in|going off in) )?"

@@ -83,6 +83,8 @@ never checked: keeping those out too measured worse, README "Answers")."""
 _TOKEN = re.compile(r"[a-z0-9']+")
 ECHO_MAX_WORDS = 8
 """Longest reply (words) that counts as the question's words said again."""
+ECHO_MIN_WORDS = 3
+"""Shortest question (words) whose words said back, all of them, make a reply a copy."""
 _FUNCTION_WORDS = frozenset(
     """a an the i im i'm me my mine you your yours is am are was were be been it its it's that this these those
     of to in on at for with and or but so as yes no sure okay ok well oh there here what who how""".split()
@@ -110,18 +112,27 @@ def adds_nothing(reply: str, question: str) -> bool:
 
 def openings_to_avoid(messages: Sequence[ChatMessage]) -> tuple[str, ...]:
     """What the model's reply to ``messages`` (ending with the question) must not open with: the
-    tools' scripted openings, and the first three words of any earlier user turn (a copied user
+    tools' scripted openings; the first three words of any earlier user turn (a copied user
     line: "I have an uncalled max." to "Who wrote Romeo and Juliet?") unless the question holds
-    those words too: answers restate the question ("the capital of Australia" -> "The capital of
-    Australia is Canberra."), also when it was asked before. See app/stages/openings.py."""
+    those words too (answers restate the question: "the capital of Australia" -> "The capital of
+    Australia is Canberra.", also when it was asked before); and the whole question, said back
+    ("Good morning. How did you sleep?" answered with itself). See app/stages/openings.py.
+
+    Not the devices' "I can't open the garage door from here; ...": said to a question it can be
+    a copy ("How did you sleep?" -> "I can't sleep from here; ..."), but it is the honest answer
+    to a request the router does not know ("Can you close the window?"), which, with it banned,
+    the 0.5B model answered "Yes, I can close the window from here." """
     *earlier, question = [m.content for m in messages if m.role == "user"] or [""]
-    asked = " ".join(_TOKEN.findall(question.lower().replace("\u2019", "'")))
+    asked_words = _TOKEN.findall(question.lower().replace("\u2019", "'"))
+    asked = " ".join(asked_words)
     said: list[str] = []
     for line in earlier:
-        words = _TOKEN.findall(line.lower().replace("\u2019", "'"))[:3]
-        if len(words) == 3 and f" {' '.join(words)} " not in f" {asked} " and line not in said:
-            said.append(line)
-    return (*SCRIPTED_OPENINGS, *said)
+        opening = " ".join(_TOKEN.findall(line.lower().replace("\u2019", "'"))[:3])
+        if opening.count(" ") == 2 and f" {opening} " not in f" {asked} " and opening not in said:
+            said.append(opening)
+    # A short question said back may be a fair start ("Thanks!" -> "Thanks! ..."): three words at least.
+    echo = (asked,) if len(asked_words) >= ECHO_MIN_WORDS else ()
+    return (*SCRIPTED_OPENINGS, *said, *echo)
 
 
 _BACKCHANNELS = frozenset(

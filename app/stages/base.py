@@ -69,7 +69,7 @@ class ChatModel(Protocol):
         once before the first delta with P(the user's last message is complete) as the model reads
         it: its probability of ending the message right after the words (final punctuation, which
         the transcriber only guesses, removed). An implementation that cannot tell never calls it.
-        ``avoid``: texts whose first words the reply must not open with (a copy, generated again
+        ``avoid``: texts whose words the reply must not open with, all of them (a copy, generated again
         differently where the implementation can; see app/stages/openings.py).
         """
         ...

@@ -3,8 +3,10 @@
 Deep in a long conversation a 0.5B model copies instead of answering: an earlier line of the
 user's ("Who wrote Romeo and Juliet?" answered "I have an uncalled max."), or a local tool's
 scripted sentence ("I can't check the moon landing year from here; I don't have live data on
-this device."), which in the model's mouth is untrue. The copy shows in the first words, before
-the first clause is cut (the splitter cuts it at three words), so the reply can still be
+this device."), which in the model's mouth is untrue; or the question itself, said back ("Good
+morning. How did you sleep?" answered with those words). The copy shows in the first words,
+before the first clause is cut (the splitter cuts it at three words; a whole question said back
+is held as long as the reply is still saying it), so the reply can still be
 generated again, unheard, with the copy's first token banned at the first position; the prompt
 is cached, so the retry costs one token's evaluation and the few tokens generated so far.
 
@@ -25,13 +27,18 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 OPENING_WORDS = 3
-"""Words compared: enough to tell a copy, no later than the splitter's first clause."""
+"""Words of an earlier user line compared with a reply: enough to tell a copy, no later than
+the splitter's first clause."""
 _WORD = re.compile(r"[a-z0-9']+")
 
 
 def opening_words(text: str, n: int = OPENING_WORDS) -> tuple[str, ...]:
     """The first ``n`` words of ``text``, lowercased, punctuation dropped, apostrophes kept."""
-    return tuple(_WORD.findall(text.lower().replace("\u2019", "'"))[:n])
+    return tuple(_WORD.findall(_fold(text))[:n])
+
+
+def _fold(text: str) -> str:
+    return text.lower().replace("\u2019", "'")
 
 
 class Verdict(enum.Enum):
@@ -47,9 +54,9 @@ class OpeningGuard:
     """Reads a reply's first deltas and says whether they open with one of ``openings``."""
 
     def __init__(self, openings: Iterable[str]) -> None:
-        """``openings``: texts whose first words (up to :data:`OPENING_WORDS`) a reply must not
-        start with; texts of no words are ignored."""
-        self._openings = {words for text in openings if (words := opening_words(text))}
+        """``openings``: texts whose words a reply must not start with, all of them, in order
+        (case and punctuation aside); texts of no words are ignored."""
+        self._openings = {words for text in openings if (words := tuple(_WORD.findall(_fold(text))))}
         self._text = ""
         self._verdict = Verdict.HOLD if self._openings else Verdict.CLEAR
 
@@ -58,22 +65,27 @@ class OpeningGuard:
         if self._verdict is not Verdict.HOLD:
             return self._verdict
         self._text += delta
-        lowered = self._text.lower().replace("\u2019", "'")
+        lowered = _fold(self._text)
         words = _WORD.findall(lowered)
         # The last word may go on in the next delta ("an" -> "another") unless something follows it.
-        complete = words if lowered and not (lowered[-1].isalnum() or lowered[-1] == "'") else words[:-1]
-        partial = "" if len(complete) == len(words) else words[-1]
-        if any(len(complete) >= len(o) and tuple(complete[: len(o)]) == o for o in self._openings):
+        partial = words.pop() if words and (lowered[-1].isalnum() or lowered[-1] == "'") else ""
+        states = {_match(o, words, partial) for o in self._openings}
+        if Verdict.COPY in states:
             self._verdict = Verdict.COPY
-        elif not any(_could_become(o, complete, partial) for o in self._openings):
+        elif Verdict.HOLD not in states:
             self._verdict = Verdict.CLEAR
         return self._verdict
 
 
-def _could_become(opening: tuple[str, ...], complete: list[str], partial: str) -> bool:
-    n = len(complete)
-    return (n < len(opening) and tuple(complete) == opening[:n]
-            and (not partial or opening[n].startswith(partial)))
+def _match(opening: tuple[str, ...], words: list[str], partial: str) -> Verdict:
+    """COPY when ``words`` open with all of ``opening``; HOLD while they (and the word still
+    being written, ``partial``) could yet; CLEAR when they cannot."""
+    n = len(words)
+    if n >= len(opening):
+        return Verdict.COPY if tuple(words[: len(opening)]) == opening else Verdict.CLEAR
+    if tuple(words) != opening[:n] or not opening[n].startswith(partial):
+        return Verdict.CLEAR
+    return Verdict.HOLD
 
 
 def guarded(generate: Callable[[str | None], Generator[str, None, None]], openings: Iterable[str]) -> Iterator[str]:

@@ -33,7 +33,7 @@ def test_without_the_guard_the_model_opens_as_expected(chat: LlamaChat) -> None:
 
 
 def test_a_banned_opening_is_generated_again_and_still_answers(chat: LlamaChat) -> None:
-    reply = _reply(chat, "What is the capital of France?", ("The capital of Spain is Madrid.",))
+    reply = _reply(chat, "What is the capital of France?", ("The capital of",))
     assert not reply.lower().startswith("the capital of")
     assert "Paris" in reply
 

@@ -24,15 +24,17 @@ def test_opening_words_lowercase_without_punctuation() -> None:
 
 
 def test_copy_is_caught_once_its_words_are_complete() -> None:
-    guard = OpeningGuard(["I have an uncalled max."])
+    guard = OpeningGuard(["I have an"])
     assert _push_all(guard, ["I", " have", " an"]) == [Verdict.HOLD, Verdict.HOLD, Verdict.HOLD]
     assert guard.push(" unc") is Verdict.COPY  # "an" was complete once something followed it
 
 
-def test_a_longer_word_is_not_the_opening() -> None:
-    guard = OpeningGuard(["I have an uncalled max."])
-    assert _push_all(guard, ["I", " have", " an"]) == [Verdict.HOLD] * 3
-    assert guard.push("other") is Verdict.CLEAR  # "I have another": not a copy, known before it ends
+def test_all_words_of_an_opening_are_compared() -> None:
+    guard = OpeningGuard(["Good morning. How did you sleep?"])
+    assert _push_all(guard, ["Good", " morning", ".", " How", " did", " you"]) == [Verdict.HOLD] * 6
+    assert _push_all(guard, [" sleep", "?"]) == [Verdict.HOLD, Verdict.COPY]
+    assert _push_all(OpeningGuard(["Good morning. How did you sleep?"]), ["Good", " morning", "!", " How", " can"]) == [
+        Verdict.HOLD, Verdict.HOLD, Verdict.HOLD, Verdict.HOLD, Verdict.CLEAR]
 
 
 def test_divergence_clears_at_once_and_for_good() -> None:
@@ -108,8 +110,13 @@ def test_openings_to_avoid_hold_earlier_user_lines_and_the_tools() -> None:
                 ChatMessage("user", "I have an uncalled max."), ChatMessage("user", "Who wrote Romeo and Juliet?"))
     avoid = openings_to_avoid(messages)
     assert avoid[: len(SCRIPTED_OPENINGS)] == SCRIPTED_OPENINGS
-    # Once each; "Hi there" is too short to tell; the question itself is not a copy.
-    assert avoid[len(SCRIPTED_OPENINGS):] == ("I have an uncalled max.",)
+    # Once each, three words; "Hi there" is too short to tell; the question only said back in full.
+    assert avoid[len(SCRIPTED_OPENINGS):] == ("i have an", "who wrote romeo and juliet")
+
+
+def test_a_short_question_said_back_is_no_copy() -> None:
+    assert openings_to_avoid((ChatMessage("user", "Thank you!"),)) == SCRIPTED_OPENINGS
+    assert openings_to_avoid((ChatMessage("user", "How are you?"),)) == (*SCRIPTED_OPENINGS, "how are you")
 
 
 @pytest.mark.parametrize(("earlier", "question"), [
@@ -119,7 +126,8 @@ def test_openings_to_avoid_hold_earlier_user_lines_and_the_tools() -> None:
 ])
 def test_a_user_line_the_question_restates_is_no_copy(earlier: str, question: str) -> None:
     messages = (ChatMessage("user", earlier), ChatMessage("assistant", "..."), ChatMessage("user", question))
-    assert openings_to_avoid(messages) == SCRIPTED_OPENINGS
+    extra = [a for a in openings_to_avoid(messages) if a not in SCRIPTED_OPENINGS]
+    assert extra == [" ".join(opening_words(question, 99))]  # only the question itself, said back in full
 
 
 def test_scripted_openings_are_how_the_tools_answer() -> None:
@@ -134,5 +142,4 @@ def test_scripted_openings_are_how_the_tools_answer() -> None:
                                          "Remind me.", "Set a timer.")]
     texts = [a.text for a in said if a is not None] + [CAPABILITIES, "I'll remember your name."]
     for opening in SCRIPTED_OPENINGS:
-        words = opening_words(opening)
-        assert any(opening_words(t, len(words)) == words for t in texts), opening
+        assert any(OpeningGuard([opening]).push(t) is Verdict.COPY for t in texts), opening

@@ -190,7 +190,8 @@ def test_the_model_is_asked_not_to_copy_the_users_words_or_the_tools(make_engine
     earlier = (ChatMessage("user", "I have a dog called Max."), ChatMessage("assistant", "Nice!"))
     run(engine, start(transcript="Tell me a joke.", history=earlier))
     avoid = engine.llm.calls[0].avoid
-    assert "I have a dog called Max." in avoid and "I can't check" in avoid and "Tell me a joke." not in avoid
+    # The earlier line's first words, a tool's opening, and the whole question said back.
+    assert "i have a" in avoid and "I can't check" in avoid and avoid[-1] == "tell me a joke"
 
 
 def test_naive_pipeline_speaks_the_whole_reply_once(make_engine: Callable[..., Engine]) -> None:

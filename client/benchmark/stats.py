@@ -5,8 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-import jiwer
 import numpy as np
+
+try:
+    import jiwer
+except ModuleNotFoundError as error:  # the node's own install (scripts/serve.sh) has no benchmark tools
+    raise ModuleNotFoundError(
+        "jiwer is not installed: the benchmarks need the bench extra, EDGE_VOICE_EXTRAS=bench scripts/setup.sh "
+        "(scripts/test.sh installs it too)", name="jiwer") from error
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -331,3 +333,13 @@ def test_a_merged_continuation_is_not_a_split_and_answers_the_clip() -> None:
     assert outcome.turn_id == 2 and not outcome.split and outcome.merged
     assert outcome.transcript == "Remind me to call my sister after work."
     assert outcome.end_to_end_ms == pytest.approx(400.0)
+
+
+def test_without_the_bench_extra_the_error_says_how_to_install_it() -> None:
+    # The node's own install has no jiwer; a benchmark run there must name the fix, not just the module.
+    code = "import sys; sys.modules['jiwer'] = None; import client.benchmark.stats"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert result.returncode != 0
+    assert "ModuleNotFoundError: jiwer is not installed" in result.stderr
+    assert "EDGE_VOICE_EXTRAS=bench scripts/setup.sh" in result.stderr

@@ -20,7 +20,7 @@ import numpy as np
 
 from app.audio import INPUT_FORMAT
 from app.chat import ChatMessage
-from app.claims import NO_CLOCK, invents_clock
+from app.claims import invented_claim
 from app.clauses import ClauseSplitter
 from app.config import ReplySettings
 from app.conversation.effects import (
@@ -208,7 +208,8 @@ async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate
 
     Past ``max_reply_tokens`` the reply stops at its next sentence end (spoken replies never stop
     mid-sentence), and past ``sentence_overrun_tokens`` more at the last one. ``claims``: a clause that
-    states the time or date (the model has no clock, app/claims.py) ends the reply with NO_CLOCK instead."""
+    states the time, the date or a live value (the model has no clock and no live data, app/claims.py)
+    ends the reply with the sentence that says so instead."""
     turn_id = start.turn_id
     splitter = ClauseSplitter(reply.first_clause_max_words, reply.clause_min_words)
     clauses: asyncio.Queue[object] = asyncio.Queue()
@@ -240,9 +241,9 @@ async def _speak(start: StartTurn, deltas: AsyncIterator[str | EndOfTurnEstimate
         nonlocal said, invented
         if invented:
             return
-        if claims and invents_clock(clause, said):
-            clause, invented = NO_CLOCK, True
-            log.debug("turn %d: a made-up time or date replaced", turn_id)
+        if claims and (instead := invented_claim(clause, said)) is not None:
+            clause, invented = instead, True
+            log.debug("turn %d: a made-up time, date or live value replaced", turn_id)
         if "first_clause_ms" not in stages:
             stages["first_clause_ms"] = ms_since(t_start)
             gate.hold("first-clause")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from app.chat import ChatMessage
-from app.claims import NO_CLOCK
+from app.claims import NO_CLOCK, NO_LIVE_DATA
 from app.config import ReplySettings
 from app.conversation import (
     ReplySpeech,
@@ -441,4 +441,14 @@ def test_a_made_up_time_is_never_spoken(make_engine: Callable[..., Engine]) -> N
     assert "10:30" not in said and said.endswith(NO_CLOCK)
     spoken = [e.text for e in events if isinstance(e, ReplySpeech)]
     assert spoken[-1] == NO_CLOCK and not any("10:30" in t or "Enjoy" in t for t in spoken)
+    assert isinstance(events[-1], TurnFinished)
+
+
+def test_a_made_up_price_is_never_spoken(make_engine: Callable[..., Engine]) -> None:
+    # Answer-quality tune: a misheard stock question the live-data tool could not read.
+    invented = ["The ", "share ", "on ", "my ", "build ", "stock ", "today ", "is ", "$1. ", "Buy ", "now."]
+    engine = make_engine(llm=lambda messages: invented, turn=lambda audio: 0.9)
+    events = run(engine, start(transcript="How much is the share on my build stock today?"))
+    said = "".join(e.text for e in events if isinstance(e, ReplyText))
+    assert "$1" not in said and said.endswith(NO_LIVE_DATA) and "Buy" not in said
     assert isinstance(events[-1], TurnFinished)

@@ -116,23 +116,56 @@ def openings_to_avoid(messages: Sequence[ChatMessage]) -> tuple[str, ...]:
     line: "I have an uncalled max." to "Who wrote Romeo and Juliet?") unless the question holds
     those words too (answers restate the question: "the capital of Australia" -> "The capital of
     Australia is Canberra.", also when it was asked before); and the whole question, said back
-    ("Good morning. How did you sleep?" answered with itself). See app/stages/openings.py.
+    ("Good morning. How did you sleep?" answered with itself); and the first sentence of an earlier
+    answer to another question that shares no content word with this one ("What is out of
+    square?", misheard, answered "The largest planet in our solar system is Mars." again: the
+    previous reply). The same question asked again, or one about the same thing ("Which planet is
+    the largest?"), may get the same answer. See app/stages/openings.py.
 
     Not the devices' "I can't open the garage door from here; ...": said to a question it can be
     a copy ("How did you sleep?" -> "I can't sleep from here; ..."), but it is the honest answer
     to a request the router does not know ("Can you close the window?"), which, with it banned,
     the 0.5B model answered "Yes, I can close the window from here." """
     *earlier, question = [m.content for m in messages if m.role == "user"] or [""]
-    asked_words = _TOKEN.findall(question.lower().replace("\u2019", "'"))
+    asked_words = _words(question)
     asked = " ".join(asked_words)
     said: list[str] = []
     for line in earlier:
-        opening = " ".join(_TOKEN.findall(line.lower().replace("\u2019", "'"))[:3])
+        opening = " ".join(_words(line)[:3])
         if opening.count(" ") == 2 and f" {opening} " not in f" {asked} " and opening not in said:
             said.append(opening)
     # A short question said back may be a fair start ("Thanks!" -> "Thanks! ..."): three words at least.
     echo = (asked,) if len(asked_words) >= ECHO_MIN_WORDS else ()
-    return (*SCRIPTED_OPENINGS, *said, *echo)
+    return (*SCRIPTED_OPENINGS, *said, *echo, *_answers_to_other_questions(messages, asked_words))
+
+
+ANSWER_MIN_WORDS = 4
+"""Shortest first sentence (words) of an earlier answer that a new reply may not repeat ("Yes." and
+"Sure thing!" are how any reply may start)."""
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+
+
+def _answers_to_other_questions(messages: Sequence[ChatMessage], asked_words: list[str]) -> list[str]:
+    """First sentences (lowercase words) of the earlier answers, each to a question other than this
+    one, that share no content word with this question."""
+    topic = {w for w in asked_words if w not in _FUNCTION_WORDS}
+    answers: list[str] = []
+    previous_question: list[str] = []
+    for message in messages[:-1]:
+        if message.role == "user":
+            previous_question = _words(message.content)
+            continue
+        if message.role != "assistant" or previous_question == asked_words:
+            continue
+        first = _words(_SENTENCE_END.split(message.content, maxsplit=1)[0])
+        sentence = " ".join(first)
+        if len(first) >= ANSWER_MIN_WORDS and not topic.intersection(first) and sentence not in answers:
+            answers.append(sentence)
+    return answers
+
+
+def _words(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
 
 
 _BACKCHANNELS = frozenset(

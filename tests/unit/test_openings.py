@@ -110,8 +110,33 @@ def test_openings_to_avoid_hold_earlier_user_lines_and_the_tools() -> None:
                 ChatMessage("user", "I have an uncalled max."), ChatMessage("user", "Who wrote Romeo and Juliet?"))
     avoid = openings_to_avoid(messages)
     assert avoid[: len(SCRIPTED_OPENINGS)] == SCRIPTED_OPENINGS
-    # Once each, three words; "Hi there" is too short to tell; the question only said back in full.
-    assert avoid[len(SCRIPTED_OPENINGS):] == ("i have an", "who wrote romeo and juliet")
+    # Once each, three words; "Hi there" is too short to tell; the question only said back in full;
+    # the earlier answer to another question, its first sentence.
+    assert avoid[len(SCRIPTED_OPENINGS):] == ("i have an", "who wrote romeo and juliet", "i have an uncalled max")
+
+
+def _after(question: str, answer: str, now: str) -> list[str]:
+    messages = (ChatMessage("system", "You are a voice assistant."), ChatMessage("user", question),
+                ChatMessage("assistant", answer), ChatMessage("user", now))
+    return [a for a in openings_to_avoid(messages) if a not in SCRIPTED_OPENINGS]
+
+
+def test_the_previous_answer_to_another_question_is_not_said_again() -> None:
+    # Answer-quality holdout, continuing session: the misheard "What is nine squared?".
+    avoid = _after("What is the largest planet in our solar system?",
+                   "The largest planet in our solar system is Mars. It is big.", "What is out of square?")
+    assert "the largest planet in our solar system is mars" in avoid
+    assert not any("it is big" in a for a in avoid)  # the first sentence only
+
+
+@pytest.mark.parametrize(("question", "answer", "now"), [
+    ("What is the largest planet?", "The largest planet is Jupiter.", "What is the largest planet?"),  # again
+    ("What is the largest planet?", "The largest planet is Jupiter.", "Which planet is the biggest?"),  # same topic
+    ("What is the capital of Italy?", "The capital of Italy is Rome.", "And the capital of France?"),  # a series
+    ("Thanks!", "You're welcome!", "Tell me a joke."),  # too short to be a copy
+])
+def test_an_earlier_answer_may_be_said_again_where_it_fits(question: str, answer: str, now: str) -> None:
+    assert not any(a.startswith(("the largest", "the capital", "you're")) for a in _after(question, answer, now))
 
 
 def test_a_short_question_said_back_is_no_copy() -> None:
@@ -143,3 +168,12 @@ def test_scripted_openings_are_how_the_tools_answer() -> None:
     texts = [a.text for a in said if a is not None] + [CAPABILITIES, "I'll remember your name."]
     for opening in SCRIPTED_OPENINGS:
         assert any(OpeningGuard([opening]).push(t) is Verdict.COPY for t in texts), opening
+
+
+def test_a_whole_earlier_answer_is_held_to_its_last_word() -> None:
+    opening = "the largest planet in our solar system is mars"
+    copy, other = OpeningGuard([opening]), OpeningGuard([opening])
+    for delta in ("The", " largest", " planet", " in", " our", " solar", " system", " is"):
+        assert copy.push(delta) is Verdict.HOLD and other.push(delta) is Verdict.HOLD
+    assert copy.push(" Mars.") is Verdict.COPY
+    assert other.push(" Jupiter.") is Verdict.CLEAR

@@ -56,26 +56,34 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 def invents_clock(clause: str, before: str = "") -> bool:
     """Whether a clause of the model's states the time now, or what day or date it is; ``before``:
     the reply so far, whose unfinished sentence the clause goes on ("The time in" | "Bali is 10 AM.")."""
-    return any(bool(_TIME_OF_DAY.search(s) and _NOW.search(s)) or _DAY_CLAIM.search(s) is not None
-               for s in _sentences(clause, before))
+    return _states_clock(_sentences(clause, before))
 
 
 def invents_live_value(clause: str, before: str = "") -> bool:
     """Whether a clause of the model's states a price, an amount of money or a temperature as it is
     now or will be ("The share ... today is $1.", "Tomorrow will be sunny, 75°F."); ``before`` as for
     :func:`invents_clock`."""
-    return any(bool((_MONEY.search(s) or _TEMPERATURE.search(s)) and _LIVE.search(s))
-               for s in _sentences(clause, before))
+    return _states_live_value(_sentences(clause, before))
 
 
 def invented_claim(clause: str, before: str = "") -> str | None:
     """What to say instead of ``clause`` when it states something the model cannot know (the
     time, the date, a live value), else None."""
-    if invents_clock(clause, before):
+    sentences = _sentences(clause, before)
+    if _states_clock(sentences):
         return NO_CLOCK
-    if invents_live_value(clause, before):
+    if _states_live_value(sentences):
         return NO_LIVE_DATA
     return None
+
+
+def _states_clock(sentences: list[str]) -> bool:
+    return any(bool(_TIME_OF_DAY.search(s) and _NOW.search(s)) or _DAY_CLAIM.search(s) is not None
+               for s in sentences)
+
+
+def _states_live_value(sentences: list[str]) -> bool:
+    return any(bool((_MONEY.search(s) or _TEMPERATURE.search(s)) and _LIVE.search(s)) for s in sentences)
 
 
 def _sentences(clause: str, before: str) -> list[str]:

@@ -51,6 +51,19 @@ _VERB_FORMS = (
 )
 
 
+_SOUND_LIKE_NUMBERS = {"to": "two", "too": "two", "due": "two", "for": "four", "fore": "four", "won": "one",
+                       "ate": "eight", "tin": "ten"}
+"""Words Whisper writes for a spoken number in unfamiliar voices ("What is due to the power on ten?"); read as
+numbers only when the words are no calculation as written and are one with them (see ``_as_numbers``)."""
+
+
+def _as_numbers(text: str) -> str:
+    """``text`` with sound-alike words read as the numbers they sound like, except the operator "to the"."""
+    words = text.split()
+    return " ".join(_SOUND_LIKE_NUMBERS.get(w, w) if words[i + 1:i + 2] != ["the"] else w
+                    for i, w in enumerate(words))
+
+
 class _Unanswerable(Exception):
     """Arithmetic that has no answer to give (division by zero); the message is the reply."""
 
@@ -102,7 +115,7 @@ def _tokens(text: str) -> list[_Token] | None:
 def _exponent(words: list[str], i: int) -> tuple[float, int] | None:
     """The power said after "to the" at ``words[i]`` ("power of 3", "tenth power", "10 th"), and where it ends."""
     if words[i:i + 1] == ["power"]:
-        i += 1 + (words[i + 1:i + 2] == ["of"])
+        i += 1 + (words[i + 1:i + 2] in (["of"], ["on"]))  # "on": Whisper's "to the power on ten"
         end = next((j for j in range(i, len(words)) if words[j] in _OPERATORS or words[j] == "power"), len(words))
         value = parse_number(" ".join(words[i:end]))
         return None if value is None else (value, end)
@@ -233,10 +246,11 @@ def _candidates(text: str) -> list[str]:
 def answer_arithmetic(utterance: Utterance, context: ToolContext) -> ToolAnswer | None:
     """The value of a spoken calculation, or a one-sentence refusal (division by zero); None if none."""
     del context  # arithmetic needs neither time nor timers
-    for text in _candidates(utterance.text):
-        match = _ASK.fullmatch(text)
-        for expression in dict.fromkeys((match["expr"] if match else text, text)):
-            found = _evaluate(expression)
-            if found is not None:
-                return found
+    for heard in dict.fromkeys((utterance.text, _as_numbers(utterance.text))):
+        for text in _candidates(heard):
+            match = _ASK.fullmatch(text)
+            for expression in dict.fromkeys((match["expr"] if match else text, text)):
+                found = _evaluate(expression)
+                if found is not None:
+                    return found
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 
@@ -96,3 +97,20 @@ def find_unit(words: str) -> Unit | None:
                 singular = f"{length.singular} per {time.singular}"
                 return Unit("speed", length.factor / time.factor, singular, f"{length.plural} per {time.singular}")
     return None
+
+
+SOUNDS_LIKE_CUTOFF = 0.7
+"""difflib similarity above which a word that is no unit is read as the unit it nearly spells."""
+
+
+def find_unit_like(words: str, dimension: str) -> Unit | None:
+    """The one unit of ``dimension`` that ``words`` nearly spell, or None when none or several do.
+
+    Whisper mishears unit names in unfamiliar voices ("How many inches are in a food?"). The other side
+    of the question names its unit exactly and fixes the dimension, so a near spelling ("food" ->
+    foot, "letters" -> liters, "pants" -> pints) has few candidates; the reply names the unit it used.
+    Names shorter than four letters ("mi", "oz") are never guessed.
+    """
+    names = [n for n, u in UNITS.items() if len(n) >= 4 and u.dimension == dimension]
+    found = {UNITS[n] for n in difflib.get_close_matches(words.strip(), names, n=5, cutoff=SOUNDS_LIKE_CUTOFF)}
+    return found.pop() if len(found) == 1 else None

@@ -8,7 +8,7 @@ from app.tools.durations import parse_duration
 from app.tools.numbers import NUMBER_RE, format_number, is_exact, parse_number, say_number
 from app.tools.text import Utterance
 from app.tools.types import ToolAnswer, ToolContext
-from app.tools.unit_table import TEMPERATURE_NAMES, UNITS, Unit, find_unit
+from app.tools.unit_table import TEMPERATURE_NAMES, UNITS, Unit, find_unit, find_unit_like
 
 _QTY = rf"(?P<qty>{NUMBER_RE})"
 _FROM = r"(?P<src>[a-z0-9' .]+?)"
@@ -27,6 +27,17 @@ _FORMS = tuple(
         (rf"how much is {_QTY} {_FROM} in {_TO}", False),
     )
 )
+_BARE = re.compile(rf"{_ASK}{_QTY} (?P<rest>[a-z' ]+)")
+"""Two units with no word between ("What is 100 degrees Fahrenheit Celsius?": Whisper dropped the "in");
+both names must then be exact."""
+
+
+def _bare_units(rest: str) -> tuple[Unit, Unit] | None:
+    """The one split of ``rest`` into two exact unit names of one dimension, or None."""
+    words = rest.split()
+    pairs = {p for i in range(1, len(words))
+             if (p := _units(" ".join(words[:i]), " ".join(words[i:]), exact=True)) is not None}
+    return pairs.pop() if len(pairs) == 1 else None
 
 
 def _temperature_pair(src: str, dst: str) -> tuple[Unit, Unit] | None:
@@ -41,12 +52,18 @@ def _temperature_pair(src: str, dst: str) -> tuple[Unit, Unit] | None:
     return None
 
 
-def _units(src: str, dst: str) -> tuple[Unit, Unit] | None:
-    """The two units of the question, or None when either is no unit or they measure different things."""
+def _units(src: str, dst: str, *, exact: bool = False) -> tuple[Unit, Unit] | None:
+    """The two units of the question, or None when either is no unit or they measure different things.
+
+    Unless ``exact``, one side may be a near spelling of a unit of the other side's dimension.
+    """
     pair = _temperature_pair(src, dst)
     if pair is not None:
         return pair
     frm, to = find_unit(src), find_unit(dst)
+    if not exact and (frm is None) != (to is None):
+        frm = frm or find_unit_like(src, to.dimension)  # type: ignore[union-attr]
+        to = to or find_unit_like(dst, frm.dimension)  # type: ignore[union-attr]
     if frm is None or to is None:
         return None
     # "how many ounces in a cup": ounces of volume are meant.
@@ -103,13 +120,22 @@ def answer_units(utterance: Utterance, context: ToolContext) -> ToolAnswer | Non
         frm, to = units
         if there and frm.dimension == "temperature":
             continue  # "how many degrees are in a degree" means nothing
+        if not there:
+            return _stated(qty, frm, to)
         result = convert(qty, frm, to)
         shown, exact = _shown(result)
-        about = "" if exact else "about "
-        if there:
-            amount = f"{_article(frm)} {frm.singular}" if qty == 1 else f"{say_number(qty)} {frm.name(qty)}"
-            verb = "is" if exact and result == 1 else "are"
-            return ToolAnswer("units", f"There {verb} {about}{shown} {to.name(result)} in {amount}.")
-        sentence = f"{say_number(qty)} {frm.name(qty)} is {about}{shown} {to.name(result)}."
-        return ToolAnswer("units", sentence[0].upper() + sentence[1:])
-    return None
+        amount = f"{_article(frm)} {frm.singular}" if qty == 1 else f"{say_number(qty)} {frm.name(qty)}"
+        verb = "is" if exact and result == 1 else "are"
+        return ToolAnswer("units", f"There {verb} {'' if exact else 'about '}{shown} {to.name(result)} in {amount}.")
+    bare = _BARE.fullmatch(utterance.text)
+    units = _bare_units(bare["rest"]) if bare else None
+    qty = parse_number(bare["qty"]) if bare and units else None
+    return _stated(qty, *units) if units and qty is not None else None
+
+
+def _stated(qty: float, frm: Unit, to: Unit) -> ToolAnswer:
+    """ "5 miles is about 8.05 kilometers."."""
+    result = convert(qty, frm, to)
+    shown, exact = _shown(result)
+    sentence = f"{say_number(qty)} {frm.name(qty)} is {'' if exact else 'about '}{shown} {to.name(result)}."
+    return ToolAnswer("units", sentence[0].upper() + sentence[1:])

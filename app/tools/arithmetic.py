@@ -53,8 +53,8 @@ _VERB_FORMS = (
 
 _SOUND_LIKE_NUMBERS = {"to": "two", "too": "two", "due": "two", "for": "four", "fore": "four", "won": "one",
                        "ate": "eight", "tin": "ten"}
-"""Words Whisper writes for a spoken number in unfamiliar voices ("What is due to the power on ten?"); read as
-numbers only when the words are no calculation as written and are one with them (see ``_as_numbers``)."""
+"""Words Whisper writes for a spoken number in unfamiliar voices ("What is due to the power on ten?"). They are
+read as numbers only when the words as written are no calculation and the whole request then is one."""
 
 
 def _as_numbers(text: str) -> str:

@@ -61,9 +61,10 @@ def _units(src: str, dst: str, *, exact: bool = False) -> tuple[Unit, Unit] | No
     if pair is not None:
         return pair
     frm, to = find_unit(src), find_unit(dst)
-    if not exact and (frm is None) != (to is None):
-        frm = frm or find_unit_like(src, to.dimension)  # type: ignore[union-attr]
-        to = to or find_unit_like(dst, frm.dimension)  # type: ignore[union-attr]
+    if not exact and frm is None and to is not None:
+        frm = find_unit_like(src, to.dimension)
+    elif not exact and to is None and frm is not None:
+        to = find_unit_like(dst, frm.dimension)
     if frm is None or to is None:
         return None
     # "how many ounces in a cup": ounces of volume are meant.
